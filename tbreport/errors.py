@@ -1,0 +1,73 @@
+"""The one exception tree of tbreport.
+
+::
+
+    TbreportError                     problems in data or in the environment
+    ├── RecordError                   .path .offset .index
+    │   ├── TruncatedRecordError      a record cut short at the end of a file
+    │   └── CorruptRecordError        a CRC mismatch or an impossible length
+    ├── EventDecodeError              a record whose bytes are not an Event
+    ├── NoRunsFoundError              a logdir with no event files
+    ├── RenderError                   the report could not be rendered
+    │   └── GraphvizNotFoundError     the ``dot`` executable is missing
+    └── WriterClosedError             ``add_*`` after ``close()``
+
+Bad arguments to ``SummaryWriter.add_*`` raise the built-in ``TypeError`` or
+``ValueError``: those are programmer errors, not data problems.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CorruptRecordError",
+    "EventDecodeError",
+    "GraphvizNotFoundError",
+    "NoRunsFoundError",
+    "RecordError",
+    "RenderError",
+    "TbreportError",
+    "TruncatedRecordError",
+    "WriterClosedError",
+]
+
+
+class TbreportError(Exception):
+    """Base class of every error tbreport raises for bad data or environment."""
+
+
+class RecordError(TbreportError):
+    """A TFRecord frame in an event file is damaged."""
+
+    def __init__(self, message: str, *, path: str = "", offset: int = 0, index: int = 0) -> None:
+        super().__init__(message)
+        self.path = path
+        self.offset = offset
+        self.index = index
+
+
+class TruncatedRecordError(RecordError):
+    """The file ends in the middle of a record (it may still be being written)."""
+
+
+class CorruptRecordError(RecordError):
+    """A record fails its CRC check or declares an impossible length."""
+
+
+class EventDecodeError(TbreportError):
+    """A record's payload does not parse as an ``Event`` protocol buffer."""
+
+
+class NoRunsFoundError(TbreportError):
+    """A logdir holds no ``*tfevents*`` files."""
+
+
+class RenderError(TbreportError):
+    """The report could not be rendered."""
+
+
+class GraphvizNotFoundError(RenderError):
+    """Graphviz's ``dot`` executable is not installed."""
+
+
+class WriterClosedError(TbreportError):
+    """A ``SummaryWriter`` was used after ``close()``."""
