@@ -1,0 +1,9 @@
+"""The embedding summary kind: wire identity, encode (writer side), decode (reader side)."""
+
+from __future__ import annotations
+
+PLUGIN_NAME = "projector"
+
+# --- encode (writer side) ---
+
+# --- decode (reader side) ---

@@ -1,0 +1,9 @@
+"""The graph summary kind: wire identity, encode (writer side), decode (reader side)."""
+
+from __future__ import annotations
+
+PLUGIN_NAME = "graphs"
+
+# --- encode (writer side) ---
+
+# --- decode (reader side) ---

@@ -1,0 +1,9 @@
+"""The histogram summary kind: wire identity, encode (writer side), decode (reader side)."""
+
+from __future__ import annotations
+
+PLUGIN_NAME = "histograms"
+
+# --- encode (writer side) ---
+
+# --- decode (reader side) ---

@@ -1,0 +1,9 @@
+"""The hparams summary kind: wire identity, encode (writer side), decode (reader side)."""
+
+from __future__ import annotations
+
+PLUGIN_NAME = "hparams"
+
+# --- encode (writer side) ---
+
+# --- decode (reader side) ---

@@ -1,0 +1,9 @@
+"""The image summary kind: wire identity, encode (writer side), decode (reader side)."""
+
+from __future__ import annotations
+
+PLUGIN_NAME = "images"
+
+# --- encode (writer side) ---
+
+# --- decode (reader side) ---

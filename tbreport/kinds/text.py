@@ -1,0 +1,9 @@
+"""The text summary kind: wire identity, encode (writer side), decode (reader side)."""
+
+from __future__ import annotations
+
+PLUGIN_NAME = "text"
+
+# --- encode (writer side) ---
+
+# --- decode (reader side) ---
