@@ -56,7 +56,7 @@ crc32c = google_crc32c.value
 
 def masked_crc32c(data: bytes | memoryview) -> int:
     """The masked CRC-32C that TFRecord stores: ``((c >> 15) | (c << 17)) + 0xA282EAD8``."""
-    c = crc32c(data)
+    c: int = crc32c(data)
     return ((((c >> 15) | (c << 17)) & _U32) + _MASK_DELTA) & _U32
 
 
@@ -102,7 +102,7 @@ def _header_ok(buf: bytes, off: int, end: int) -> bool:
     length, stored = _unpack_qi(buf, off)
     if masked_crc32c(buf[off : off + 8]) != stored:
         return False
-    return off + HEADER_SIZE + length + FOOTER_SIZE <= end
+    return bool(off + HEADER_SIZE + length + FOOTER_SIZE <= end)
 
 
 def _resync(buf: bytes, start: int, end: int) -> int:

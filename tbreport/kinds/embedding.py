@@ -2,8 +2,135 @@
 
 from __future__ import annotations
 
+import os as _os
+from collections.abc import Sequence
+from typing import Any
+
 PLUGIN_NAME = "projector"
 
 # --- encode (writer side) ---
 
+
+def _safe_dir_name(tag: str) -> str:
+    """A tag as one path component (torch percent-encodes; we keep it readable and safe)."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in tag).strip(".")
+    return cleaned or "default"
+
+
+def write_embedding(
+    logdir: str,
+    config: Any,
+    mat: Any,
+    metadata: Sequence[Any] | None,
+    label_img: Any,
+    global_step: int,
+    tag: str,
+    metadata_header: Sequence[str] | None,
+) -> str:
+    """Write ``tensors.tsv`` (+ ``metadata.tsv``, ``sprite.png``) under ``<step>/<tag>/``.
+
+    ``config`` is the writer's ``ProjectorConfig`` message; the new embedding is
+    appended and the whole ``projector_config.pbtxt`` rewritten. Returns the subdir.
+    """
+    import numpy as np
+    from google.protobuf import text_format
+
+    from tbreport.kinds._arrays import to_numpy
+    from tbreport.kinds.image import encode_png, make_grid, to_uint8
+
+    arr = to_numpy(mat, "mat")
+    if arr.ndim != 2:
+        raise ValueError(f"mat must be 2-D [points, dims], got shape {tuple(arr.shape)}")
+    n = arr.shape[0]
+    subdir = f"{global_step:05d}/{_safe_dir_name(tag)}"
+    path = _os.path.join(logdir, subdir)
+    _os.makedirs(path, exist_ok=True)
+    info = config.embeddings.add()
+    info.tensor_name = f"{tag}:{global_step:05d}"
+    info.tensor_path = f"{subdir}/tensors.tsv"
+    info.tensor_shape.extend(arr.shape)
+    if metadata is not None:
+        rows = list(metadata)
+        if len(rows) != n:
+            raise ValueError(f"metadata has {len(rows)} rows but mat has {n} points")
+        if metadata_header:
+            header = [str(h) for h in metadata_header]
+            for i, row in enumerate(rows):
+                if not isinstance(row, (list, tuple)) or len(row) != len(header):
+                    raise ValueError(
+                        f"metadata[{i}] must have {len(header)} columns to match metadata_header"
+                    )
+            lines = ["\t".join(header)] + ["\t".join(_tsv_cell(c) for c in row) for row in rows]
+        else:
+            lines = [_tsv_cell(r) for r in rows]
+        with open(_os.path.join(path, "metadata.tsv"), "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        info.metadata_path = f"{subdir}/metadata.tsv"
+    if label_img is not None:
+        imgs = to_numpy(label_img, "label_img")
+        if imgs.ndim != 4 or imgs.shape[0] != n:
+            raise ValueError(
+                f"label_img must be [N, C, H, W] with N = {n} points, got {tuple(imgs.shape)}"
+            )
+        side = int(np.ceil(np.sqrt(n)))
+        grid = make_grid(imgs, ncols=side).transpose(1, 2, 0)[:, :, :3]
+        square = np.zeros((grid.shape[1], grid.shape[1], 3), dtype=grid.dtype)
+        square[: grid.shape[0]] = grid
+        with open(_os.path.join(path, "sprite.png"), "wb") as fh:
+            fh.write(encode_png(to_uint8(square)))
+        info.sprite.image_path = f"{subdir}/sprite.png"
+        info.sprite.single_image_dim.extend([imgs.shape[3], imgs.shape[2]])
+    with open(_os.path.join(path, "tensors.tsv"), "w", encoding="utf-8") as fh:
+        for row in arr.tolist():
+            fh.write("\t".join(repr(float(x)) for x in row) + "\n")
+    tmp = _os.path.join(logdir, CONFIG_NAME + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text_format.MessageToString(config))
+    _os.replace(tmp, _os.path.join(logdir, CONFIG_NAME))
+    return subdir
+
+
+def _tsv_cell(value: Any) -> str:
+    return str(value).replace("\t", " ").replace("\n", " ")
+
+
 # --- decode (reader side) ---
+import os.path as _osp  # noqa: E402
+
+from tbreport import model as _model  # noqa: E402
+from tbreport.proto import projector_pb2 as _projector_pb2  # noqa: E402
+
+CONFIG_NAME = "projector_config.pbtxt"
+"""The file a writer puts beside its event files."""
+
+
+def decode_projector_config(path: str) -> _model.ProjectorConfig:
+    """Read a ``projector_config.pbtxt``; relative paths are resolved against its directory.
+
+    Raises ``OSError`` if unreadable and ``ValueError`` if it does not parse.
+    """
+    from google.protobuf import text_format
+
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        config = text_format.Parse(text, _projector_pb2.ProjectorConfig())
+    except text_format.ParseError as exc:
+        raise ValueError(f"does not parse as a ProjectorConfig: {exc}") from exc
+    base = _osp.dirname(path)
+
+    def resolve(p: str) -> str:
+        return _osp.normpath(_osp.join(base, p)) if p else ""
+
+    embeddings = tuple(
+        _model.ProjectorEmbedding(
+            e.tensor_name,
+            resolve(e.tensor_path),
+            resolve(e.metadata_path),
+            resolve(e.sprite.image_path),
+            tuple(int(d) for d in e.sprite.single_image_dim),
+            tuple(int(d) for d in e.tensor_shape),
+        )
+        for e in config.embeddings
+    )
+    return _model.ProjectorConfig(path, embeddings, config.model_checkpoint_path)

@@ -2,8 +2,156 @@
 
 from __future__ import annotations
 
+from tbreport.proto import event_pb2, graph_pb2
+
 PLUGIN_NAME = "graphs"
 
 # --- encode (writer side) ---
 
+RUN_METADATA_TAG = "step1"  # the tag torch gives the RunMetadata of add_graph
+
+
+def graph_events(
+    graph_def: graph_pb2.GraphDef,
+    run_metadata: graph_pb2.RunMetadata | None,
+    *,
+    wall_time: float,
+) -> list[event_pb2.Event]:
+    """The events ``add_graph`` writes: the ``GraphDef``, then its ``RunMetadata``."""
+    events = [event_pb2.Event(wall_time=wall_time, graph_def=graph_def.SerializeToString())]
+    if run_metadata is not None:
+        tagged = event_pb2.TaggedRunMetadata(
+            tag=RUN_METADATA_TAG, run_metadata=run_metadata.SerializeToString()
+        )
+        events.append(event_pb2.Event(wall_time=wall_time, tagged_run_metadata=tagged))
+    return events
+
 # --- decode (reader side) ---
+from tbreport import model as _model  # noqa: E402
+from tbreport.kinds import tensor as _tensor  # noqa: E402
+from tbreport.proto import graph_pb2 as _graph_pb2  # noqa: E402
+from tbreport.proto import tensor_pb2 as _tensor_pb2  # noqa: E402
+
+_MAX_ATTR_CHARS = 200
+
+
+def _shape(shape: _tensor_pb2.TensorShapeProto) -> tuple[int, ...]:
+    return tuple(int(d.size) for d in shape.dim)
+
+
+def _shape_text(shape: _tensor_pb2.TensorShapeProto) -> str:
+    if shape.unknown_rank:
+        return "<unknown>"
+    return "[" + ",".join("?" if d.size < 0 else str(d.size) for d in shape.dim) + "]"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_ATTR_CHARS else text[: _MAX_ATTR_CHARS - 1] + "…"
+
+
+def _bytes_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def attr_text(attr: _graph_pb2.AttrValue) -> str:
+    """A short human-readable rendering of an ``AttrValue``."""
+    which = attr.WhichOneof("value")
+    if which == "s":
+        return _short(_bytes_text(attr.s))
+    if which == "i":
+        return str(attr.i)
+    if which == "f":
+        return repr(attr.f)
+    if which == "b":
+        return "true" if attr.b else "false"
+    if which == "type":
+        return _tensor.dtype_name(attr.type)
+    if which == "shape":
+        return _shape_text(attr.shape)
+    if which == "tensor":
+        t = attr.tensor
+        return f"tensor<{_tensor.dtype_name(t.dtype)}{_shape_text(t.tensor_shape)}>"
+    if which == "func":
+        return str(attr.func.name)
+    if which == "placeholder":
+        return str(attr.placeholder)
+    if which == "list":
+        lst = attr.list
+        items: list[str] = (
+            [_bytes_text(s) for s in lst.s]
+            + [str(i) for i in lst.i]
+            + [repr(f) for f in lst.f]
+            + ["true" if b else "false" for b in lst.b]
+            + [_tensor.dtype_name(t) for t in lst.type]
+            + [_shape_text(s) for s in lst.shape]
+            + [f"tensor<{_tensor.dtype_name(t.dtype)}>" for t in lst.tensor]
+            + [f.name for f in lst.func]
+        )
+        return _short("[" + ", ".join(items) + "]")
+    return ""
+
+
+def decode_graph_def(data: bytes, *, source: str = "graph_def", step: int = 0) -> _model.Graph:
+    """A serialized ``GraphDef`` as a :class:`~tbreport.model.Graph` (raises ``ValueError``)."""
+    try:
+        graph = _graph_pb2.GraphDef.FromString(data)
+    except Exception as exc:  # protobuf's DecodeError
+        raise ValueError(f"graph_def does not parse: {exc}") from exc
+    nodes = []
+    for node in graph.node:
+        attrs: dict[str, str] = {}
+        shapes: tuple[tuple[int, ...], ...] = ()
+        for key in sorted(node.attr):
+            value = node.attr[key]
+            if key == "_output_shapes" and value.WhichOneof("value") == "list":
+                shapes = tuple(_shape(s) for s in value.list.shape)
+                continue
+            attrs[key] = attr_text(value)
+        nodes.append(
+            _model.GraphNode(node.name, node.op, tuple(node.input), node.device, attrs, shapes)
+        )
+    return _model.Graph(nodes, source, step)
+
+
+def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(buf) or shift > 63:
+            raise ValueError("truncated varint")
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+
+
+def graph_def_of_meta_graph(data: bytes) -> bytes:
+    """The ``graph_def`` (field 2) of a serialized ``MetaGraphDef``, found by walking
+    the wire format (tbreport vendors no MetaGraphDef proto). ``b""`` if absent.
+    """
+    pos, found = 0, b""
+    while pos < len(data):
+        key, pos = _read_varint(data, pos)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            _, pos = _read_varint(data, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            length, pos = _read_varint(data, pos)
+            if pos + length > len(data):
+                raise ValueError("truncated field in meta_graph_def")
+            if field == 2:
+                found = data[pos : pos + length]
+            pos += length
+        else:
+            raise ValueError(f"unsupported wire type {wire} in meta_graph_def")
+    return found
+
+
+def decode_meta_graph_def(data: bytes, *, step: int = 0) -> _model.Graph:
+    """The graph inside a serialized ``MetaGraphDef`` (raises ``ValueError``)."""
+    return decode_graph_def(graph_def_of_meta_graph(data), source="meta_graph_def", step=step)

@@ -2,8 +2,188 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tbreport.kinds._arrays import to_float, to_numpy
+from tbreport.proto import summary_pb2
+
 PLUGIN_NAME = "histograms"
 
 # --- encode (writer side) ---
 
+
+_DEFAULT_BINS: list[float] = []
+
+
+def tensorflow_bucket_limits() -> list[float]:
+    """TensorFlow's default bucket edges: +-1e-12 growing by 10% up to 1e20, and 0."""
+    if not _DEFAULT_BINS:
+        positive = []
+        v = 1e-12
+        while v < 1e20:
+            positive.append(v)
+            v *= 1.1
+        _DEFAULT_BINS.extend([-x for x in reversed(positive)] + [0.0] + positive)
+    return _DEFAULT_BINS
+
+
+def make_histogram(
+    values: npt.NDArray[Any], bins: Any, max_bins: int | None = None
+) -> summary_pb2.HistogramProto:
+    """A ``HistogramProto`` of ``values`` with numpy's ``bins`` rule (or explicit edges).
+
+    Like TensorFlow's histogram.cc, only right bucket edges are stored, empty
+    buckets at either end are dropped, and one empty bucket is kept on the left
+    so the leftmost edge survives.
+    """
+    values = values.reshape(-1).astype(np.float64)
+    if values.size == 0:
+        raise ValueError("values is empty: a histogram needs at least one value")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(
+            f"values must be finite; got {int(np.isnan(values).sum())} NaN and "
+            f"{int(np.isinf(values).sum())} infinite of {values.size} (filter them first)"
+        )
+    if isinstance(bins, str) and bins == "tensorflow":
+        bins = tensorflow_bucket_limits()
+    try:
+        counts, limits = np.histogram(values, bins=bins)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"bins={bins!r} is not usable by numpy.histogram: {exc}") from exc
+    if max_bins is not None and len(counts) > max_bins:
+        if max_bins < 1:
+            raise ValueError(f"max_bins must be >= 1, got {max_bins}")
+        group = len(counts) // max_bins
+        pad = (-len(counts)) % group
+        counts = np.pad(counts, (0, pad)).reshape(-1, group).sum(axis=1)
+        limits = np.concatenate([limits[:-1:group], limits[-1:]])
+    nonzero = np.flatnonzero(counts)
+    if nonzero.size == 0:
+        raise ValueError(
+            f"no value of values falls inside bins (range {limits[0]!r} to {limits[-1]!r})"
+        )
+    start, end = int(nonzero[0]), int(nonzero[-1]) + 1
+    if start > 0:
+        counts = counts[start - 1 : end]
+    else:
+        counts = np.concatenate([[0], counts[:end]])
+    limits = limits[start : end + 1]
+    return summary_pb2.HistogramProto(
+        min=float(values.min()),
+        max=float(values.max()),
+        num=float(values.size),
+        sum=float(values.sum()),
+        sum_squares=float(values.dot(values)),
+        bucket_limit=limits.tolist(),
+        bucket=counts.astype(np.float64).tolist(),
+    )
+
+
+def histogram_value(
+    tag: str, values: Any, bins: Any = "tensorflow", max_bins: int | None = None
+) -> summary_pb2.Summary.Value:
+    """A legacy ``HistogramProto`` value, as torch's ``add_histogram`` writes it."""
+    arr = to_numpy(values, "values")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"values must be numeric, got dtype {arr.dtype}")
+    return summary_pb2.Summary.Value(tag=tag, histo=make_histogram(arr, bins, max_bins))
+
+
+def histogram_raw_value(
+    tag: str,
+    minimum: float,
+    maximum: float,
+    num: float,
+    total: float,
+    sum_squares: float,
+    bucket_limits: Any,
+    bucket_counts: Any,
+) -> summary_pb2.Summary.Value:
+    """A histogram from precomputed statistics (``add_histogram_raw``)."""
+    limits = to_numpy(bucket_limits, "bucket_limits").reshape(-1).astype(np.float64)
+    counts = to_numpy(bucket_counts, "bucket_counts").reshape(-1).astype(np.float64)
+    if len(limits) != len(counts):
+        raise ValueError(
+            f"bucket_limits and bucket_counts must have the same length, "
+            f"got {len(limits)} and {len(counts)}"
+        )
+    if len(limits) == 0:
+        raise ValueError("bucket_limits is empty")
+    if np.any(np.diff(limits) < 0):
+        raise ValueError("bucket_limits must be non-decreasing")
+    histo = summary_pb2.HistogramProto(
+        min=to_float(minimum, "min"),
+        max=to_float(maximum, "max"),
+        num=to_float(num, "num"),
+        sum=to_float(total, "sum"),
+        sum_squares=to_float(sum_squares, "sum_squares"),
+        bucket_limit=limits.tolist(),
+        bucket=counts.tolist(),
+    )
+    return summary_pb2.Summary.Value(tag=tag, histo=histo)
+
 # --- decode (reader side) ---
+import math as _math  # noqa: E402
+
+import numpy as _np  # noqa: E402
+
+from tbreport import model as _model  # noqa: E402
+from tbreport.kinds import tensor as _tensor  # noqa: E402
+from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
+
+
+def decode_histogram(
+    value: _summary_pb2.Summary.Value, step: int, wall_time: float
+) -> _model.HistogramPoint:
+    """A histogram as (left edges, right edges, counts), from either form.
+
+    Legacy ``HistogramProto``: ``bucket_limit[i]`` is the right edge of bucket ``i``
+    and the outermost limits are often +-DBL_MAX. As TensorBoard does, empty buckets
+    at both ends are dropped, the first left edge becomes ``min`` and the last right
+    edge ``max``. TF2 tensors are ``[k, 3]`` rows of ``(left, right, count)``.
+    """
+    if value.WhichOneof("value") == "histo":
+        h = value.histo
+        k = min(len(h.bucket_limit), len(h.bucket))
+        limits = _np.asarray(h.bucket_limit[:k], dtype=_np.float64)
+        counts = _np.asarray(h.bucket[:k], dtype=_np.float64)
+        filled = _np.flatnonzero(counts > 0)
+        if filled.shape[0] == 0:
+            left = right = counts = _np.zeros(0)
+        else:
+            first, last = int(filled[0]), int(filled[-1])
+            counts = counts[first : last + 1]
+            inner = limits[first:last]
+            left = _np.concatenate([[h.min], inner])
+            right = _np.concatenate([inner, [h.max]])
+        return _model.HistogramPoint(
+            step,
+            wall_time,
+            left,
+            right,
+            counts,
+            minimum=h.min,
+            maximum=h.max,
+            total=h.num,
+            value_sum=h.sum,
+            value_sum_squares=h.sum_squares,
+        )
+    arr = _tensor.tensor_to_array(value.tensor)
+    if arr.dtype == object or arr.ndim != 2 or (arr.shape[1] != 3 and arr.size):
+        raise ValueError(f"a histogram tensor must be [k, 3], got {arr.dtype} {arr.shape}")
+    data = arr.astype(_np.float64).reshape(-1, 3)
+    left, right, counts = data[:, 0].copy(), data[:, 1].copy(), data[:, 2].copy()
+    return _model.HistogramPoint(
+        step,
+        wall_time,
+        left,
+        right,
+        counts,
+        minimum=float(left[0]) if len(left) else _math.nan,
+        maximum=float(right[-1]) if len(right) else _math.nan,
+        total=float(counts.sum()),
+    )

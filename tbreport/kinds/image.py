@@ -2,8 +2,207 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tbreport.kinds._arrays import to_numpy
+from tbreport.proto import summary_pb2
+
 PLUGIN_NAME = "images"
 
 # --- encode (writer side) ---
 
+
+_FORMATS_3D = ("CHW", "HWC")
+
+
+def _check_dataformats(dataformats: object, arr: npt.NDArray[Any], allowed: str) -> str:
+    if not isinstance(dataformats, str):
+        raise TypeError(f"dataformats must be a str such as {allowed!r}, got {type(dataformats).__name__}")
+    fmt = dataformats.upper()
+    if len(set(fmt)) != len(fmt) or not set(fmt) <= set("NCHW") or not {"H", "W"} <= set(fmt):
+        raise ValueError(
+            f"dataformats must be a permutation of some of N, C, H, W containing H and W "
+            f"(e.g. 'CHW', 'HWC', 'HW', 'NCHW', 'NHWC'), got {dataformats!r}"
+        )
+    if arr.ndim != len(fmt):
+        raise ValueError(
+            f"img_tensor has shape {tuple(arr.shape)} ({arr.ndim} dims) but dataformats "
+            f"{dataformats!r} describes {len(fmt)} dims"
+        )
+    return fmt
+
+
+def to_uint8(arr: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """Pixels as uint8: floats are taken as [0, 1] and scaled by 255; integers as [0, 255].
+
+    torch and tensorboardX scale every non-uint8 array by 255, which turns an int64
+    image in [0, 255] white; we only scale floating-point arrays.
+    """
+    if arr.dtype == np.uint8:
+        return arr.astype(np.uint8, copy=False)
+    if arr.dtype == np.bool_:
+        return arr.astype(np.uint8) * 255
+    if np.issubdtype(arr.dtype, np.floating):
+        scaled = np.nan_to_num(arr.astype(np.float32) * 255.0, nan=0.0, posinf=255.0, neginf=0.0)
+        return scaled.clip(0, 255).astype(np.uint8)
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr.clip(0, 255).astype(np.uint8)
+    raise TypeError(f"img_tensor must hold numbers, got dtype {arr.dtype}")
+
+
+def make_grid(nchw: npt.NDArray[Any], ncols: int = 8) -> npt.NDArray[Any]:
+    """Tile a batch ``[N, C, H, W]`` into one ``[C, H*rows, W*cols]`` image (grayscale becomes RGB)."""
+    if nchw.shape[1] == 1:
+        nchw = np.concatenate([nchw, nchw, nchw], 1)
+    n, c, h, w = nchw.shape
+    if c not in (3, 4):
+        raise ValueError(f"img_tensor must have 1, 3 or 4 channels, got {c}")
+    if n == 0:
+        raise ValueError("img_tensor holds no image (N = 0)")
+    ncols = min(n, ncols)
+    nrows = -(-n // ncols)
+    canvas = np.zeros((c, h * nrows, w * ncols), dtype=nchw.dtype)
+    for i in range(n):
+        y, x = divmod(i, ncols)
+        canvas[:, y * h : (y + 1) * h, x * w : (x + 1) * w] = nchw[i]
+    return canvas
+
+
+def to_hwc(arr: npt.NDArray[Any], dataformats: str) -> npt.NDArray[Any]:
+    """An image (or a batch, tiled) in ``dataformats`` as ``[H, W, C]`` with C in 3 or 4."""
+    if len(dataformats) == 4 and "C" not in dataformats:
+        raise ValueError(f"a batch dataformats needs N, C, H and W, got {dataformats!r}")
+    if len(dataformats) == 4:
+        nchw = arr.transpose([dataformats.index(c) for c in "NCHW"])
+        return make_grid(nchw).transpose(1, 2, 0)
+    if len(dataformats) == 3:
+        if "N" in dataformats:  # NHW: a batch of grayscale images
+            nchw = arr.transpose([dataformats.index(c) for c in "NHW"])[:, None]
+            return make_grid(nchw).transpose(1, 2, 0)
+        hwc = arr.transpose([dataformats.index(c) for c in "HWC"])
+        channels = hwc.shape[2]
+        if channels == 1:
+            return np.concatenate([hwc, hwc, hwc], 2)
+        if channels not in (3, 4):
+            raise ValueError(
+                f"img_tensor must have 1, 3 or 4 channels, got {channels} "
+                f"(shape {tuple(arr.shape)}, dataformats {dataformats!r})"
+            )
+        return hwc
+    hw = arr.transpose([dataformats.index(c) for c in "HW"])
+    return np.stack([hw, hw, hw], 2)
+
+
+def encode_png(hwc: npt.NDArray[np.uint8]) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(hwc)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def image_value(
+    tag: str, img_tensor: Any, dataformats: str, *, batch: bool = False
+) -> summary_pb2.Summary.Value:
+    """One image (or a tiled batch) as a legacy ``Summary.Image`` PNG value."""
+    arr = to_numpy(img_tensor, "img_tensor")
+    fmt = _check_dataformats(dataformats, arr, "NCHW" if batch else "CHW")
+    if arr.size == 0:
+        raise ValueError(f"img_tensor is empty (shape {tuple(arr.shape)})")
+    hwc = to_uint8(to_hwc(arr, fmt))
+    height, width, channels = hwc.shape
+    image = summary_pb2.Summary.Image(
+        height=height, width=width, colorspace=channels, encoded_image_string=encode_png(hwc)
+    )
+    return summary_pb2.Summary.Value(tag=tag, image=image)
+
+
+def figure_to_hwc(figure: Any, close: bool) -> npt.NDArray[np.uint8]:
+    """Render a matplotlib figure to RGB pixels (matplotlib is imported here only)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    return np.ascontiguousarray(rgba[:, :, :3])
+
+
+def figure_value(tag: str, figure: Any, close: bool) -> summary_pb2.Summary.Value:
+    """A figure, or a list of figures tiled into one image, as torch's add_figure does."""
+    if isinstance(figure, (list, tuple)):
+        if not figure:
+            raise ValueError("figure is an empty list")
+        images = [figure_to_hwc(f, close) for f in figure]
+        shapes = {im.shape for im in images}
+        if len(shapes) != 1:
+            raise ValueError(f"figures in a list must have the same size in pixels, got {sorted(shapes)}")
+        return image_value(tag, np.stack(images), "NHWC", batch=True)
+    if not hasattr(figure, "savefig"):
+        raise TypeError(f"figure must be a matplotlib Figure or a list of them, got {type(figure).__name__}")
+    return image_value(tag, figure_to_hwc(figure, close), "HWC")
+
+
+def video_value(tag: str, vid_tensor: Any, fps: float) -> summary_pb2.Summary.Value:
+    """A video ``[N, T, C, H, W]`` as an animated GIF (encoded with Pillow, no moviepy needed)."""
+    from PIL import Image
+
+    arr = to_numpy(vid_tensor, "vid_tensor")
+    if arr.ndim != 5:
+        raise ValueError(f"vid_tensor must have shape [N, T, C, H, W], got {tuple(arr.shape)}")
+    if not fps > 0:
+        raise ValueError(f"fps must be > 0, got {fps!r}")
+    n, t, c, h, w = arr.shape
+    if t == 0 or n == 0:
+        raise ValueError(f"vid_tensor has no frame (shape {tuple(arr.shape)})")
+    frames = [to_uint8(make_grid(arr[:, i]).transpose(1, 2, 0)) for i in range(t)]
+    images = [Image.fromarray(np.ascontiguousarray(f[:, :, :3])) for f in frames]
+    out = io.BytesIO()
+    images[0].save(
+        out, format="GIF", save_all=True, append_images=images[1:],
+        duration=max(1, round(1000 / fps)), loop=0,
+    )
+    height, width = frames[0].shape[:2]
+    image = summary_pb2.Summary.Image(
+        height=height, width=width, colorspace=3, encoded_image_string=out.getvalue()
+    )
+    return summary_pb2.Summary.Value(tag=tag, image=image)
+
 # --- decode (reader side) ---
+from tbreport import model as _model  # noqa: E402
+from tbreport.kinds import tensor as _tensor  # noqa: E402
+from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
+
+
+def _int_or_zero(raw: bytes) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 0
+
+
+def decode_image(
+    value: _summary_pb2.Summary.Value, step: int, wall_time: float
+) -> _model.ImagePoint:
+    """Images of one value: the legacy ``Summary.Image``, or TF2's string tensor
+    ``[width, height, image, image, ...]`` (any number of images). Bytes stay encoded.
+    """
+    if value.WhichOneof("value") == "image":
+        img = value.image
+        encoded = _model.EncodedImage(
+            img.encoded_image_string, img.width, img.height, img.colorspace
+        )
+        return _model.ImagePoint(step, wall_time, (encoded,))
+    arr = _tensor.tensor_to_array(value.tensor)
+    if arr.dtype != object or arr.ndim != 1 or arr.shape[0] < 2:
+        raise ValueError(f"an image tensor must be [width, height, images...], got {arr.shape}")
+    width, height = _int_or_zero(arr[0]), _int_or_zero(arr[1])
+    images = tuple(_model.EncodedImage(bytes(b), width, height) for b in arr[2:])
+    return _model.ImagePoint(step, wall_time, images)
