@@ -1,0 +1,108 @@
+"""Finding the runs of a logdir.
+
+A run is every directory holding a *file* whose name contains ``tfevents``; its
+name is the directory's path relative to the logdir in posix form (``"."`` for the
+logdir itself). Symlinked directories are followed once (loops are detected),
+unreadable directories and broken links are reported, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass, field
+
+from tbreport.errors import NoRunsFoundError
+from tbreport.model import LoadWarning
+
+__all__ = ["RunDir", "find_runs", "is_event_file_name"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunDir:
+    """A run found on disk: its name, directory and event files (sorted by name)."""
+
+    name: str
+    path: str
+    event_files: list[str] = field(default_factory=list)
+
+
+def is_event_file_name(name: str) -> bool:
+    return "tfevents" in name
+
+
+def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list[RunDir]:
+    """Every run under ``root``, sorted by name; problems are appended to ``warnings``.
+
+    ``root`` may also be a single event file (a run named ``"."``). Raises
+    :class:`~tbreport.errors.NoRunsFoundError` if ``root`` does not exist, is not a
+    directory or an event file, or holds no event files at all.
+    """
+    root_str = os.fspath(root)
+    try:
+        st = os.stat(root_str)
+    except OSError as exc:
+        reason = "does not exist" if isinstance(exc, FileNotFoundError) else exc.strerror
+        raise NoRunsFoundError(f"{root_str}: {reason}; pass a TensorBoard logdir") from None
+    if stat.S_ISREG(st.st_mode):
+        if not is_event_file_name(os.path.basename(root_str)):
+            raise NoRunsFoundError(
+                f"{root_str}: not a logdir and not an event file (its name lacks 'tfevents')"
+            )
+        return [RunDir(".", os.path.dirname(root_str) or ".", [root_str])]
+    if not stat.S_ISDIR(st.st_mode):
+        raise NoRunsFoundError(f"{root_str}: not a directory; pass a TensorBoard logdir")
+
+    runs: list[RunDir] = []
+    seen: set[tuple[int, int]] = set()
+    max_depth = 0
+    # Iterative walk (no recursion limit); directories are visited once by (dev, inode).
+    stack: list[tuple[str, str, int]] = [(root_str, ".", 0)]
+    while stack:
+        path, name, depth = stack.pop()
+        max_depth = max(max_depth, depth)
+        try:
+            dst = os.stat(path)
+        except OSError as exc:
+            warnings.append(LoadWarning(path, f"cannot read directory: {exc.strerror}"))
+            continue
+        key = (dst.st_dev, dst.st_ino)
+        if key in seen:
+            warnings.append(LoadWarning(path, "directory already visited (symlink loop?); skipped"))
+            continue
+        seen.add(key)
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            warnings.append(LoadWarning(path, f"cannot list directory: {exc.strerror}"))
+            continue
+        files: list[str] = []
+        subdirs: list[tuple[str, str, int]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError as exc:
+                warnings.append(LoadWarning(entry.path, f"cannot stat: {exc.strerror}"))
+                continue
+            if is_dir:
+                child = entry.name if name == "." else f"{name}/{entry.name}"
+                subdirs.append((entry.path, child, depth + 1))
+            elif is_event_file_name(entry.name):
+                if is_file:
+                    files.append(entry.path)
+                elif entry.is_symlink():
+                    warnings.append(LoadWarning(entry.path, "broken symlink; skipped"))
+        if files:
+            runs.append(RunDir(name, path, files))
+        stack.extend(reversed(subdirs))
+    if not runs:
+        raise NoRunsFoundError(
+            f"{root_str}: no *tfevents* files under it (looked {max_depth} levels deep)"
+        )
+    runs.sort(key=lambda r: r.name)
+    return runs

@@ -1,0 +1,167 @@
+"""Reading one event file into records, never raising for damaged input.
+
+:func:`scan_file` is the unit of work of :func:`tbreport.load` (it runs in worker
+processes for big logdirs): it reads a file, frames it, checks every CRC, decodes
+the common scalar records with :mod:`tbreport.reader.fast`, and hands back the
+other records as bytes for the protobuf path, together with one-line notes about
+everything damaged or skipped.
+
+Damage handling (better than TensorBoard, whose Python reader stops at the first
+bad record): a truncated final record ends the file with a note; a record whose
+data fails its CRC is skipped and reading goes on; after a damaged length header
+the reader resynchronises on the next valid record (:func:`fast.recover`). No
+buffer is ever allocated from a record header: records are slices of the file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tbreport.reader import fast
+from tbreport.record import HEADER_SIZE, RecordIssue
+
+__all__ = ["FileScan", "iter_events", "scan_file"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_NOTES_PER_FILE = 5
+
+
+@dataclass
+class FileScan:
+    """What :func:`scan_file` found in one file (picklable, no protobuf)."""
+
+    path: str
+    size: int = 0
+    #: number of record slots (intact + damaged); record indices are below it
+    span: int = 0
+    intact: int = 0
+    damaged: int = 0
+    notes: list[str] = field(default_factory=list)
+    scalars: fast.ScalarColumns | None = None
+    #: (record index, record data) of every intact record the fast path left
+    slow: list[tuple[int, int, bytes]] = field(default_factory=list)
+    #: the file could not be read at all
+    error: str = ""
+
+
+def _describe(issue: RecordIssue, after: int) -> str:
+    if issue.kind == "bad_data_crc":
+        return (
+            f"record {issue.index} (byte {issue.offset}) fails its CRC check; skipped it and "
+            f"kept the {after} intact records after it"
+        )
+    if issue.kind == "bad_length":
+        return (
+            f"damaged record header at byte {issue.offset} (record {issue.index}); skipped "
+            f"{issue.skipped} bytes to the next valid record and kept the {after} intact "
+            "records after it"
+        )
+    return issue.describe()
+
+
+def _notes(issues: list[tuple[RecordIssue, int]]) -> list[str]:
+    """One line per issue, the first few individually and the rest aggregated."""
+    notes = [_describe(issue, after) for issue, after in issues[:_MAX_NOTES_PER_FILE]]
+    rest = issues[_MAX_NOTES_PER_FILE:]
+    if rest:
+        notes.append(
+            f"and {len(rest)} more damaged stretches (bytes {rest[0][0].offset} to "
+            f"{rest[-1][0].offset}); skipped them"
+        )
+    return notes
+
+
+def read_file(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def scan_file(path: str, *, use_fast_path: bool = True) -> FileScan:
+    """Read, frame, CRC-check and pre-decode one event file. Never raises for bad data."""
+    scan = FileScan(path)
+    try:
+        buf = read_file(path)
+    except OSError as exc:
+        scan.error = f"cannot read file: {exc.strerror or exc}"
+        return scan
+    except MemoryError:
+        scan.error = "file too large to read into memory"
+        return scan
+    scan.size = len(buf)
+    if not buf:
+        scan.notes.append("empty file (0 bytes); no records")
+        return scan
+
+    frames = fast.frame(buf) if use_fast_path else None
+    skip = None
+    if frames is not None:
+        bad = fast.bad_data_crcs(buf, frames)
+        issues = [RecordIssue("bad_data_crc", int(frames.starts[i]) - HEADER_SIZE, i) for i in bad]
+        if frames.truncated_at >= 0:
+            issues.append(
+                RecordIssue(
+                    "truncated",
+                    frames.truncated_at,
+                    len(frames),
+                    len(buf) - frames.truncated_at,
+                )
+            )
+        skip = np.zeros(len(frames), dtype=bool)
+        skip[bad] = True
+        intact_starts = frames.starts[~skip]
+        scan.damaged = len(bad)
+    else:
+        # Damaged framing (or the fast path is off): find every intact record.
+        frames, issues = fast.recover(buf)
+        intact_starts = frames.starts
+        scan.damaged = sum(1 for i in issues if i.kind != "truncated")
+    scan.span = len(frames)
+    scan.intact = int(intact_starts.shape[0])
+    if issues:
+        if scan.intact == 0 and not any(i.kind == "truncated" for i in issues):
+            scan.notes.append(
+                f"no intact record in its {len(buf)} bytes: not an event file (or wholly "
+                "damaged); skipped it"
+            )
+        else:
+            after = [
+                int(scan.intact - np.searchsorted(intact_starts, np.int64(i.offset), side="right"))
+                for i in issues
+            ]
+            scan.notes.extend(_notes(list(zip(issues, after))))
+    if skip is None:
+        skip = np.zeros(len(frames), dtype=bool)
+    if use_fast_path:
+        scan.scalars = fast.decode_simple_scalars(buf, frames, skip)
+        rest = np.flatnonzero(~(scan.scalars.decoded | skip))
+    else:
+        rest = np.flatnonzero(~skip)
+    starts = frames.starts.tolist()
+    lengths = frames.lengths.tolist()
+    scan.slow = [
+        (i, starts[i] - HEADER_SIZE, buf[starts[i] : starts[i] + lengths[i]]) for i in rest.tolist()
+    ]
+    return scan
+
+
+def iter_events(path: str, notes: list[str] | None = None) -> Iterator[object]:
+    """Every ``Event`` proto of one file in order (the slow, general path; for tools
+    and tests). Damage is reported in ``notes``; never raises for bad data."""
+    from tbreport.proto import event_pb2
+
+    scan = scan_file(path, use_fast_path=False)
+    if notes is not None:
+        notes.extend(scan.notes)
+        if scan.error:
+            notes.append(scan.error)
+    for index, offset, data in scan.slow:
+        try:
+            yield event_pb2.Event.FromString(data)
+        except Exception:  # protobuf's DecodeError
+            if notes is not None:
+                notes.append(f"record {index} (byte {offset}) is not an Event; skipped it")

@@ -1,0 +1,449 @@
+"""``tbreport.load(path) -> Logdir``: read a whole TensorBoard logdir into the data model.
+
+Stages: :func:`~tbreport.reader.discover.find_runs` lists the runs;
+:func:`~tbreport.reader.events.scan_file` frames, CRC-checks and pre-decodes each
+event file (in worker processes when the logdir is big); then each run's records
+are decoded in file order by the owning kind's ``decode`` function (legacy and
+tensor forms), remembering the first ``SummaryMetadata`` of every tag because
+writers strip it from later values.
+
+Nothing damaged inside a valid logdir raises: every problem becomes one line in
+``Logdir.warnings`` (repeated problems aggregated), and everything intact is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from tbreport.kinds import audio as audio_kind
+from tbreport.kinds import custom_scalars as custom_scalars_kind
+from tbreport.kinds import embedding as embedding_kind
+from tbreport.kinds import graph as graph_kind
+from tbreport.kinds import histogram as histogram_kind
+from tbreport.kinds import hparams as hparams_kind
+from tbreport.kinds import image as image_kind
+from tbreport.kinds import pr_curve as pr_curve_kind
+from tbreport.kinds import scalar as scalar_kind
+from tbreport.kinds import tensor as tensor_kind
+from tbreport.kinds import text as text_kind
+from tbreport.model import (
+    EventFileInfo,
+    HParams,
+    LoadWarning,
+    Logdir,
+    Point,
+    Restart,
+    Run,
+    ScalarSeries,
+    Series,
+    SessionLogEntry,
+)
+from tbreport.proto import event_pb2
+from tbreport.reader.discover import RunDir, find_runs
+from tbreport.reader.events import FileScan, scan_file
+
+__all__ = ["load"]
+
+logger = logging.getLogger(__name__)
+
+PathArg = Union[str, "os.PathLike[str]"]
+P = TypeVar("P", bound=Point)
+
+#: below this many bytes of event files, worker processes cost more than they save
+PARALLEL_MIN_BYTES = 48 * 1024 * 1024
+
+_SESSION_STATUS = {0: "UNSPECIFIED", 1: "START", 2: "STOP", 3: "CHECKPOINT"}
+
+
+def load(
+    path: PathArg | Sequence[PathArg],
+    *,
+    workers: int | None = None,
+    use_fast_path: bool = True,
+) -> Logdir:
+    """Read every run under ``path`` (a logdir, an event file, or several logdirs).
+
+    With several logdirs, run names are prefixed with each logdir's base name.
+    ``workers``: processes used to read event files (default: the CPU count when
+    the logdir holds more than ~48 MB of event files, else 1). ``use_fast_path=False``
+    decodes every record with protobuf (slower; the fast path gives the same result).
+
+    Raises :class:`~tbreport.errors.NoRunsFoundError` when ``path`` is missing or
+    holds no event files. Damaged files never raise: see ``Logdir.warnings``.
+    """
+    roots = (
+        [os.fspath(path)] if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]
+    )
+    warnings: list[LoadWarning] = []
+    found: list[RunDir] = []
+    for root in roots:
+        runs = find_runs(root, warnings)
+        if len(roots) > 1:
+            prefix = os.path.basename(os.path.normpath(root)) or root
+            for rd in runs:
+                rd.name = prefix if rd.name == "." else f"{prefix}/{rd.name}"
+        found.extend(runs)
+    files = [f for rd in found for f in rd.event_files]
+    scans = _scan_files(files, workers, use_fast_path)
+    logdir = Logdir(tuple(roots))
+    for rd in found:
+        if rd.name in logdir.runs:
+            warnings.append(
+                LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first")
+            )
+            continue
+        builder = _RunBuilder(rd.name, rd.path, warnings)
+        for f in rd.event_files:
+            builder.add_file(scans[f])
+        logdir.runs[rd.name] = builder.finish()
+    logdir.runs = dict(sorted(logdir.runs.items()))
+    logdir.warnings = warnings
+    for w in warnings:
+        logger.debug("%s", w)
+    return logdir
+
+
+def _scan_files(files: list[str], workers: int | None, use_fast_path: bool) -> dict[str, FileScan]:
+    if workers is None:
+        total = sum(_size_or_zero(f) for f in files)
+        workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
+    workers = max(1, min(workers, len(files)))
+    if workers == 1:
+        return {f: scan_file(f, use_fast_path=use_fast_path) for f in files}
+    # Biggest files first so the pool stays busy to the end.
+    order = sorted(files, key=_size_or_zero, reverse=True)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
+        results = pool.map(_scan_one, [(f, use_fast_path) for f in order])
+        return dict(zip(order, results))
+
+
+def _size_or_zero(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _scan_one(args: tuple[str, bool]) -> FileScan:
+    return scan_file(args[0], use_fast_path=args[1])
+
+
+def _mp_context() -> Any:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    # forkserver: no fork-with-threads hazards and cheaper than spawn after the first.
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+# ----------------------------------------------------------------- run builder
+
+
+@dataclass
+class _Meta:
+    plugin_name: str
+    content: bytes
+    display_name: str
+    description: str
+
+
+_Columns = tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]
+]
+
+
+@dataclass
+class _ScalarAccum:
+    """Scalars of one tag: column chunks from the fast path, lists from the protobuf path."""
+
+    chunks: list[_Columns] = field(default_factory=list)
+    idx: list[int] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+    walls: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _SeriesAccum:
+    series: Series[Any]
+    idx: list[int] = field(default_factory=list)
+
+
+class _RunBuilder:
+    """Accumulates the records of one run, in file order, then builds the :class:`Run`."""
+
+    def __init__(self, name: str, path: str, warnings: list[LoadWarning]) -> None:
+        self.run = Run(name, path)
+        self.warnings = warnings
+        self.meta: dict[str, _Meta] = {}
+        self.scalars: dict[str, _ScalarAccum] = {}
+        self.series: dict[str, dict[str, _SeriesAccum]] = {
+            k: {} for k in ("images", "histograms", "texts", "audio", "pr_curves", "tensors")
+        }
+        self.starts: list[tuple[int, int]] = []  # (record index in the run, step)
+        self.base = 0
+        self.file = ""
+        # (file, problem) -> [count, first example]: aggregated into one warning each
+        self.problems: dict[tuple[str, str], list[Any]] = {}
+        self.graph_defs = 0
+
+    # -- warnings
+
+    def problem(self, key: str, example: str) -> None:
+        entry = self.problems.setdefault((self.file, key), [0, example])
+        entry[0] += 1
+
+    # -- files
+
+    def add_file(self, scan: FileScan) -> None:
+        self.file = scan.path
+        if scan.error:
+            self.warnings.append(LoadWarning(scan.path, scan.error))
+        for note in scan.notes:
+            self.warnings.append(LoadWarning(scan.path, note))
+        info = EventFileInfo(scan.path, scan.size, scan.intact, scan.damaged)
+        if scan.scalars is not None:
+            for tag, (idx, steps, walls, values) in zip(scan.scalars.tags, scan.scalars.groups):
+                self._scalar_acc(tag).chunks.append((idx + self.base, steps, walls, values))
+        for index, offset, data in scan.slow:
+            try:
+                event = event_pb2.Event.FromString(data)
+            except Exception:  # protobuf's DecodeError (its base class varies by version)
+                self.problem(
+                    "records that are not Event protos; skipped them",
+                    f"record {index} (byte {offset})",
+                )
+                continue
+            info = self._event(event, self.base + index, info)
+        self.run.files.append(info)
+        self.base += scan.span
+
+    def _scalar_acc(self, tag: str) -> _ScalarAccum:
+        acc = self.scalars.get(tag)
+        if acc is None:
+            acc = self.scalars[tag] = _ScalarAccum()
+        return acc
+
+    # -- events
+
+    def _event(self, event: Any, index: int, info: EventFileInfo) -> EventFileInfo:
+        what = event.WhichOneof("what")
+        step = int(event.step)
+        wall = float(event.wall_time)
+        if what == "summary":
+            for value in event.summary.value:
+                self._value(value, index, step, wall)
+        elif what == "file_version":
+            info = EventFileInfo(
+                info.path,
+                info.size,
+                info.records,
+                info.damaged,
+                str(event.file_version),
+                str(event.source_metadata.writer),
+            )
+        elif what == "graph_def":
+            self._graph(lambda: graph_kind.decode_graph_def(event.graph_def, step=step))
+        elif what == "meta_graph_def":
+            if self.run.graph is None or self.run.graph.source == "meta_graph_def":
+                self._graph(
+                    lambda: graph_kind.decode_meta_graph_def(event.meta_graph_def, step=step)
+                )
+        elif what == "tagged_run_metadata":
+            self.run.run_metadata_tags.append(str(event.tagged_run_metadata.tag))
+        elif what == "session_log":
+            log = event.session_log
+            status = _SESSION_STATUS.get(int(log.status), "UNSPECIFIED")
+            self.run.session_logs.append(
+                SessionLogEntry(step, wall, status, str(log.msg), str(log.checkpoint_path))
+            )
+            if status == "START":
+                self.starts.append((index, step))
+        elif what == "log_message":
+            pass  # deprecated; TensorBoard ignores it too
+        return info
+
+    def _graph(self, decode: Callable[[], Any]) -> None:
+        try:
+            graph = decode()
+        except ValueError as exc:
+            self.problem("graphs that do not parse; skipped them", str(exc))
+            return
+        if self.run.graph is not None and self.run.graph.source == graph.source:
+            self.problem("graphs (only the last one is kept)", f"step {graph.step}")
+        self.run.graph = graph
+
+    def _value(self, value: Any, index: int, step: int, wall: float) -> None:
+        tag = str(value.tag) or str(value.node_name)
+        meta = self.meta.get(tag)
+        if meta is None and value.HasField("metadata"):
+            m = value.metadata
+            meta = self.meta[tag] = _Meta(
+                str(m.plugin_data.plugin_name),
+                bytes(m.plugin_data.content),
+                str(m.display_name),
+                str(m.summary_description),
+            )
+        plugin = meta.plugin_name if meta else ""
+        which = value.WhichOneof("value")
+        try:
+            if which == "simple_value" or (which == "tensor" and plugin == scalar_kind.PLUGIN_NAME):
+                acc = self._scalar_acc(tag)
+                acc.idx.append(index)
+                acc.steps.append(step)
+                acc.walls.append(wall)
+                acc.values.append(scalar_kind.decode_scalar(value))
+            elif which == "image" or (which == "tensor" and plugin == image_kind.PLUGIN_NAME):
+                self._point("images", tag, meta, index, image_kind.decode_image(value, step, wall))
+            elif which == "histo" or (which == "tensor" and plugin == histogram_kind.PLUGIN_NAME):
+                point = histogram_kind.decode_histogram(value, step, wall)
+                self._point("histograms", tag, meta, index, point)
+            elif which == "audio" or (which == "tensor" and plugin == audio_kind.PLUGIN_NAME):
+                self._point("audio", tag, meta, index, audio_kind.decode_audio(value, step, wall))
+            elif plugin == hparams_kind.PLUGIN_NAME:
+                # hparams live in the plugin content of each value's own metadata
+                content = (
+                    bytes(value.metadata.plugin_data.content)
+                    if value.HasField("metadata")
+                    else (meta.content if meta else b"")
+                )
+                if self.run.hparams is None:
+                    self.run.hparams = HParams()
+                hparams_kind.decode_hparams(content, self.run.hparams)
+            elif which == "tensor":
+                self._tensor_value(value, tag, meta, plugin, index, step, wall)
+            elif which is None:
+                self.problem("values holding no data; skipped them", f"tag {tag!r}")
+            else:
+                self.problem(f"{which} values (obsolete); skipped them", f"tag {tag!r}")
+        except ValueError as exc:
+            self.problem(
+                f"{plugin or which} values that could not be decoded; skipped them",
+                f"tag {tag!r} step {step}: {exc}",
+            )
+
+    def _tensor_value(
+        self,
+        value: Any,
+        tag: str,
+        meta: _Meta | None,
+        plugin: str,
+        index: int,
+        step: int,
+        wall: float,
+    ) -> None:
+        if plugin == text_kind.PLUGIN_NAME:
+            self._point("texts", tag, meta, index, text_kind.decode_text(value, step, wall))
+        elif plugin == pr_curve_kind.PLUGIN_NAME:
+            self._point(
+                "pr_curves", tag, meta, index, pr_curve_kind.decode_pr_curve(value, step, wall)
+            )
+        elif plugin == custom_scalars_kind.PLUGIN_NAME:
+            self.run.custom_scalar_layout = custom_scalars_kind.decode_layout(value)
+        else:
+            point = tensor_kind.decode_tensor(value.tensor, step, wall)
+            self._point("tensors", tag, meta, index, point)
+            if plugin:
+                self.problem(
+                    f"values of plugin {plugin!r}, which tbreport does not know; kept them as "
+                    "raw tensors",
+                    f"tag {tag!r}",
+                )
+
+    def _point(self, kind: str, tag: str, meta: _Meta | None, index: int, point: Point) -> None:
+        accs = self.series[kind]
+        acc = accs.get(tag)
+        if acc is None:
+            series: Series[Any] = Series(tag)
+            if meta is not None:
+                series.display_name = meta.display_name
+                series.description = meta.description
+                series.plugin_name = meta.plugin_name
+                series.plugin_content = meta.content
+            acc = accs[tag] = _SeriesAccum(series)
+        acc.series.points.append(point)
+        acc.idx.append(index)
+
+    # -- finish
+
+    def _restarts(self, idx: npt.NDArray[np.int64]) -> tuple[Restart, ...]:
+        if not self.starts:
+            return ()
+        out = []
+        for ordinal, (at, step) in enumerate(self.starts):
+            before = int(np.searchsorted(idx, at))
+            if before:
+                out.append(Restart(before, step, ordinal))
+        return tuple(out)
+
+    def finish(self) -> Run:
+        run = self.run
+        # Tags in order of first appearance in the run.
+        firsts: dict[str, int] = {}
+        built: dict[str, ScalarSeries] = {}
+        for tag, acc in self.scalars.items():
+            built[tag], firsts[tag] = self._scalar_series(tag, acc)
+        run.scalars = {tag: built[tag] for tag in sorted(built, key=firsts.__getitem__)}
+        targets: dict[str, dict[str, Any]] = {
+            "images": run.images,
+            "histograms": run.histograms,
+            "texts": run.texts,
+            "audio": run.audio,
+            "pr_curves": run.pr_curves,
+            "tensors": run.tensors,
+        }
+        for kind, accs in self.series.items():
+            for tag, sacc in accs.items():
+                sacc.series.restarts = self._restarts(np.asarray(sacc.idx, dtype=np.int64))
+                targets[kind][tag] = sacc.series
+        projector = os.path.join(run.path, embedding_kind.CONFIG_NAME)
+        if os.path.isfile(projector):
+            try:
+                run.projector = embedding_kind.decode_projector_config(projector)
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                self.warnings.append(LoadWarning(projector, f"projector config skipped: {exc}"))
+        for (path, key), (count, example) in self.problems.items():
+            times = f"{count} " if count > 1 else ""
+            self.warnings.append(
+                LoadWarning(path or run.path, f"{times}{key} (first: {example})", count)
+            )
+        return run
+
+    def _scalar_series(self, tag: str, acc: _ScalarAccum) -> tuple[ScalarSeries, int]:
+        """The series of ``tag`` and the run-wide index of its first record."""
+        parts = list(acc.chunks)
+        if acc.idx:
+            parts.append(
+                (
+                    np.asarray(acc.idx, dtype=np.int64),
+                    np.asarray(acc.steps, dtype=np.int64),
+                    np.asarray(acc.walls, dtype=np.float64),
+                    np.asarray(acc.values, dtype=np.float64),
+                )
+            )
+        if len(parts) == 1:
+            idx, steps, walls, values = parts[0]
+        else:
+            idx, steps, walls, values = (np.concatenate(c) for c in zip(*parts))
+            if not bool(np.all(idx[1:] > idx[:-1])):
+                order = np.argsort(idx, kind="stable")
+                idx, steps, walls, values = idx[order], steps[order], walls[order], values[order]
+        meta = self.meta.get(tag)
+        series = ScalarSeries(
+            tag,
+            np.ascontiguousarray(steps, dtype=np.int64),
+            np.ascontiguousarray(walls, dtype=np.float64),
+            np.ascontiguousarray(values, dtype=np.float64),
+            display_name=meta.display_name if meta else "",
+            description=meta.description if meta else "",
+            restarts=self._restarts(idx),
+        )
+        return series, int(idx[0])

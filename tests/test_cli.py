@@ -1,0 +1,157 @@
+"""The tbreport command, in process (main([...])) and as `python -m tbreport`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import pathlib
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tbreport.cli import main
+
+CORPUS = pathlib.Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _expected_tbreport() -> dict[str, Any]:
+    runs: dict[str, Any] = json.loads((CORPUS / "expected_tbreport.json").read_text("utf-8"))[
+        "runs"
+    ]
+    return runs
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ls", str(CORPUS)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["RUN", "KINDS", "TAGS", "POINTS", "STEPS"]
+    names = [line.split()[0] for line in lines[1 : lines.index("")]]
+    assert names == sorted(_expected_tbreport())
+    row = next(line for line in lines if line.startswith("torch_pr "))
+    assert row.split() == ["torch_pr", "pr_curves", "2", "4", "0..2"]
+    row = next(line for line in lines if line.startswith("tf2_summaries "))
+    assert "scalars,images,histograms,texts,audio,tensors" in row
+    assert "4 warning(s):" in out
+    assert "crc_corrupt" in out and "record 5 (byte 230)" in out
+
+
+def test_scalars_csv_matches_expected_point_for_point(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["scalars", str(CORPUS)]) == 0
+    captured = capsys.readouterr()
+    rows = list(csv.reader(io.StringIO(captured.out)))
+    assert rows[0] == ["run", "tag", "step", "wall_time", "value"]
+    got: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
+    for run, tag, step, wall, value in rows[1:]:
+        got.setdefault((run, tag), []).append((int(step), float(wall), float(value)))
+    want = {
+        (run, tag): [(int(s), float(w), float(v)) for s, w, v in points]
+        for run, data in _expected_tbreport().items()
+        for tag, points in data["scalars"].items()
+    }
+    assert set(got) == set(want)
+    for key, points in want.items():
+        assert len(got[key]) == len(points), key
+        for (s, w, v), (es, ew, ev) in zip(got[key], points):
+            assert s == es and w == ew and _same(v, ev), key
+    assert "warning:" in captured.err  # damaged files are reported, on stderr
+
+
+def test_scalars_csv_spells_non_finite_values(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scalars", str(CORPUS / "torch_scalars")]) == 0
+    text = capsys.readouterr().out
+    values = {row[4] for row in csv.reader(io.StringIO(text)) if row[1] == "special/values"}
+    assert {"nan", "inf", "-inf"} <= values
+    assert "123456792.0" in values  # float32 rounding kept, full precision printed
+
+
+def test_scalars_json_to_file(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "s.json"
+    assert main(["scalars", str(CORPUS), "--format", "json", "-o", str(out)]) == 0
+    data = json.loads(out.read_text("utf-8"))["runs"]
+    want = _expected_tbreport()
+    assert set(data) == set(want)
+    for run, runs in want.items():
+        assert data[run] == runs["scalars"], run
+
+
+def test_missing_logdir_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    assert main(["ls", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tbreport: error: ") and "does not exist" in err
+
+
+def test_logdir_without_event_files_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "notes.txt").write_text("hi")
+    assert main(["ls", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no *tfevents* files" in err
+
+
+def test_only_unreadable_event_files_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    (tmp_path / "events.out.tfevents.1.x").write_bytes(b"garbage, not records")
+    assert main(["ls", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("tbreport: error: ")
+
+
+def test_unwritable_output_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    target = tmp_path / "missing_dir" / "out.csv"
+    assert main(["scalars", str(CORPUS / "exp1"), "-o", str(target)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("tbreport: error: ") and "missing_dir" in err[-1]
+
+
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["scalars", str(CORPUS), "--format", "xml"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2
+
+
+def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "exit status" in out and "  2  " in out and "ls" in out and "scalars" in out
+
+
+def test_python_dash_m(tmp_path: pathlib.Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tbreport", "scalars", str(CORPUS / "exp1"), "-o", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "run,tag,step,wall_time,value"
+    assert len(proc.stdout.splitlines()) == 1 + 80
+    proc = subprocess.run(
+        [sys.executable, "-m", "tbreport", "ls", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
