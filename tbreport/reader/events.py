@@ -24,7 +24,7 @@ import numpy as np
 from tbreport.reader import fast
 from tbreport.record import HEADER_SIZE, RecordIssue
 
-__all__ = ["FileScan", "iter_events", "scan_file"]
+__all__ = ["FileScan", "iter_events", "scan_bytes", "scan_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,34 +92,32 @@ def scan_file(path: str, *, use_fast_path: bool = True) -> FileScan:
     except MemoryError:
         scan.error = "file too large to read into memory"
         return scan
+    return scan_bytes(buf, path, use_fast_path=use_fast_path)
+
+
+def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True) -> FileScan:
+    """:func:`scan_file` for the contents of a file already in memory."""
+    scan = FileScan(path)
     scan.size = len(buf)
     if not buf:
         scan.notes.append("empty file (0 bytes); no records")
         return scan
 
     frames = fast.frame(buf) if use_fast_path else None
-    skip = None
+    if frames is not None and fast.bad_data_crcs(buf, frames):
+        # The length of a record that fails its CRC cannot be trusted (a splice or a
+        # cut can make the chain look whole): find the intact records one by one.
+        frames = None
     if frames is not None:
-        bad = fast.bad_data_crcs(buf, frames)
-        issues = [RecordIssue("bad_data_crc", int(frames.starts[i]) - HEADER_SIZE, i) for i in bad]
+        issues: list[RecordIssue] = []
         if frames.truncated_at >= 0:
-            issues.append(
-                RecordIssue(
-                    "truncated",
-                    frames.truncated_at,
-                    len(frames),
-                    len(buf) - frames.truncated_at,
-                )
-            )
-        skip = np.zeros(len(frames), dtype=bool)
-        skip[bad] = True
-        intact_starts = frames.starts[~skip]
-        scan.damaged = len(bad)
+            tail = len(buf) - frames.truncated_at
+            issues.append(RecordIssue("truncated", frames.truncated_at, len(frames), tail))
     else:
         # Damaged framing (or the fast path is off): find every intact record.
         frames, issues = fast.recover(buf)
-        intact_starts = frames.starts
         scan.damaged = sum(1 for i in issues if i.kind != "truncated")
+    intact_starts = frames.starts
     scan.span = len(frames)
     scan.intact = int(intact_starts.shape[0])
     if issues:
@@ -134,13 +132,11 @@ def scan_file(path: str, *, use_fast_path: bool = True) -> FileScan:
                 for i in issues
             ]
             scan.notes.extend(_notes(list(zip(issues, after))))
-    if skip is None:
-        skip = np.zeros(len(frames), dtype=bool)
     if use_fast_path:
-        scan.scalars = fast.decode_simple_scalars(buf, frames, skip)
-        rest = np.flatnonzero(~(scan.scalars.decoded | skip))
+        scan.scalars = fast.decode_simple_scalars(buf, frames)
+        rest = np.flatnonzero(~scan.scalars.decoded)
     else:
-        rest = np.flatnonzero(~skip)
+        rest = np.arange(len(frames))
     starts = frames.starts.tolist()
     lengths = frames.lengths.tolist()
     scan.slow = [

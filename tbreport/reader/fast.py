@@ -136,6 +136,7 @@ def frame(buf: bytes) -> Frames | None:
         return None
     # Follow the chain: each header must be where the previous record ends.
     ends = pos + HEADER_SIZE + lengths + FOOTER_SIZE
+    last_header = int(pos[-1])
     if pos.shape[0] > 1 and not np.array_equal(ends[:-1], pos[1:]):
         # A header-like pattern inside some data (or damage): keep the real chain.
         chain = _follow(pos, ends)
@@ -143,6 +144,8 @@ def frame(buf: bytes) -> Frames | None:
     truncated_at = -1
     if int(ends[-1]) > n:  # the last record is cut short: a file still being written
         truncated_at = int(pos[-1])
+        if truncated_at != last_header:
+            return None  # valid headers after it: damage, not a cut; recover them
         pos, lengths, ends = pos[:-1], lengths[:-1], ends[:-1]
     tail = int(ends[-1]) if ends.shape[0] else 0
     if truncated_at < 0 and tail != n:
@@ -273,11 +276,8 @@ def _varints(
     return value, size, valid
 
 
-def decode_simple_scalars(buf: bytes, frames: Frames, skip: npt.NDArray[np.bool_]) -> ScalarColumns:
-    """Decode every record of the common legacy-scalar shape (see the module docstring).
-
-    ``skip`` marks records not to touch (damaged ones).
-    """
+def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
+    """Decode every record of the common legacy-scalar shape (see the module docstring)."""
     a = _as_u8(buf)
     n = a.shape[0]
     count = len(frames)
@@ -286,7 +286,7 @@ def decode_simple_scalars(buf: bytes, frames: Frames, skip: npt.NDArray[np.bool_
         return empty
     d = frames.starts
     end = d + frames.lengths
-    ok = (frames.lengths >= 7) & ~skip  # 2a 05 0a 03 15 + 4 bytes is the smallest
+    ok = frames.lengths >= 9  # 2a 07 0a 05 15 + 4 bytes is the smallest
     if not ok.any():
         return empty
 

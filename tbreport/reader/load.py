@@ -50,7 +50,7 @@ from tbreport.proto import event_pb2
 from tbreport.reader.discover import RunDir, find_runs
 from tbreport.reader.events import FileScan, scan_file
 
-__all__ = ["load"]
+__all__ = ["build_run", "load"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,15 +100,22 @@ def load(
                 LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first")
             )
             continue
-        builder = _RunBuilder(rd.name, rd.path, warnings)
-        for f in rd.event_files:
-            builder.add_file(scans[f])
-        logdir.runs[rd.name] = builder.finish()
+        logdir.runs[rd.name] = build_run(
+            rd.name, rd.path, [scans[f] for f in rd.event_files], warnings
+        )
     logdir.runs = dict(sorted(logdir.runs.items()))
     logdir.warnings = warnings
     for w in warnings:
         logger.debug("%s", w)
     return logdir
+
+
+def build_run(name: str, path: str, scans: Sequence[FileScan], warnings: list[LoadWarning]) -> Run:
+    """The :class:`Run` made of ``scans`` (its event files, in order); problems go to ``warnings``."""
+    builder = _RunBuilder(name, path, warnings)
+    for scan in scans:
+        builder.add_file(scan)
+    return builder.finish()
 
 
 def _scan_files(files: list[str], workers: int | None, use_fast_path: bool) -> dict[str, FileScan]:
