@@ -23,7 +23,7 @@ PLUGIN_NAME = "audio"
 def encode_wav(samples: npt.NDArray[Any], sample_rate: int) -> tuple[bytes, int, int]:
     """16-bit PCM WAV bytes (standard library ``wave``), with the channel and frame counts."""
     frames = samples if samples.ndim == 2 else samples[:, None]
-    pcm = (frames * 32767.0).round().astype("<i2")
+    pcm = (frames * 32767.0).astype("<i2")  # truncation, as torch and tensorboardX do
     out = io.BytesIO()
     with wave.open(out, "wb") as wav:
         wav.setnchannels(pcm.shape[1])
@@ -65,6 +65,7 @@ def audio_value(tag: str, snd_tensor: Any, sample_rate: Any = 44100) -> summary_
         content_type="audio/wav",
     )
     return summary_pb2.Summary.Value(tag=tag, audio=audio)
+
 
 # --- decode (reader side) ---
 import struct as _struct  # noqa: E402

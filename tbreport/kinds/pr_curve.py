@@ -62,7 +62,11 @@ def compute_curve(
     eps = 1e-7
     bins = num_thresholds - 1
     w = 1.0 if weights is None else weights.reshape(-1).astype(np.float64)
-    pred = predictions.reshape(-1).astype(np.float64)
+    # Bucket in the predictions' own precision (float32 for most models), as
+    # TensorBoard's and torch's implementations do, so boundary cases agree.
+    pred = predictions.reshape(-1)
+    if not np.issubdtype(pred.dtype, np.floating):
+        pred = pred.astype(np.float64)
     lab = labels.reshape(-1).astype(np.float64)
     bucket = np.floor(pred * bins).astype(np.int64).clip(0, bins)
     tp_buckets = np.bincount(bucket, weights=lab * w, minlength=num_thresholds)
@@ -112,15 +116,33 @@ def pr_curve_raw_value(
 ) -> summary_pb2.Summary.Value:
     """A PR curve from precomputed per-threshold counts."""
     n = _check_thresholds(num_thresholds)
-    names = ("true_positive_counts", "false_positive_counts", "true_negative_counts",
-             "false_negative_counts", "precision", "recall")
-    arrays = [to_numpy(a, nm).reshape(-1) for a, nm in zip(
-        (true_positive_counts, false_positive_counts, true_negative_counts,
-         false_negative_counts, precision, recall), names)]
+    names = (
+        "true_positive_counts",
+        "false_positive_counts",
+        "true_negative_counts",
+        "false_negative_counts",
+        "precision",
+        "recall",
+    )
+    arrays = [
+        to_numpy(a, nm).reshape(-1)
+        for a, nm in zip(
+            (
+                true_positive_counts,
+                false_positive_counts,
+                true_negative_counts,
+                false_negative_counts,
+                precision,
+                recall,
+            ),
+            names,
+        )
+    ]
     lengths = {nm: a.size for a, nm in zip(arrays, names)}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"the six PR-curve arrays must have the same length, got {lengths}")
     return _value(tag, np.stack(arrays).astype(np.float64), n)
+
 
 # --- decode (reader side) ---
 import numpy as _np  # noqa: E402

@@ -452,15 +452,18 @@ class SummaryWriter:
         }
         if run_name is not None and not isinstance(run_name, str):
             raise TypeError(f"run_name must be a str, got {type(run_name).__name__}")
+        # One event per summary, as torch and tensorboardX write them.
         if same_run or run_name in (".", os.curdir):
-            self._write_values(values, global_step, None)
+            for value in values:
+                self._write_values([value], global_step, None)
             for tag, value in metrics.items():
                 self.add_scalar(tag, value, global_step)
             return
         sub_dir = os.path.join(self.log_dir, run_name or str(time.time()))
         writer = EventFileWriter(sub_dir, max_queue=self._max_queue, flush_secs=self._flush_secs)
         try:
-            self._write_values(values, global_step, None, writer)
+            for value in values:
+                self._write_values([value], global_step, None, writer)
             step = to_step(global_step)
             for tag, value in metrics.items():
                 writer.add_serialized(
