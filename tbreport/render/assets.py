@@ -1,0 +1,170 @@
+"""Templates, inline assets and formatting helpers shared by every section.
+
+Templates are found in the installed package first (``tbreport/templates``, mapped
+there by the wheel build) and then in a source checkout (``<repo>/templates``). One
+jinja ``Environment`` renders them all, with autoescaping on for every template:
+strings from logs (run names, tags, text, hparams) are escaped by default, and only
+markup tbreport produced itself (sanitised markdown, our own SVG) is marked safe.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import logging
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jinja2
+
+logger = logging.getLogger(__name__)
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def templates_dir() -> Path:
+    """Where the templates are: the installed copy first, then the source checkout."""
+    for candidate in (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates"):
+        if (candidate / "report.html.j2").is_file():
+            return candidate
+    from tbreport.errors import RenderError
+
+    raise RenderError(
+        "the report templates are missing (looked in "
+        f"{_PACKAGE_DIR / 'templates'} and {_PACKAGE_DIR.parent / 'templates'}); "
+        "reinstall tbreport"
+    )
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The one jinja environment (autoescape on for every template, undefined is an error)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        fmt_float=fmt_float,
+        fmt_int=fmt_int,
+        fmt_step=fmt_step,
+        fmt_time=fmt_time,
+        fmt_duration=fmt_duration,
+        fmt_bytes=fmt_bytes,
+        data_uri=data_uri,
+    )
+    return env
+
+
+def read_asset(name: str) -> str:
+    """The text of a static asset next to the templates (``style.css``, ``report.js``)."""
+    return (templates_dir() / name).read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """A ``data:`` URI holding ``data`` (base64)."""
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+_SLUG_BAD = re.compile(r"[^a-z0-9]+")
+
+
+class Anchors:
+    """Unique, stable, ASCII-only HTML ids for arbitrary strings (tags may be anything)."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def make(self, *parts: str) -> str:
+        text = "/".join(parts)
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        slug = _SLUG_BAD.sub("-", ascii_text.lower()).strip("-")[:48] or "x"
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+        anchor = f"{slug}-{digest}"
+        n = 2
+        base = anchor
+        while anchor in self._used:
+            anchor = f"{base}-{n}"
+            n += 1
+        self._used.add(anchor)
+        return anchor
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_float(value: Any, digits: int = 4) -> str:
+    """A compact float: ``0.1235``, ``1.235e+07``, ``NaN``, ``+inf``, ``-inf``."""
+    if value is None:
+        return ""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.{digits}g}"
+
+
+def fmt_int(value: Any) -> str:
+    """``12,345``."""
+    return f"{int(value):,}"
+
+
+def fmt_step(value: Any) -> str:
+    """A step number, with thousands separators."""
+    return f"{int(value):,}"
+
+
+def fmt_time(epoch: float) -> str:
+    """UTC ISO-like timestamp (``2026-11-26 17:49:34 UTC``); empty for 0."""
+    if not epoch or not math.isfinite(epoch):
+        return ""
+    when = _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fmt_duration(seconds: float) -> str:
+    """``3.2 s``, ``4 min 05 s``, ``2 h 03 min``, ``3 d 04 h``."""
+    if seconds is None or not math.isfinite(seconds):
+        return ""
+    s = max(0.0, float(seconds))
+    if s < 60:
+        return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
+    minutes, sec = divmod(round(s), 60)
+    if minutes < 60:
+        return f"{minutes} min {sec:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours:02d} h"
+
+
+def fmt_bytes(n: int) -> str:
+    """``512 B``, ``1.5 KB``, ``2.3 MB``."""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"

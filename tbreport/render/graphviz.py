@@ -1,0 +1,279 @@
+"""Model graphs drawn by Graphviz: ``Graph`` -> DOT source -> inline SVG.
+
+``/`` name scopes become nested clusters; nodes show their short name, op type and
+output shapes. ``dot`` is fast on graphs of a few hundred nodes and can take minutes on
+a big tangled one, so the graph is first collapsed by scope depth until at most
+``max_nodes`` boxes remain (a collapsed scope is one box: ``encoder/ (214 ops)``), and
+``dot`` always runs under a timeout. Without ``dot`` the caller gets the DOT source to
+show instead (and decides whether that is an error: ``--strict``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tbreport.errors import GraphvizNotFoundError, RenderError
+from tbreport.model import Graph, GraphNode
+
+logger = logging.getLogger(__name__)
+
+#: Default node cap after collapsing, and ``dot``'s time limit in seconds.
+MAX_NODES = 250
+TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class GraphLayout:
+    """What will be drawn: the DOT source and how much was collapsed."""
+
+    source: str
+    nodes: int  # nodes of the original graph
+    boxes: int  # boxes drawn
+    depth: int | None  # scope depth kept (None: nothing collapsed)
+    dropped: int = 0  # boxes left out because even depth 0 exceeded the cap
+    dropped_edges: int = 0  # weakest edges between boxes left out (see ``layout``)
+
+
+@dataclass(frozen=True)
+class RenderedGraph:
+    """``svg`` is inline markup; empty when ``dot`` was missing or failed (see ``error``)."""
+
+    layout: GraphLayout
+    svg: str = ""
+    error: str = ""
+
+
+def _clean_input(name: str) -> str:
+    name = name[1:] if name.startswith("^") else name
+    return re.sub(r":\d+$", "", name)
+
+
+def _scopes(name: str) -> list[str]:
+    return name.split("/")[:-1]
+
+
+def _fmt_shape(shape: Sequence[int]) -> str:
+    return "×".join("?" if d < 0 else str(d) for d in shape) if shape else "scalar"
+
+
+def _group_key(name: str, depth: int) -> tuple[str, bool]:
+    """The box a node falls into when scopes deeper than ``depth`` are collapsed."""
+    parts = name.split("/")
+    if len(parts) - 1 > depth:
+        return "/".join(parts[: depth + 1]), True
+    return name, False
+
+
+def layout(graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "") -> GraphLayout:
+    """Collapse ``graph`` by scope depth until it fits ``max_nodes`` and build DOT source."""
+    import graphviz
+
+    nodes = list(graph.nodes)
+    by_name = {n.name: n for n in nodes}
+    max_depth = max((len(_scopes(n.name)) for n in nodes), default=0)
+    depth: int | None = None
+    groups: dict[str, list[GraphNode]] = {}
+    for d in [None, *range(max_depth - 1, -1, -1)]:
+        groups = {}
+        for n in nodes:
+            key = n.name if d is None else _group_key(n.name, d)[0]
+            groups.setdefault(key, []).append(n)
+        depth = d
+        if len(groups) <= max_nodes:
+            break
+    keys = list(groups)
+    dropped = 0
+    if len(keys) > max_nodes:
+        dropped = len(keys) - max_nodes
+        keys = keys[:max_nodes]
+    shown = set(keys)
+    member_of = {n.name: key for key, members in groups.items() for n in members}
+
+    dot = graphviz.Digraph(
+        "G",
+        graph_attr={
+            "rankdir": "TB",
+            "fontname": "Helvetica",
+            "fontsize": "11",
+            "nodesep": "0.25",
+            "ranksep": "0.35",
+            "bgcolor": "transparent",
+            **({"label": title, "labelloc": "t"} if title else {}),
+        },
+        node_attr={
+            "shape": "box",
+            "style": "rounded,filled",
+            "fillcolor": "#eef3fb",
+            "color": "#7a8aa6",
+            "fontname": "Helvetica",
+            "fontsize": "9",
+            "margin": "0.08,0.03",
+            "height": "0.3",
+        },
+        edge_attr={"color": "#8a94a6", "arrowsize": "0.6"},
+    )
+
+    def box_label(key: str) -> str:
+        members = groups[key]
+        collapsed = len(members) > 1 or (members[0].name != key)
+        if collapsed:
+            ops = Counter(m.op for m in members)
+            top = ", ".join(f"{op}×{c}" if c > 1 else op for op, c in ops.most_common(3))
+            more = "…" if len(ops) > 3 else ""
+            return "\n".join(
+                graphviz.escape(s)
+                for s in (key.rsplit("/", 1)[-1] + "/", f"{len(members)} ops: {top}{more}")
+            ).replace("\n", "\\n")
+        n = members[0]
+        lines = [n.name.rsplit("/", 1)[-1] or n.name, n.op]
+        if n.output_shapes:
+            lines.append(" ".join(_fmt_shape(s) for s in n.output_shapes[:3]))
+        return "\\n".join(graphviz.escape(s) for s in lines if s)
+
+    # DOT ids are n0, n1, ...: names from logs only ever appear in (escaped) labels
+    ids = {key: f"n{i}" for i, key in enumerate(keys)}
+    # nested clusters by scope: a trie of scope paths holding the boxes drawn in them
+    boxes_in: dict[tuple[str, ...], list[str]] = {}
+    for key in keys:
+        scope = tuple(key.split("/")[:-1])
+        for i in range(len(scope) + 1):
+            boxes_in.setdefault(scope[:i], [])
+        boxes_in[scope].append(key)
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for scope in sorted(boxes_in):
+        if scope:
+            children.setdefault(scope[:-1], []).append(scope)
+
+    cluster_ids: list[tuple[str, ...]] = []
+
+    def emit(parent: graphviz.Digraph, scope: tuple[str, ...]) -> None:
+        for key in boxes_in.get(scope, []):
+            members = groups[key]
+            collapsed = len(members) > 1 or members[0].name != key
+            extra = {"fillcolor": "#dfe7f3", "style": "rounded,filled,bold"} if collapsed else {}
+            parent.node(
+                ids[key],
+                label=graphviz.nohtml(box_label(key)),
+                tooltip=graphviz.nohtml(graphviz.escape(key)),
+                **extra,
+            )
+        for child in children.get(scope, []):
+            with parent.subgraph(name=f"cluster_{len(cluster_ids)}") as sub:
+                cluster_ids.append(child)
+                sub.attr(
+                    label=graphviz.nohtml(graphviz.escape(child[-1])),
+                    style="rounded,filled",
+                    fillcolor="#f8f9fb",
+                    color="#c5ccd8",
+                    fontsize="10",
+                    fontname="Helvetica",
+                )
+                emit(sub, child)
+
+    emit(dot, ())
+
+    edges: Counter[tuple[str, str]] = Counter()
+    for n in nodes:
+        dst = member_of[n.name]
+        if dst not in shown:
+            continue
+        for raw in n.inputs:
+            src_name = _clean_input(raw)
+            if src_name not in by_name:
+                continue
+            src = member_of[src_name]
+            if src != dst and src in shown:
+                edges[(src, dst)] += 1
+    # Dense edges between collapsed scopes make dot slow and the picture unreadable:
+    # keep the strongest connections (ties broken by name, so the output is stable).
+    max_edges = max_nodes * 3
+    kept = sorted(edges.items(), key=lambda kv: (-kv[1], kv[0]))[:max_edges]
+    dropped_edges = len(edges) - len(kept)
+    for (src, dst), count in sorted(kept):
+        if count > 1:
+            dot.edge(ids[src], ids[dst], penwidth=f"{min(1.0 + count / 4, 4.0):.2f}")
+        else:
+            dot.edge(ids[src], ids[dst])
+    return GraphLayout(
+        source=dot.source,
+        nodes=len(nodes),
+        boxes=len(keys),
+        depth=depth,
+        dropped=dropped,
+        dropped_edges=dropped_edges,
+    )
+
+
+_ID = re.compile(r'\b(id|href|xlink:href)="(#?)([^"]*)"')
+
+
+def clean_svg(svg: str, id_prefix: str) -> str:
+    """Inline-ready SVG: no prolog, DOCTYPE, comments or namespaces; ids made unique."""
+    svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
+    svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
+    svg = re.sub(r"<title>[^<]*</title>\s*", "", svg)
+    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
+    svg = _ID.sub(lambda m: f'{m.group(1)}="{m.group(2)}{id_prefix}-{m.group(3)}"', svg)
+    return svg.strip()
+
+
+def dot_executable() -> str | None:
+    """Path of Graphviz's ``dot``, or ``None``."""
+    return shutil.which("dot")
+
+
+def render_graph(
+    graph: Graph,
+    *,
+    id_prefix: str,
+    max_nodes: int = MAX_NODES,
+    timeout: float = TIMEOUT,
+    strict: bool = False,
+) -> RenderedGraph:
+    """Lay out and run ``dot -Tsvg``.
+
+    Without ``dot`` (or when it fails or times out) the result has no SVG and an
+    ``error``; with ``strict=True`` that raises :class:`GraphvizNotFoundError` /
+    :class:`RenderError` instead.
+    """
+    lay = layout(graph, max_nodes=max_nodes)
+    exe = dot_executable()
+    if exe is None:
+        message = (
+            "the Graphviz 'dot' executable was not found; graphs are shown as DOT source. "
+            "Install Graphviz (apt install graphviz, brew install graphviz) to draw them"
+        )
+        if strict:
+            raise GraphvizNotFoundError(message)
+        return RenderedGraph(layout=lay, error=message)
+    try:
+        proc = subprocess.run(
+            [exe, "-Tsvg"],
+            input=lay.source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        message = (
+            f"dot took longer than {timeout:g} s on a {lay.boxes}-box graph; showing DOT source"
+        )
+        if strict:
+            raise RenderError(message) from None
+        return RenderedGraph(layout=lay, error=message)
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+        message = (
+            f"dot failed ({'; '.join(detail) or f'exit {proc.returncode}'}); showing DOT source"
+        )
+        if strict:
+            raise RenderError(message)
+        return RenderedGraph(layout=lay, error=message)
+    return RenderedGraph(layout=lay, svg=clean_svg(proc.stdout.decode("utf-8"), id_prefix))

@@ -1,0 +1,120 @@
+"""PR curves: per tag, every run's last curve (earlier steps faded behind it)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tbreport.model import PrCurvePoint, Run, Series
+from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
+from tbreport.render.charts import FloatArray, _axes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+logger = logging.getLogger(__name__)
+
+#: Earlier steps drawn faded behind the last one.
+EARLIER = 4
+
+
+@dataclass(frozen=True)
+class PrChart:
+    curves: tuple[tuple[str, FloatArray, FloatArray, bool], ...]  # color, recall, precision, last
+    size: tuple[float, float] = (5.0, 3.6)
+
+    @property
+    def margins(self) -> dict[str, float]:
+        return {"left": 0.12, "right": 0.98, "top": 0.96, "bottom": 0.14}
+
+    def draw(self, fig: Figure) -> None:
+        ax = _axes(fig)
+        for color, recall, precision, last in self.curves:
+            ax.plot(
+                recall,
+                precision,
+                color=color,
+                linewidth=1.6 if last else 0.9,
+                alpha=1.0 if last else 0.3,
+                drawstyle="default",
+            )
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("recall", fontsize=8, color="#444444")
+        ax.set_ylabel("precision", fontsize=8, color="#444444")
+
+
+def average_precision(p: PrCurvePoint) -> float:
+    """Area under the precision-recall curve (trapezoids over the thresholds)."""
+    r = np.asarray(p.recall, dtype=np.float64)
+    pr = np.asarray(p.precision, dtype=np.float64)
+    ok = np.isfinite(r) & np.isfinite(pr)
+    if ok.sum() < 2:
+        return math.nan
+    r, pr = r[ok], pr[ok]
+    order = np.argsort(r, kind="stable")
+    r, pr = r[order], pr[order]
+    return float(np.sum(np.diff(r) * (pr[1:] + pr[:-1]) / 2))
+
+
+@dataclass
+class PrLegend:
+    run: str
+    color: str
+    step: int
+    thresholds: int
+    ap: float
+    steps: int
+
+
+@dataclass
+class PrItem:
+    tag: str
+    anchor: str
+    chart: ChartSlot
+    legend: list[PrLegend]
+
+
+def build(runs: Sequence[Run], ctx: Context) -> Section | None:
+    by_tag: dict[str, list[tuple[Run, Series[PrCurvePoint]]]] = {}
+    for run in runs:
+        for tag, series in run.pr_curves.items():
+            if len(series) and ctx.want_tag(tag):
+                by_tag.setdefault(tag, []).append((run, series))
+    if not by_tag:
+        return None
+    section = Section(kind="pr_curves", title="PR curves", anchor="pr-curves", count=len(by_tag))
+    for prefix, tags in group_by_prefix(by_tag).items():
+        items = []
+        for tag in tags:
+            curves = []
+            legend = []
+            for run, series in by_tag[tag]:
+                pts = sorted(series.points, key=lambda p: p.step)
+                color = ctx.colors[run.name]
+                for p in pts[-EARLIER - 1 : -1]:
+                    curves.append((color, np.asarray(p.recall), np.asarray(p.precision), False))
+                last = pts[-1]
+                curves.append((color, np.asarray(last.recall), np.asarray(last.precision), True))
+                legend.append(
+                    PrLegend(
+                        run.name,
+                        color,
+                        last.step,
+                        last.num_thresholds,
+                        average_precision(last),
+                        len(pts),
+                    )
+                )
+            # faded curves first, every run's last curve on top
+            curves.sort(key=lambda c: c[3])
+            items.append(
+                PrItem(tag, ctx.anchors.make("pr", tag), ctx.chart(PrChart(tuple(curves))), legend)
+            )
+        section.groups.append(Group(prefix, ctx.anchors.make("pr-curves", prefix), items))
+    return section

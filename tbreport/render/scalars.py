@@ -1,0 +1,135 @@
+"""Scalars: one chart per tag, every run that has it overlaid, grouped by prefix."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tbreport.model import Run, ScalarSeries
+from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
+from tbreport.render.charts import PreparedLine, line_chart, prepare_series
+from tbreport.render.markdown import render_markdown
+
+logger = logging.getLogger(__name__)
+
+#: Pixel width the lines are downsampled for (the plot area of a chart is ~560 px).
+PNG_WIDTH_PX = 560
+SVG_WIDTH_PX = 200
+
+
+@dataclass
+class LegendRow:
+    run: str
+    color: str
+    last: float
+    last_smoothed: float
+    step: int
+    count: int
+    minimum: float
+    maximum: float
+    nonfinite: str  # "2 NaN, 1 +inf" or ""
+
+
+@dataclass
+class ScalarChart:
+    tag: str
+    anchor: str
+    chart: ChartSlot
+    legend: list[LegendRow]
+    beyond: int
+    description: str  # sanitised HTML
+
+
+def _nonfinite(p: PreparedLine) -> str:
+    parts = [
+        f"{n} {label}" for n, label in ((p.nan, "NaN"), (p.posinf, "+inf"), (p.neginf, "-inf")) if n
+    ]
+    return ", ".join(parts)
+
+
+def run_start_times(runs: Sequence[Run]) -> dict[str, float]:
+    """Each run's first wall time over its scalars (``relative`` x-axis origin)."""
+    starts: dict[str, float] = {}
+    for run in runs:
+        firsts = [float(s.wall_times.min()) for s in run.scalars.values() if len(s)]
+        starts[run.name] = min(firsts) if firsts else 0.0
+    return starts
+
+
+def prepare_lines(
+    entries: Sequence[tuple[Run, ScalarSeries]], ctx: Context, starts: dict[str, float]
+) -> list[tuple[Run, PreparedLine]]:
+    width = SVG_WIDTH_PX if ctx.options.format == "svg" else PNG_WIDTH_PX
+    out = []
+    for run, series in entries:
+        out.append(
+            (
+                run,
+                prepare_series(
+                    series.steps,
+                    series.wall_times,
+                    series.values,
+                    color=ctx.colors[run.name],
+                    smoothing=ctx.options.smoothing,
+                    x_axis=ctx.options.x_axis,
+                    start_time=starts.get(run.name),
+                    width_px=width,
+                ),
+            )
+        )
+    return out
+
+
+def legend_rows(prepared: Sequence[tuple[Run, PreparedLine]]) -> list[LegendRow]:
+    rows = []
+    for run, p in prepared:
+        finite = p.raw_values[np.isfinite(p.raw_values)]
+        rows.append(
+            LegendRow(
+                run=run.name,
+                color=p.series.color,
+                last=p.last_value,
+                last_smoothed=p.last_smoothed,
+                step=p.last_step,
+                count=p.count,
+                minimum=float(finite.min()) if finite.size else math.nan,
+                maximum=float(finite.max()) if finite.size else math.nan,
+                nonfinite=_nonfinite(p),
+            )
+        )
+    return rows
+
+
+def build(runs: Sequence[Run], ctx: Context) -> Section | None:
+    by_tag: dict[str, list[tuple[Run, ScalarSeries]]] = {}
+    for run in runs:
+        for tag, series in run.scalars.items():
+            if len(series) and ctx.want_tag(tag):
+                by_tag.setdefault(tag, []).append((run, series))
+    if not by_tag:
+        return None
+    starts = run_start_times(runs)
+    section = Section(kind="scalars", title="Scalars", anchor="scalars", count=len(by_tag))
+    for prefix, tags in group_by_prefix(by_tag).items():
+        items = []
+        for tag in tags:
+            entries = by_tag[tag]
+            prepared = prepare_lines(entries, ctx, starts)
+            spec, beyond = line_chart([p for _, p in prepared], x_axis=ctx.options.x_axis)
+            description = next((s.description for _, s in entries if s.description), "")
+            items.append(
+                ScalarChart(
+                    tag=tag,
+                    anchor=ctx.anchors.make("scalar", tag),
+                    chart=ctx.chart(spec),
+                    legend=legend_rows(prepared),
+                    beyond=beyond,
+                    description=render_markdown(description) if description else "",
+                )
+            )
+        section.groups.append(Group(prefix, ctx.anchors.make("scalars", prefix), items))
+    return section

@@ -1,0 +1,96 @@
+// tbreport: small progressive enhancements. Everything is readable without them.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  // ------------------------------------------------------------ sortable tables
+  function cellKey(td, numeric) {
+    var raw = td.hasAttribute("data-sort") ? td.getAttribute("data-sort") : td.textContent.trim();
+    if (!numeric) return raw.toLowerCase();
+    var v = parseFloat(raw);
+    return isNaN(v) ? null : v;
+  }
+  function sortBy(table, index, th) {
+    var type = th.getAttribute("data-type") || "text";
+    var tbody = table.tBodies[0];
+    var rows = Array.prototype.slice.call(tbody.rows);
+    var numeric = type === "num";
+    if (type === "mixed") {
+      numeric = rows.every(function (r) {
+        var c = r.cells[index];
+        var s = c ? (c.getAttribute("data-sort") || "") : "";
+        return s === "" || !isNaN(parseFloat(s));
+      });
+    }
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(th.parentNode.children, function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    var keyed = rows.map(function (r, i) { return { row: r, i: i, key: r.cells[index] ? cellKey(r.cells[index], numeric) : null }; });
+    keyed.sort(function (a, b) {
+      if (a.key === null && b.key === null) return a.i - b.i;
+      if (a.key === null) return 1;   // missing values last, whatever the direction
+      if (b.key === null) return -1;
+      var c = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      return (asc ? c : -c) || a.i - b.i;
+    });
+    keyed.forEach(function (k) { tbody.appendChild(k.row); });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) return;
+    Array.prototype.forEach.call(head.cells, function (th, index) {
+      th.tabIndex = 0;
+      th.addEventListener("click", function () { sortBy(table, index, th); });
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(table, index, th); }
+      });
+    });
+  });
+
+  // ------------------------------------------------------------ image galleries
+  Array.prototype.forEach.call(document.querySelectorAll(".gallery.multi"), function (gallery) {
+    var frames = gallery.querySelectorAll(".frame");
+    var input = gallery.querySelector(".slider input");
+    var output = gallery.querySelector(".slider output");
+    if (!input || !frames.length) return;
+    function show() {
+      // the slider runs first step -> last step; frames are stored last step first
+      var i = frames.length - 1 - parseInt(input.value, 10);
+      Array.prototype.forEach.call(frames, function (f, j) { f.classList.toggle("current", j === i); });
+      if (output) output.textContent = frames[i].getAttribute("data-step");
+    }
+    input.addEventListener("input", show);
+    gallery.addEventListener("keydown", function (e) {
+      if (e.target === input) return;
+      if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+        input.value = String(parseInt(input.value, 10) + (e.key === "ArrowRight" ? 1 : -1));
+        show();
+      }
+    });
+    show();
+  });
+
+  // ------------------------------------------------------------ full-size view
+  if (typeof HTMLDialogElement === "function") {
+    var dialog = document.createElement("dialog");
+    dialog.className = "zoom";
+    var big = document.createElement("img");
+    big.alt = "";
+    var caption = document.createElement("p");
+    dialog.appendChild(big);
+    dialog.appendChild(caption);
+    document.body.appendChild(dialog);
+    dialog.addEventListener("click", function () { dialog.close(); });
+    document.addEventListener("click", function (e) {
+      var img = e.target;
+      if (!img || img.tagName !== "IMG" || !img.closest || !img.closest(".frame")) return;
+      big.src = img.src;
+      var w = parseInt(img.getAttribute("data-w") || "0", 10);
+      var h = parseInt(img.getAttribute("data-h") || "0", 10);
+      caption.textContent = img.alt + (w ? " (" + w + "×" + h + " px)" : "");
+      dialog.showModal();
+    });
+  }
+})();
