@@ -18,13 +18,18 @@ def graph_events(
     wall_time: float,
 ) -> list[event_pb2.Event]:
     """The events ``add_graph`` writes: the ``GraphDef``, then its ``RunMetadata``."""
-    events = [event_pb2.Event(wall_time=wall_time, graph_def=graph_def.SerializeToString())]
+    events = [
+        event_pb2.Event(
+            wall_time=wall_time, graph_def=graph_def.SerializeToString(deterministic=True)
+        )
+    ]
     if run_metadata is not None:
         tagged = event_pb2.TaggedRunMetadata(
-            tag=RUN_METADATA_TAG, run_metadata=run_metadata.SerializeToString()
+            tag=RUN_METADATA_TAG, run_metadata=run_metadata.SerializeToString(deterministic=True)
         )
         events.append(event_pb2.Event(wall_time=wall_time, tagged_run_metadata=tagged))
     return events
+
 
 # --- decode (reader side) ---
 from tbreport import model as _model  # noqa: E402

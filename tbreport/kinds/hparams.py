@@ -42,7 +42,7 @@ def _plugin_value(tag: str, data: hparams_pb2.HParamsPluginData) -> summary_pb2.
     data.version = PLUGIN_DATA_VERSION
     metadata = summary_pb2.SummaryMetadata(
         plugin_data=summary_pb2.SummaryMetadata.PluginData(
-            plugin_name=PLUGIN_NAME, content=data.SerializeToString()
+            plugin_name=PLUGIN_NAME, content=data.SerializeToString(deterministic=True)
         )
     )
     return summary_pb2.Summary.Value(tag=tag, metadata=metadata)
@@ -60,9 +60,7 @@ def hparams_values(
         raise TypeError(f"metric_dict must be a dict, got {type(metric_dict).__name__}")
     domains = hparam_domain_discrete or {}
     if not isinstance(domains, Mapping):
-        raise TypeError(
-            f"hparam_domain_discrete must be a dict, got {type(domains).__name__}"
-        )
+        raise TypeError(f"hparam_domain_discrete must be a dict, got {type(domains).__name__}")
     for k, values in domains.items():
         if k not in hparam_dict or not isinstance(values, (list, tuple)):
             raise TypeError(
@@ -97,9 +95,12 @@ def hparams_values(
     end = hparams_pb2.SessionEndInfo(status=hparams_pb2.STATUS_SUCCESS)
     return [
         _plugin_value(EXPERIMENT_TAG, hparams_pb2.HParamsPluginData(experiment=experiment)),
-        _plugin_value(SESSION_START_INFO_TAG, hparams_pb2.HParamsPluginData(session_start_info=start)),
+        _plugin_value(
+            SESSION_START_INFO_TAG, hparams_pb2.HParamsPluginData(session_start_info=start)
+        ),
         _plugin_value(SESSION_END_INFO_TAG, hparams_pb2.HParamsPluginData(session_end_info=end)),
     ]
+
 
 # --- decode (reader side) ---
 from google.protobuf import struct_pb2 as _struct_pb2  # noqa: E402

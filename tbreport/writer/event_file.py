@@ -100,7 +100,7 @@ class EventFileWriter:
 
     def add_event(self, event: event_pb2.Event) -> None:
         """Append one ``Event`` message."""
-        self.add_serialized(event.SerializeToString())
+        self.add_serialized(event.SerializeToString(deterministic=True))
 
     def add_serialized(self, data: bytes) -> None:
         """Append one already-serialised ``Event``."""
