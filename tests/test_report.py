@@ -1,0 +1,333 @@
+"""The report built from the real corpus: everything in it appears, escaped, offline,
+reproducibly; plus the options, strict mode, and an install into a fresh venv."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import venv
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tbreport import build_report
+from tbreport.errors import NoRunsFoundError, TbreportError
+from tests.conftest import CORPUS
+
+EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["runs"]
+ROOT = Path(__file__).resolve().parents[1]
+SUFFIX = "/text_summary"
+
+
+class Page(HTMLParser):
+    """Text per report section, tag headings per section, and media counts."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.section = ""
+        self.text: list[str] = []
+        self.headings: dict[str, list[str]] = {}
+        self.media: Counter[tuple[str, str]] = Counter()
+        self.attrs: list[tuple[str, str, str]] = []
+        self.elements: Counter[str] = Counter()
+        self._tag_heading = False
+        self._buf: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.elements[tag] += 1
+        for k, v in a.items():
+            self.attrs.append((tag, k, v))
+        if tag == "section" and "kind" in a.get("class", "").split():
+            self.section = a.get("id", "")
+        if tag == "h4" and "tag" in a.get("class", "").split():
+            self._tag_heading, self._buf = True, []
+        if tag in ("img", "audio", "svg", "pre"):
+            self.media[(self.section, tag)] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h4" and self._tag_heading:
+            self.headings.setdefault(self.section, []).append("".join(self._buf))
+            self._tag_heading = False
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._tag_heading:
+            self._buf.append(data)
+
+    @property
+    def all_text(self) -> str:
+        return "".join(self.text)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Page]:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    try:
+        path = build_report(CORPUS, out, progress=False)
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    html = path.read_text(encoding="utf-8")
+    return path, html, Page(html)
+
+
+def _ui(kind: str) -> dict[str, dict[str, object]]:
+    return {run: v["ui"][kind] for run, v in EXPECTED.items() if kind in v["ui"]}
+
+
+def test_every_run_appears(built: tuple[Path, str, Page]) -> None:
+    _, _, page = built
+    for run in EXPECTED:
+        assert run in page.all_text
+
+
+def test_every_scalar_tag_has_a_chart(built: tuple[Path, str, Page]) -> None:
+    _, _, page = built
+    tags = {t for per_run in _ui("scalars").values() for t in per_run}
+    assert sorted(page.headings["scalars"]) == sorted(tags)
+    assert page.media[("scalars", "img")] == len(tags)
+
+
+def test_every_image_is_embedded(built: tuple[Path, str, Page]) -> None:
+    _, _, page = built
+    images = _ui("images")
+    tags = sorted(t for per_run in images.values() for t in per_run)
+    assert sorted(page.headings["images"]) == tags
+    blobs = sum(
+        n - 2 for per_run in images.values() for v in per_run.values() for _, n in v["items"]
+    )  # type: ignore[attr-defined]
+    assert page.media[("images", "img")] == blobs
+
+
+def test_every_text_histogram_audio_and_pr_curve(built: tuple[Path, str, Page]) -> None:
+    _, _, page = built
+    texts = {t.removesuffix(SUFFIX) for per_run in _ui("text").values() for t in per_run}
+    # a set: we also recover the text record TensorBoard drops after edge_cases/crc_corrupt's bad CRC
+    assert set(page.headings["text"]) == texts
+    assert page.headings["text"].count("edge/text") == 2
+    for per_run in _ui("text").values():
+        for v in per_run.values():
+            for value in v["values"]:  # type: ignore[attr-defined]
+                for line in value if isinstance(value, list) else [value]:
+                    plain = re.sub(r"[*#`|\-]", "", line).split()[0]
+                    assert plain in page.all_text
+    hist = sorted(t for per_run in _ui("histograms").values() for t in per_run)
+    assert sorted(page.headings["histograms"]) == hist
+    assert sorted(page.headings["distributions"]) == hist
+    assert page.media[("histograms", "img")] == len(hist)
+    audio = _ui("audio")
+    clips = sum(n for per_run in audio.values() for v in per_run.values() for _, n in v["items"])  # type: ignore[attr-defined]
+    assert page.media[("audio", "audio")] == clips
+    pr = {t for per_run in _ui("pr_curves").values() for t in per_run}
+    assert sorted(page.headings["pr-curves"]) == sorted(pr)
+
+
+def test_hparams_table_and_graphs(built: tuple[Path, str, Page]) -> None:
+    _, html, page = built
+    sessions = [run for run, v in EXPECTED.items() if "hparams" in v["ui"]]
+    hp_section = html.split('id="hparams"', 1)[1].split("</section>", 1)[0]
+    for run in sessions:
+        assert run in hp_section
+    for name in ("lr", "batch_size", "optimizer", "use_bn", "layers", "act", "dropout_on"):
+        assert f">{name}</th>" in hp_section
+    for metric in ("hparam/accuracy", "hparam/loss", "hparam/score"):
+        assert metric in hp_section
+    assert "rmsprop" in hp_section and "polyline" in hp_section
+    graphs = [run for run, v in EXPECTED.items() if v["ui"].get("graph")]
+    assert page.media[("graphs", "svg")] == len(graphs)
+    graph_section = html.split('id="graphs"', 1)[1].split("</section>", 1)[0]
+    for run in graphs:
+        assert run in graph_section
+
+
+def test_data_health_lists_every_damaged_file(built: tuple[Path, str, Page]) -> None:
+    _, html, _ = built
+    health = html.split('class="health', 1)[1].split("</section>", 1)[0]
+    for name in ("crc_corrupt", "truncated", "empty_file", "garbage_file"):
+        assert name in health
+
+
+def test_everything_from_logs_is_escaped(built: tuple[Path, str, Page]) -> None:
+    _, html, page = built
+    assert "<script>alert" not in html
+    assert "<b>bold</b>" not in html
+    assert page.elements["script"] == 1  # ours, at the end
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "x&amp;y &#34;q&#34; &lt;b&gt;bold&lt;/b&gt;" in html or "x&amp;y &quot;q&quot;" in html
+    assert "<script>alert(1)</script>" in page.all_text  # shown as text
+    for tag, attr, _ in page.attrs:
+        assert not attr.startswith("on"), f"event handler on <{tag}>"
+
+
+def test_offline_no_remote_resource(built: tuple[Path, str, Page]) -> None:
+    _, html, page = built
+    for tag, attr, value in page.attrs:
+        if attr in ("src", "href", "xlink:href", "poster", "data", "srcset", "action"):
+            assert value.startswith(("data:", "#")), f"<{tag} {attr}={value[:60]}>"
+    assert re.search(r"https?://", html) is None
+    assert "@import" not in html and "url(" not in html
+    assert "default-src 'none'" in html  # the page's CSP forbids any fetch
+
+
+def test_reproducible_except_build_time(
+    built: tuple[Path, str, Page], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, html, _ = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    again = build_report(CORPUS, tmp_path / "again.html", progress=False, jobs=1)
+    assert again.read_bytes() == first.read_bytes()
+    assert "2023-11-14 22:13:20 UTC" in html
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    later = build_report(CORPUS, tmp_path / "later.html", progress=False).read_text(
+        encoding="utf-8"
+    )
+    assert later != html
+    assert later.replace("2027-01-15 08:00:00 UTC", "2023-11-14 22:13:20 UTC") == html
+
+
+def test_filters_and_options(tmp_path: Path) -> None:
+    out = build_report(
+        CORPUS,
+        tmp_path / "f.html",
+        runs=r"^exp1/",
+        tags="^acc$",
+        title="My <title>",
+        smoothing=0.0,
+        x_axis="relative",
+        format="svg",
+        progress=False,
+    )
+    html = out.read_text(encoding="utf-8")
+    page = Page(html)
+    assert page.headings["scalars"] == ["acc"]
+    assert "My &lt;title&gt;" in html
+    assert "torch_media" not in page.all_text
+    assert page.media[("scalars", "svg")] == 1 and page.media[("scalars", "img")] == 0
+    assert "28 runs filtered out" in " ".join(page.all_text.split())
+
+
+def test_image_steps_limit(tmp_path: Path) -> None:
+    out = build_report(
+        CORPUS, tmp_path / "i.html", runs="torch_media", image_steps=1, progress=False
+    )
+    page = Page(out.read_text(encoding="utf-8"))
+    assert page.media[("images", "img")] == 11  # one step per tag
+
+
+def test_bad_options_and_inputs(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="smoothing"):
+        build_report(CORPUS, tmp_path / "x.html", smoothing=1.0)
+    with pytest.raises(ValueError, match="regular expression"):
+        build_report(CORPUS, tmp_path / "x.html", runs="(")
+    with pytest.raises(TypeError, match="unknown option"):
+        build_report(CORPUS, tmp_path / "x.html", colour="red")
+    with pytest.raises(NoRunsFoundError):
+        build_report(tmp_path, tmp_path / "x.html")
+    with pytest.raises(NoRunsFoundError, match="no run matches"):
+        build_report(CORPUS, tmp_path / "x.html", runs="^nothing$")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_strict_turns_damage_into_an_error(tmp_path: Path) -> None:
+    with pytest.raises(TbreportError, match="strict"):
+        build_report(CORPUS / "edge_cases", tmp_path / "s.html", strict=True)
+    ok = build_report(CORPUS / "exp1", tmp_path / "ok.html", strict=True, progress=False)
+    assert ok.exists()
+
+
+def test_missing_graphviz_shows_dot_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tbreport.render import graphviz
+
+    monkeypatch.setattr(graphviz, "dot_executable", lambda: None)
+    out = build_report(CORPUS, tmp_path / "g.html", runs="graph", progress=False)
+    html = out.read_text(encoding="utf-8")
+    assert html.count('<pre class="dot">digraph G {') == 3
+    warnings = [r for r in caplog.records if "dot" in r.getMessage()]
+    assert len(warnings) == 1  # one warning, not one per graph
+    assert "Graphviz" in html.split('class="health', 1)[1].split("</section>", 1)[0]
+    from tbreport.errors import GraphvizNotFoundError
+
+    with pytest.raises(GraphvizNotFoundError):
+        build_report(CORPUS / "tbx_graph", tmp_path / "g2.html", strict=True, progress=False)
+
+
+def test_report_size_is_reasonable(built: tuple[Path, str, Page]) -> None:
+    path, _, _ = built
+    assert path.stat().st_size < 2_000_000
+
+
+def test_pip_install_into_a_fresh_venv_builds_a_report(tmp_path: Path) -> None:
+    """The wheel carries the templates: a venv outside the source tree can build."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=True, symlinks=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            "build",
+            "dist",
+            ".venv*",
+            "__pycache__",
+            "*.egg-info",
+            "benchmarks",
+            "tests",
+            ".mypy_cache",
+            ".ruff_cache",
+            ".pytest_cache",
+            ".hypothesis",
+        ),
+    )
+    install = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if install.returncode != 0 and "hatchling" in (install.stderr + install.stdout):
+        pytest.skip("hatchling is not installed for an offline build")
+    assert install.returncode == 0, install.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = elsewhere / "report.html"
+    run = subprocess.run(
+        [str(python), "-m", "tbreport", "build", str(CORPUS / "exp1"), "-o", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=elsewhere,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert run.returncode == 0, run.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "exp1/lr_0.1" in html or "lr_0.1" in html
+    where = subprocess.run(
+        [str(python), "-c", "import tbreport.render.assets as a; print(a.templates_dir())"],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert str(env_dir) in where.stdout  # templates from the installed package

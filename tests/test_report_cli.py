@@ -1,0 +1,106 @@
+"""``tbreport build`` in-process: exit codes, one-line errors, options reach the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tbreport.cli import main
+from tests.conftest import CORPUS
+
+
+def test_build_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sub" / "r.html"
+    code = main(["build", str(CORPUS / "exp1"), "-o", str(out), "--title", "T", "-q"])
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<title>T</title>" in html
+    assert capsys.readouterr().err == ""
+
+
+def test_options_are_passed_through(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code = main(
+        [
+            "build",
+            str(CORPUS),
+            "-o",
+            str(out),
+            "--runs",
+            "exp1",
+            "--tags",
+            "^loss$",
+            "--smoothing",
+            "0",
+            "--x-axis",
+            "wall",
+            "--format",
+            "svg",
+            "--jobs",
+            "1",
+            "--image-steps",
+            "3",
+            "-q",
+        ]
+    )
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "smoothing 0.0 · x-axis wall · charts SVG" in html
+    assert 'class="svgchart"' in html
+
+
+def test_several_logdirs(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    assert (
+        main(["build", str(CORPUS / "exp1"), str(CORPUS / "tbx_hparams"), "-o", str(out), "-q"])
+        == 0
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "exp1/lr_0.1" in html and "tbx_hparams/tbx_trial_0" in html
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--smoothing", "1.5"],
+        ["--smoothing", "abc"],
+        ["--runs", "("],
+        ["--x-axis", "epoch"],
+        ["--format", "gif"],
+        ["--jobs", "-1"],
+    ],
+)
+def test_bad_arguments_exit_2(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["build", str(CORPUS), "-o", str(tmp_path / "r.html"), *args])
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_no_event_files_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["build", str(empty), "-o", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tbreport: error:") and err.count("\n") == 1
+    assert main(["build", str(tmp_path / "missing"), "-o", str(tmp_path / "r.html")]) == 2
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_strict_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["build", str(CORPUS / "edge_cases"), "-o", str(tmp_path / "r.html"), "--strict"])
+    assert code == 2
+    assert "strict" in capsys.readouterr().err
+
+
+def test_unwritable_output_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main(["build", str(CORPUS / "exp1"), "-o", str(blocker / "r.html"), "-q"])
+    assert code == 2
+    assert capsys.readouterr().err.startswith("tbreport: error:")
