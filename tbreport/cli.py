@@ -121,7 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see ``tbreport --help``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose, args.quiet)
+    with _cli_logging(args.verbose, args.quiet):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)
@@ -147,20 +151,31 @@ def _error(message: str) -> None:
     print(f"tbreport: error: {line}", file=sys.stderr)
 
 
-def _configure_logging(verbose: int, quiet: bool) -> None:
+@contextmanager
+def _cli_logging(verbose: int, quiet: bool) -> Iterator[None]:
+    """Log the package's records to the current stderr for the duration of one command.
+
+    The handler is removed afterwards (and the logger restored), so calling
+    ``main()`` in-process, as tests and notebooks do, leaves logging as it was.
+    """
     level = logging.ERROR if quiet else logging.WARNING
     if verbose == 1:
         level = logging.INFO
     elif verbose >= 2:
         level = logging.DEBUG
     pkg = logging.getLogger("tbreport")
+    saved = (pkg.level, pkg.propagate)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("tbreport: %(levelname)s: %(message)s"))
     pkg.setLevel(level)
-    if not any(getattr(h, "_tbreport_cli", False) for h in pkg.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("tbreport: %(levelname)s: %(message)s"))
-        handler._tbreport_cli = True  # type: ignore[attr-defined]
-        pkg.addHandler(handler)
-        pkg.propagate = False
+    pkg.addHandler(handler)
+    pkg.propagate = False
+    try:
+        yield
+    finally:
+        pkg.removeHandler(handler)
+        pkg.setLevel(saved[0])
+        pkg.propagate = saved[1]
 
 
 # ------------------------------------------------------------------------- ls
