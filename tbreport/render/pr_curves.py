@@ -50,16 +50,21 @@ class PrChart:
 
 
 def average_precision(p: PrCurvePoint) -> float:
-    """Area under the precision-recall curve (trapezoids over the thresholds)."""
-    r = np.asarray(p.recall, dtype=np.float64)
-    pr = np.asarray(p.precision, dtype=np.float64)
+    """Average precision: ``sum((R[k] - R[k-1]) * P[k])`` from the highest threshold down.
+
+    The step-wise definition (as scikit-learn's ``average_precision_score``),
+    starting from recall 0: a trapezoid rule over the stored points would drop
+    the area left of the first point and reward interpolation between
+    thresholds.
+    """
+    r = np.asarray(p.recall, dtype=np.float64)[::-1]
+    pr = np.asarray(p.precision, dtype=np.float64)[::-1]
     ok = np.isfinite(r) & np.isfinite(pr)
-    if ok.sum() < 2:
+    if not ok.any():
         return math.nan
     r, pr = r[ok], pr[ok]
-    order = np.argsort(r, kind="stable")
-    r, pr = r[order], pr[order]
-    return float(np.sum(np.diff(r) * (pr[1:] + pr[:-1]) / 2))
+    gains = np.diff(np.concatenate([[0.0], r]))
+    return float(np.sum(np.clip(gains, 0.0, None) * pr))
 
 
 @dataclass
