@@ -66,6 +66,7 @@ def layout_value(layout: Mapping[str, Mapping[str, Sequence[Any]]]) -> summary_p
     )
     return summary_pb2.Summary.Value(tag=CONFIG_TAG, tensor=tensor, metadata=metadata)
 
+
 # --- decode (reader side) ---
 from tbreport import model as _model  # noqa: E402
 from tbreport.kinds import tensor as _tensor  # noqa: E402

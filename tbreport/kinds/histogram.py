@@ -67,10 +67,7 @@ def make_histogram(
             f"no value of values falls inside bins (range {limits[0]!r} to {limits[-1]!r})"
         )
     start, end = int(nonzero[0]), int(nonzero[-1]) + 1
-    if start > 0:
-        counts = counts[start - 1 : end]
-    else:
-        counts = np.concatenate([[0], counts[:end]])
+    counts = counts[start - 1 : end] if start > 0 else np.concatenate([[0], counts[:end]])
     limits = limits[start : end + 1]
     return summary_pb2.HistogramProto(
         min=float(values.min()),
@@ -125,6 +122,7 @@ def histogram_raw_value(
         bucket=counts.tolist(),
     )
     return summary_pb2.Summary.Value(tag=tag, histo=histo)
+
 
 # --- decode (reader side) ---
 import math as _math  # noqa: E402

@@ -24,7 +24,7 @@ SESSION_END_INFO_TAG = "_hparams_/session_end_info"
 
 def _value_of(name: str, v: Any) -> tuple[struct_pb2.Value, int]:
     """A hparam as a ``google.protobuf.Value`` and its hparams ``DataType``."""
-    if isinstance(v, bool) or isinstance(v, np.bool_):
+    if isinstance(v, (bool, np.bool_)):
         return struct_pb2.Value(bool_value=bool(v)), hparams_pb2.DATA_TYPE_BOOL
     if isinstance(v, str):
         return struct_pb2.Value(string_value=v), hparams_pb2.DATA_TYPE_STRING

@@ -21,7 +21,9 @@ _FORMATS_3D = ("CHW", "HWC")
 
 def _check_dataformats(dataformats: object, arr: npt.NDArray[Any], allowed: str) -> str:
     if not isinstance(dataformats, str):
-        raise TypeError(f"dataformats must be a str such as {allowed!r}, got {type(dataformats).__name__}")
+        raise TypeError(
+            f"dataformats must be a str such as {allowed!r}, got {type(dataformats).__name__}"
+        )
     fmt = dataformats.upper()
     if len(set(fmt)) != len(fmt) or not set(fmt) <= set("NCHW") or not {"H", "W"} <= set(fmt):
         raise ValueError(
@@ -45,7 +47,7 @@ def to_uint8(arr: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     if arr.dtype == np.uint8:
         return arr.astype(np.uint8, copy=False)
     if arr.dtype == np.bool_:
-        return arr.astype(np.uint8) * 255
+        return np.where(arr, np.uint8(255), np.uint8(0)).astype(np.uint8)
     if np.issubdtype(arr.dtype, np.floating):
         scaled = np.nan_to_num(arr.astype(np.float32) * 255.0, nan=0.0, posinf=255.0, neginf=0.0)
         return scaled.clip(0, 255).astype(np.uint8)
@@ -143,10 +145,14 @@ def figure_value(tag: str, figure: Any, close: bool) -> summary_pb2.Summary.Valu
         images = [figure_to_hwc(f, close) for f in figure]
         shapes = {im.shape for im in images}
         if len(shapes) != 1:
-            raise ValueError(f"figures in a list must have the same size in pixels, got {sorted(shapes)}")
+            raise ValueError(
+                f"figures in a list must have the same size in pixels, got {sorted(shapes)}"
+            )
         return image_value(tag, np.stack(images), "NHWC", batch=True)
     if not hasattr(figure, "savefig"):
-        raise TypeError(f"figure must be a matplotlib Figure or a list of them, got {type(figure).__name__}")
+        raise TypeError(
+            f"figure must be a matplotlib Figure or a list of them, got {type(figure).__name__}"
+        )
     return image_value(tag, figure_to_hwc(figure, close), "HWC")
 
 
@@ -159,21 +165,26 @@ def video_value(tag: str, vid_tensor: Any, fps: float) -> summary_pb2.Summary.Va
         raise ValueError(f"vid_tensor must have shape [N, T, C, H, W], got {tuple(arr.shape)}")
     if not fps > 0:
         raise ValueError(f"fps must be > 0, got {fps!r}")
-    n, t, c, h, w = arr.shape
+    n, t, _c, _h, _w = arr.shape
     if t == 0 or n == 0:
         raise ValueError(f"vid_tensor has no frame (shape {tuple(arr.shape)})")
     frames = [to_uint8(make_grid(arr[:, i]).transpose(1, 2, 0)) for i in range(t)]
     images = [Image.fromarray(np.ascontiguousarray(f[:, :, :3])) for f in frames]
     out = io.BytesIO()
     images[0].save(
-        out, format="GIF", save_all=True, append_images=images[1:],
-        duration=max(1, round(1000 / fps)), loop=0,
+        out,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=max(1, round(1000 / fps)),
+        loop=0,
     )
     height, width = frames[0].shape[:2]
     image = summary_pb2.Summary.Image(
         height=height, width=width, colorspace=3, encoded_image_string=out.getvalue()
     )
     return summary_pb2.Summary.Value(tag=tag, image=image)
+
 
 # --- decode (reader side) ---
 from tbreport import model as _model  # noqa: E402

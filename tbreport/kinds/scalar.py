@@ -80,6 +80,7 @@ def scalar_tensor_value(
     )
     return summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=metadata)
 
+
 # --- decode (reader side) ---
 from tbreport.kinds import tensor as _tensor  # noqa: E402
 from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402

@@ -40,7 +40,9 @@ def make_tensor_proto(arr: npt.NDArray[Any]) -> tensor_pb2.TensorProto:
         strings = [
             s.encode("utf-8") if isinstance(s, str) else bytes(s) for s in arr.reshape(-1).tolist()
         ]
-        return tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, tensor_shape=shape, string_val=strings)
+        return tensor_pb2.TensorProto(
+            dtype=types_pb2.DT_STRING, tensor_shape=shape, string_val=strings
+        )
     if arr.dtype not in _ENCODE_DTYPES:
         raise TypeError(f"tensor dtype {arr.dtype} is not supported")
     field, dtype = _ENCODE_DTYPES[arr.dtype]
@@ -60,6 +62,7 @@ def tensor_value(tag: str, tensor: Any) -> summary_pb2.Summary.Value:
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="tensor")
     )
     return summary_pb2.Summary.Value(tag=tag, metadata=metadata, tensor=make_tensor_proto(arr))
+
 
 # --- decode (reader side) ---
 import numpy as _np  # noqa: E402

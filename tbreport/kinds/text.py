@@ -29,6 +29,7 @@ def text_value(tag: str, text_string: str) -> summary_pb2.Summary.Value:
     )
     return summary_pb2.Summary.Value(tag=tag + TAG_SUFFIX, metadata=metadata, tensor=tensor)
 
+
 # --- decode (reader side) ---
 from tbreport import model as _model  # noqa: E402
 from tbreport.kinds import tensor as _tensor  # noqa: E402
