@@ -49,7 +49,9 @@ def to_uint8(arr: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
     if arr.dtype == np.bool_:
         return np.where(arr, np.uint8(255), np.uint8(0)).astype(np.uint8)
     if np.issubdtype(arr.dtype, np.floating):
-        scaled = np.nan_to_num(arr.astype(np.float32) * 255.0, nan=0.0, posinf=255.0, neginf=0.0)
+        scaled: npt.NDArray[np.float32] = np.nan_to_num(
+            arr.astype(np.float32) * np.float32(255.0), nan=0.0, posinf=255.0, neginf=0.0
+        )
         return scaled.clip(0, 255).astype(np.uint8)
     if np.issubdtype(arr.dtype, np.integer):
         return arr.clip(0, 255).astype(np.uint8)
