@@ -137,11 +137,9 @@ def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True)
         rest = np.flatnonzero(~scan.scalars.decoded)
     else:
         rest = np.arange(len(frames))
-    starts = frames.starts.tolist()
-    lengths = frames.lengths.tolist()
-    scan.slow = [
-        (i, starts[i] - HEADER_SIZE, buf[starts[i] : starts[i] + lengths[i]]) for i in rest.tolist()
-    ]
+    starts = frames.starts[rest].tolist()
+    ends = (frames.starts[rest] + frames.lengths[rest]).tolist()
+    scan.slow = [(i, s - HEADER_SIZE, buf[s:e]) for i, s, e in zip(rest.tolist(), starts, ends)]
     return scan
 
 

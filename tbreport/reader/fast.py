@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 import google_crc32c
 import numpy as np
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 _MASK_DELTA = 0xA282EAD8
 _unpack_i = struct.Struct("<I").unpack_from
 _MAX_TAG = 1024  # longer tags go to the protobuf path
+_SEGMENT = 1 << 22  # bytes per step of the whole-file passes (bounds temporaries)
+_CHUNK = 1 << 16  # records per step of the scalar decode
 
 Int64Array = npt.NDArray[np.int64]
 UInt8Array = npt.NDArray[np.uint8]
@@ -69,13 +72,17 @@ class Frames:
         return int(self.starts.shape[0])
 
 
+Float64Array = npt.NDArray[np.float64]
+_Group = tuple[npt.NDArray[np.uint32], Int64Array, Float64Array, Float64Array]
+
+
 @dataclass
 class ScalarColumns:
     """Scalars decoded by the fast path, grouped by tag (file order within a tag)."""
 
     tags: list[str]
-    #: per tag: record indices, steps, wall_times, values
-    groups: list[tuple[Int64Array, Int64Array, npt.NDArray[np.float64], npt.NDArray[np.float64]]]
+    #: per tag: record indices in the file (uint32), steps, wall_times, values
+    groups: list[_Group]
     #: True for records decoded here; the others need the protobuf path
     decoded: npt.NDArray[np.bool_]
 
@@ -84,40 +91,111 @@ def _as_u8(buf: bytes) -> UInt8Array:
     return np.frombuffer(buf, dtype=np.uint8)
 
 
-def _u32_at(a: UInt8Array, pos: Int64Array) -> npt.NDArray[np.uint64]:
-    out = a[pos].astype(np.uint64)
-    for k in range(1, 4):
-        out |= a[pos + k].astype(np.uint64) << np.uint64(8 * k)
+def _rows(a: UInt8Array, pos: Int64Array, width: int) -> UInt8Array:
+    """``a[pos[i] : pos[i] + width]`` for every ``i``, as an ``(N, width)`` array (one gather).
+
+    Bytes past the end of ``a`` read as zero.
+    """
+    n = a.shape[0]
+    # The last `width` bytes, zero-padded, serve the rows that run past the end.
+    tail = np.zeros(2 * width, dtype=np.uint8)
+    tail_start = max(0, n - width)
+    tail[: n - tail_start] = a[tail_start:]
+    if n < width:
+        windows = np.lib.stride_tricks.as_strided(tail, shape=(width + 1, width), strides=(1, 1))
+        rows: UInt8Array = windows[np.clip(pos, 0, width)]
+        return rows
+    windows = np.lib.stride_tricks.as_strided(a, shape=(n - width + 1, width), strides=(1, 1))
+    rows = windows[np.minimum(pos, n - width)]
+    over = pos > n - width
+    if over.any():
+        tail_windows = np.lib.stride_tricks.as_strided(
+            tail, shape=(width + 1, width), strides=(1, 1)
+        )
+        rows[over] = tail_windows[np.minimum(pos[over] - tail_start, width)]
+    return rows
+
+
+def _at(a: UInt8Array, pos: Int64Array, dtype: str) -> npt.NDArray[Any]:
+    """The little-endian ``dtype`` value at every byte position of ``a`` (one gather).
+
+    Uses an unaligned view with a one-byte stride. Positions too close to the end
+    read zero bytes past it.
+    """
+    size = np.dtype(dtype).itemsize
+    n = a.shape[0]
+    if n < size:
+        a = np.concatenate([a, np.zeros(size - n, dtype=np.uint8)])
+        n = size
+    view = np.ndarray((n - size + 1,), dtype=dtype, buffer=a, offset=0, strides=(1,))
+    out: npt.NDArray[Any] = view[np.minimum(pos, n - size)]
+    over = pos > n - size
+    if over.any():
+        out[over] = _rows(a, pos[over], size).view(dtype).reshape(-1)
     return out
+
+
+def _u32_at(a: UInt8Array, pos: Int64Array) -> npt.NDArray[np.uint64]:
+    """Little-endian uint32 at every position (as uint64, for arithmetic)."""
+    return _at(a, pos, "<u4").astype(np.uint64)
+
+
+def _crc_tables() -> tuple[npt.NDArray[np.uint64], int]:
+    """Per-byte-position CRC-32C contributions for 8-byte messages (CRC is affine in its input)."""
+    base = google_crc32c.value(bytes(8))
+    tables = np.zeros((8, 256), dtype=np.uint64)
+    for i in range(8):
+        for b in range(256):
+            msg = bytearray(8)
+            msg[i] = b
+            tables[i, b] = google_crc32c.value(bytes(msg)) ^ base
+    return tables, base
+
+
+_CRC8: tuple[npt.NDArray[np.uint64], int] | None = None
+
+
+def _masked_length_crcs(lengths: npt.NDArray[np.uint64], nbytes: int) -> npt.NDArray[np.uint64]:
+    """The masked CRC-32C of each length as 8 little-endian bytes (only the low
+    ``nbytes`` may be non-zero), vectorised."""
+    global _CRC8
+    if _CRC8 is None:
+        _CRC8 = _crc_tables()
+    tables, base = _CRC8
+    crc = np.full(lengths.shape[0], base, dtype=np.uint64)
+    for i in range(nbytes):
+        crc ^= tables[i][((lengths >> np.uint64(8 * i)) & np.uint64(0xFF)).astype(np.intp)]
+    m32 = np.uint64(0xFFFFFFFF)
+    rotated = ((crc >> np.uint64(15)) | (crc << np.uint64(17))) & m32
+    return (rotated + np.uint64(_MASK_DELTA)) & m32
 
 
 def _headers(a: UInt8Array, max_len_bytes: int = 4) -> tuple[Int64Array, Int64Array]:
     """Offsets and lengths of every valid record header in ``a`` (length CRC checked).
 
     Only lengths below ``2 ** (8 * max_len_bytes)`` are looked for. A header whose
-    record runs past the end of the buffer is included (a truncated record).
+    record runs past the end of the buffer is included (a truncated record). Works
+    in segments so the temporaries stay small whatever the file size.
     """
     n = a.shape[0]
     last = n - HEADER_SIZE  # last possible header start
-    if last < 0:
+    pos_parts: list[Int64Array] = []
+    len_parts: list[Int64Array] = []
+    for s0 in range(0, last + 1, _SEGMENT):
+        s1 = min(last + 1, s0 + _SEGMENT)  # candidate starts in [s0, s1)
+        m = s1 - s0
+        zero = a[s0 + max_len_bytes : s1 + 7] == 0
+        cand = zero[:m].copy()
+        for k in range(1, 8 - max_len_bytes):
+            cand &= zero[k : k + m]
+        pos = np.flatnonzero(cand).astype(np.int64) + s0
+        lengths = _at(a, pos, "<u8")  # the candidate condition zeroed its high bytes
+        ok = _masked_length_crcs(lengths, max_len_bytes) == _u32_at(a, pos + 8)
+        pos_parts.append(pos[ok])
+        len_parts.append(lengths[ok].astype(np.int64))
+    if not pos_parts:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    zero = a == 0
-    cand = zero[max_len_bytes : last + max_len_bytes + 1].copy()
-    for k in range(max_len_bytes + 1, 8):
-        cand &= zero[k : last + k + 1]
-    del zero
-    pos = np.flatnonzero(cand).astype(np.int64)
-    del cand
-    lengths = np.zeros(pos.shape[0], dtype=np.int64)
-    for k in range(max_len_bytes):
-        lengths |= a[pos + k].astype(np.int64) << (8 * k)
-    stored = _u32_at(a, pos + 8)
-    uniq, inverse = np.unique(lengths, return_inverse=True)
-    table = np.fromiter(
-        (masked_crc32c(struct.pack("<Q", int(v))) for v in uniq), dtype=np.uint64, count=len(uniq)
-    )
-    ok = table[inverse.reshape(-1)] == stored
-    return pos[ok], lengths[ok]
+    return np.concatenate(pos_parts), np.concatenate(len_parts)
 
 
 def frame(buf: bytes) -> Frames | None:
@@ -223,29 +301,42 @@ def recover(buf: bytes) -> tuple[Frames, list[RecordIssue]]:
 
 
 def bad_data_crcs(buf: bytes, frames: Frames) -> list[int]:
-    """Indices of the records whose data fails its CRC (usually ``[]``, in two CRC calls)."""
+    """Indices of the records whose data fails its CRC (usually ``[]``, found in one pass)."""
     if len(frames) == 0:
         return []
     a = _as_u8(buf)
+    n = a.shape[0]
     starts, lengths = frames.starts, frames.lengths
+    heads = starts - HEADER_SIZE
     foot = starts + lengths
     stored = _u32_at(a, foot)
-    rot = (stored - np.uint64(_MASK_DELTA)) & np.uint64(0xFFFFFFFF)
-    crc = ((rot << np.uint64(15)) | (rot >> np.uint64(17))) & np.uint64(0xFFFFFFFF)
+    m32 = np.uint64(0xFFFFFFFF)
+    rot = (stored - np.uint64(_MASK_DELTA)) & m32
+    crc = ((rot << np.uint64(15)) | (rot >> np.uint64(17))) & m32
     uniq, inverse = np.unique(lengths, return_inverse=True)
     zeros_crc = np.fromiter(
         (google_crc32c.value(bytes(int(v))) for v in uniq), dtype=np.uint64, count=len(uniq)
     )
-    raw = crc ^ zeros_crc[inverse.reshape(-1)]
-    work = a.copy()
-    heads = starts - HEADER_SIZE
-    for k in range(HEADER_SIZE):
-        work[heads + k] = 0
-    for k in range(FOOTER_SIZE):
-        work[foot + k] = ((raw >> np.uint64(8 * k)) & np.uint64(0xFF)).astype(np.uint8)
-    total = google_crc32c.value(work) ^ google_crc32c.value(bytes(len(buf)))
-    del work
-    if total == 0:
+    # raw remainder (init 0, no final xor) of each record's data, little-endian bytes
+    raw = (crc ^ zeros_crc[inverse.reshape(-1)]).astype("<u4").view(np.uint8).reshape(-1, 4)
+    # Raw remainder of the whole buffer with headers zeroed and footers = raw remainders:
+    # google_crc32c.extend(c, m) == ~raw(~c, m), so start from ~0 and expect ~0 back.
+    state = 0xFFFFFFFF
+    for s0 in range(0, n, _SEGMENT):
+        s1 = min(n, s0 + _SEGMENT)
+        seg = a[s0:s1].copy()
+        lo, hi = np.searchsorted(heads, [s0 - HEADER_SIZE, s1])
+        for k in range(HEADER_SIZE):
+            at = heads[lo:hi] + k
+            at = at[(at >= s0) & (at < s1)]
+            seg[at - s0] = 0
+        lo, hi = np.searchsorted(foot, [s0 - FOOTER_SIZE, s1])
+        for k in range(FOOTER_SIZE):
+            at = foot[lo:hi] + k
+            inside = (at >= s0) & (at < s1)
+            seg[at[inside] - s0] = raw[lo:hi, k][inside]
+        state = google_crc32c.extend(state, seg)
+    if state == 0xFFFFFFFF:
         return []
     # Something is damaged: name the records, one CRC each.
     bad = []
@@ -277,18 +368,44 @@ def _varints(
 
 
 def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
-    """Decode every record of the common legacy-scalar shape (see the module docstring)."""
+    """Decode every record of the common legacy-scalar shape (see the module docstring).
+
+    Works on chunks of records so the temporaries stay small.
+    """
     a = _as_u8(buf)
-    n = a.shape[0]
     count = len(frames)
-    empty = ScalarColumns([], [], np.zeros(count, dtype=bool))
-    if count == 0:
-        return empty
-    d = frames.starts
-    end = d + frames.lengths
-    ok = frames.lengths >= 9  # 2a 07 0a 05 15 + 4 bytes is the smallest
+    decoded = np.zeros(count, dtype=bool)
+    merged: dict[str, list[_Group]] = {}
+    for c0 in range(0, count, _CHUNK):
+        c1 = min(count, c0 + _CHUNK)
+        for tag, (idx, steps, walls, values) in _decode_chunk(
+            a, frames.starts[c0:c1], frames.lengths[c0:c1]
+        ):
+            idx = idx + c0
+            decoded[idx] = True
+            merged.setdefault(tag, []).append((idx.astype(np.uint32), steps, walls, values))
+    tags = list(merged)
+    groups = []
+    for parts in merged.values():
+        if len(parts) == 1:
+            groups.append(parts[0])
+        else:
+            i, s, w, v = zip(*parts)
+            groups.append(
+                (np.concatenate(i), np.concatenate(s), np.concatenate(w), np.concatenate(v))
+            )
+    return ScalarColumns(tags, groups, decoded)
+
+
+def _decode_chunk(
+    a: UInt8Array, d: Int64Array, lengths: Int64Array
+) -> list[tuple[str, tuple[Int64Array, Int64Array, Float64Array, Float64Array]]]:
+    """(tag, (record indices within the chunk, steps, walls, values)) of the decodable records."""
+    n = a.shape[0]
+    end = d + lengths
+    ok = lengths >= 9  # 2a 07 0a 05 15 + 4 bytes is the smallest
     if not ok.any():
-        return empty
+        return []
 
     def at(p: Int64Array) -> UInt8Array:
         out: UInt8Array = a[np.minimum(p, n - 1)]
@@ -322,15 +439,11 @@ def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
     ok &= p + 5 == end
     idx = np.flatnonzero(ok)
     if idx.shape[0] == 0:
-        return empty
+        return []
 
     # Columns of the decoded records.
-    fpos = p[idx] + 1
-    value_bits = _u32_at(a, fpos).astype(np.uint32)
-    values = value_bits.view(np.float32).astype(np.float64)
-    wpos = d[idx] + 1
-    wall_bits = _u32_at(a, wpos) | (_u32_at(a, wpos + 4) << np.uint64(32))
-    walls = np.where(has_wall[idx], wall_bits.view(np.float64), 0.0)
+    values = _at(a, p[idx] + 1, "<f4").astype(np.float64)
+    walls = np.where(has_wall[idx], _at(a, d[idx] + 1, "<f8"), 0.0)
     steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
 
     # Group by tag: hash the tag bytes, then verify every member equals its group's first.
@@ -338,10 +451,19 @@ def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
     t_len = np.where(has_tag[idx], tlen_i[idx], 0)
     width = int(t_len.max()) if t_len.shape[0] else 0
     width8 = max(8, (width + 7) // 8 * 8)
-    mat = np.zeros((idx.shape[0], width8), dtype=np.uint8)
-    for j in range(width):
-        mat[:, j] = np.where(j < t_len, a[np.minimum(t_start + j, n - 1)], 0)
-    words = mat.view(np.uint64)
+    words = np.empty((t_start.shape[0], width8 // 8), dtype=np.uint64)
+    for j in range(width8 // 8):
+        word = _at(a, t_start + 8 * j, "<u8")
+        keep = t_len - 8 * j  # bytes of the tag in this word; zero the rest
+        partial = keep < 8
+        if partial.any():
+            bits = (np.clip(keep[partial], 0, 8) * 8).astype(np.uint64)
+            mask = np.where(
+                bits >= 64, np.uint64(0xFFFFFFFFFFFFFFFF), (np.uint64(1) << bits) - np.uint64(1)
+            )
+            word[partial] &= mask
+        words[:, j] = word
+    mat = words.view(np.uint8)
     h = t_len.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     for j in range(words.shape[1]):
         h = (h ^ words[:, j]) * np.uint64(0x100000001B3)
@@ -359,18 +481,13 @@ def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
         except UnicodeDecodeError:  # protobuf rejects it too; let that path report it
             group_ok[g] = False
             tags.append("")
-    keep = group_ok[inverse]
-    decoded = np.zeros(count, dtype=bool)
-    decoded[idx[keep]] = True
-
-    order = np.argsort(inverse, kind="stable")
+    small = np.uint8 if uniq.shape[0] < 256 else np.uint16 if uniq.shape[0] < 65536 else np.int64
+    order = np.argsort(inverse.astype(small), kind="stable")  # radix sort for small ints
     bounds = np.searchsorted(inverse[order], np.arange(uniq.shape[0] + 1))
-    out_tags: list[str] = []
-    groups = []
+    out = []
     for g in range(uniq.shape[0]):
         if not group_ok[g]:
             continue
         sel = order[bounds[g] : bounds[g + 1]]
-        out_tags.append(tags[g])
-        groups.append((idx[sel], steps[sel], walls[sel], values[sel]))
-    return ScalarColumns(out_tags, groups, decoded)
+        out.append((tags[g], (idx[sel], steps[sel], walls[sel], values[sel])))
+    return out

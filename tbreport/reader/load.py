@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar, Union
 
@@ -72,8 +72,9 @@ def load(
     """Read every run under ``path`` (a logdir, an event file, or several logdirs).
 
     With several logdirs, run names are prefixed with each logdir's base name.
-    ``workers``: processes used to read event files (default: the CPU count when
-    the logdir holds more than ~48 MB of event files, else 1). ``use_fast_path=False``
+    ``workers``: processes used to read event files (default: the idle CPUs when
+    the logdir holds more than ~48 MB of event files, else 1; workers are only
+    forked on Linux and similar, from a single-threaded process). ``use_fast_path=False``
     decodes every record with protobuf (slower; the fast path gives the same result).
 
     Raises :class:`~tbreport.errors.NoRunsFoundError` when ``path`` is missing or
@@ -94,15 +95,16 @@ def load(
     files = [f for rd in found for f in rd.event_files]
     scans = _scan_files(files, workers, use_fast_path)
     logdir = Logdir(tuple(roots))
+    # Scans arrive in file order; each run is built as soon as its files are in,
+    # so only one run's intermediate columns are alive at a time.
     for rd in found:
+        run = build_run(rd.name, rd.path, [next(scans) for _ in rd.event_files], warnings)
         if rd.name in logdir.runs:
             warnings.append(
                 LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first")
             )
             continue
-        logdir.runs[rd.name] = build_run(
-            rd.name, rd.path, [scans[f] for f in rd.event_files], warnings
-        )
+        logdir.runs[rd.name] = run
     logdir.runs = dict(sorted(logdir.runs.items()))
     logdir.warnings = warnings
     for w in warnings:
@@ -118,18 +120,51 @@ def build_run(name: str, path: str, scans: Sequence[FileScan], warnings: list[Lo
     return builder.finish()
 
 
-def _scan_files(files: list[str], workers: int | None, use_fast_path: bool) -> dict[str, FileScan]:
+def _scan_files(files: list[str], workers: int | None, use_fast_path: bool) -> Iterator[FileScan]:
+    """Scans of ``files``, in order; in worker processes when that pays off and is safe."""
     if workers is None:
         total = sum(_size_or_zero(f) for f in files)
-        workers = (os.cpu_count() or 1) if total >= PARALLEL_MIN_BYTES else 1
+        workers = _cpus() if total >= PARALLEL_MIN_BYTES else 1
     workers = max(1, min(workers, len(files)))
-    if workers == 1:
-        return {f: scan_file(f, use_fast_path=use_fast_path) for f in files}
-    # Biggest files first so the pool stays busy to the end.
-    order = sorted(files, key=_size_or_zero, reverse=True)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
-        results = pool.map(_scan_one, [(f, use_fast_path) for f in order])
-        return dict(zip(order, results))
+    context = _fork_context() if workers > 1 else None
+    if context is None:
+        for f in files:
+            yield scan_file(f, use_fast_path=use_fast_path)
+        return
+    # Pool starts its processes before its helper threads, so fork() is safe here.
+    with context.Pool(workers) as pool:
+        yield from pool.imap(_scan_one, [(f, use_fast_path) for f in files])
+
+
+def _fork_context() -> Any:
+    """The 'fork' multiprocessing context when forking is safe, else ``None`` (no workers).
+
+    'spawn' and 'forkserver' re-import the caller's ``__main__`` in every worker, which
+    re-runs an unguarded script (or fails from stdin / a notebook), so tbreport only
+    uses 'fork', and only while this process runs a single thread.
+    """
+    import multiprocessing
+    import threading
+
+    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
+        return None
+    if threading.active_count() > 1:
+        return None
+    return multiprocessing.get_context("fork")
+
+
+def _cpus() -> int:
+    """CPUs this process may use that are not already busy (by the 1-minute load)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cpus = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    # Workers on a saturated machine only add fork and transfer costs.
+    return max(1, min(cpus, int(cpus - busy + 0.5)))
 
 
 def _size_or_zero(path: str) -> int:
@@ -143,14 +178,6 @@ def _scan_one(args: tuple[str, bool]) -> FileScan:
     return scan_file(args[0], use_fast_path=args[1])
 
 
-def _mp_context() -> Any:
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    # forkserver: no fork-with-threads hazards and cheaper than spawn after the first.
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 # ----------------------------------------------------------------- run builder
 
 
@@ -162,8 +189,13 @@ class _Meta:
     description: str
 
 
+# (index base of the file, record indices in the file, steps, wall_times, values)
 _Columns = tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]
+    int,
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
 ]
 
 
@@ -219,7 +251,7 @@ class _RunBuilder:
         info = EventFileInfo(scan.path, scan.size, scan.intact, scan.damaged)
         if scan.scalars is not None:
             for tag, (idx, steps, walls, values) in zip(scan.scalars.tags, scan.scalars.groups):
-                self._scalar_acc(tag).chunks.append((idx + self.base, steps, walls, values))
+                self._scalar_acc(tag).chunks.append((self.base, idx, steps, walls, values))
         for index, offset, data in scan.slow:
             try:
                 event = event_pb2.Event.FromString(data)
@@ -430,16 +462,19 @@ class _RunBuilder:
         if acc.idx:
             parts.append(
                 (
-                    np.asarray(acc.idx, dtype=np.int64),
+                    0,
+                    np.asarray(acc.idx, dtype=np.int64),  # run-wide already
                     np.asarray(acc.steps, dtype=np.int64),
                     np.asarray(acc.walls, dtype=np.float64),
                     np.asarray(acc.values, dtype=np.float64),
                 )
             )
         if len(parts) == 1:
-            idx, steps, walls, values = parts[0]
+            base, local, steps, walls, values = parts[0]
+            idx = local.astype(np.int64) + base
         else:
-            idx, steps, walls, values = (np.concatenate(c) for c in zip(*parts))
+            idx = np.concatenate([p[1].astype(np.int64) + p[0] for p in parts])
+            steps, walls, values = (np.concatenate([p[k] for p in parts]) for k in (2, 3, 4))
             if not bool(np.all(idx[1:] > idx[:-1])):
                 order = np.argsort(idx, kind="stable")
                 idx, steps, walls, values = idx[order], steps[order], walls[order], values[order]
