@@ -19,16 +19,18 @@ general protobuf path (:mod:`tbreport.reader.events`):
    by one, to name them.
 3. :func:`decode_simple_scalars` parses records shaped exactly like
    ``Event(wall_time, step, summary=Summary(value=[Value(tag, simple_value)]))``
-   (what torch, tensorboardX and TF1 write for each scalar) with gathers over the
-   record offsets, and groups them by tag. Any record of another shape is left
-   to the protobuf path; a property test checks both paths agree.
+   (what torch, tensorboardX and TF1 write for each scalar), or like a 0-d float32 /
+   float64 tensor value with metadata ``plugin_name: "scalars"`` (TF2's
+   ``tf.summary.scalar``, torch's ``new_style=True``), with gathers over the record
+   offsets, and groups them by tag. Any record of another shape is left to the
+   protobuf path; a property test checks both paths agree.
 """
 
 from __future__ import annotations
 
 import logging
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import google_crc32c
@@ -53,6 +55,8 @@ _unpack_i = struct.Struct("<I").unpack_from
 _MAX_TAG = 1024  # longer tags go to the protobuf path
 _SEGMENT = 1 << 22  # bytes per step of the whole-file passes (bounds temporaries)
 _CHUNK = 1 << 16  # records per step of the scalar decode
+#: SummaryMetadata { plugin_data { plugin_name: "scalars" } } as serialized (field 9 of Value)
+_SCALARS_METADATA = np.frombuffer(b"\x4a\x0b\x0a\x09\x0a\x07scalars", dtype=np.uint8)
 
 Int64Array = npt.NDArray[np.int64]
 UInt8Array = npt.NDArray[np.uint8]
@@ -85,6 +89,8 @@ class ScalarColumns:
     groups: list[_Group]
     #: True for records decoded here; the others need the protobuf path
     decoded: npt.NDArray[np.bool_]
+    #: per tag, the record index of its first value with ``scalars`` metadata (tensor form)
+    meta_first: dict[str, int] = field(default_factory=dict)
 
 
 def _as_u8(buf: bytes) -> UInt8Array:
@@ -376,14 +382,18 @@ def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
     count = len(frames)
     decoded = np.zeros(count, dtype=bool)
     merged: dict[str, list[_Group]] = {}
+    meta_first: dict[str, int] = {}
     for c0 in range(0, count, _CHUNK):
         c1 = min(count, c0 + _CHUNK)
-        for tag, (idx, steps, walls, values) in _decode_chunk(
-            a, frames.starts[c0:c1], frames.lengths[c0:c1]
-        ):
+        # float32 NaN payloads (signalling NaNs) widen quietly, as protobuf's do
+        with np.errstate(invalid="ignore"):
+            chunk = _decode_chunk(a, frames.starts[c0:c1], frames.lengths[c0:c1])
+        for tag, (idx, steps, walls, values), first_meta in chunk:
             idx = idx + c0
             decoded[idx] = True
             merged.setdefault(tag, []).append((idx.astype(np.uint32), steps, walls, values))
+            if first_meta >= 0 and tag not in meta_first:
+                meta_first[tag] = first_meta + c0
     tags = list(merged)
     groups = []
     for parts in merged.values():
@@ -394,13 +404,14 @@ def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
             groups.append(
                 (np.concatenate(i), np.concatenate(s), np.concatenate(w), np.concatenate(v))
             )
-    return ScalarColumns(tags, groups, decoded)
+    return ScalarColumns(tags, groups, decoded, meta_first)
 
 
 def _decode_chunk(
     a: UInt8Array, d: Int64Array, lengths: Int64Array
-) -> list[tuple[str, tuple[Int64Array, Int64Array, Float64Array, Float64Array]]]:
-    """(tag, (record indices within the chunk, steps, walls, values)) of the decodable records."""
+) -> list[tuple[str, tuple[Int64Array, Int64Array, Float64Array, Float64Array], int]]:
+    """Per tag: (tag, (record indices within the chunk, steps, walls, values), index of
+    the first record carrying ``scalars`` metadata or -1) of the decodable records."""
     n = a.shape[0]
     end = d + lengths
     ok = lengths >= 9  # 2a 07 0a 05 15 + 4 bytes is the smallest
@@ -435,16 +446,45 @@ def _decode_chunk(
     tag_start = p + 1 + tlen_len
     ok &= ~has_tag | (tlen_i <= _MAX_TAG)
     p = np.where(has_tag, tag_start + tlen_i, p)
-    ok &= at(p) == 0x15
-    ok &= p + 5 == end
+    # legacy: simple_value (field 2, fixed32) ends the value
+    simple = (at(p) == 0x15) & (p + 5 == end)
+    # tensor scalar: tensor (field 8) {dtype float|double, [empty shape], one value},
+    # then exactly the metadata plugin_data { plugin_name: "scalars" }
+    tensor = ok & ~simple & (at(p) == 0x42)
+    value_pos = p + 1
+    is_double = np.zeros(p.shape[0], dtype=bool)
+    if tensor.any():
+        tl, tl_len, v4 = _varints(a, p + 1, tensor, 2)
+        q = p + 1 + tl_len
+        t_end = q + tl.astype(np.int64)
+        is_float = (at(q) == 0x08) & (at(q + 1) == 0x01)
+        is_double = (at(q) == 0x08) & (at(q + 1) == 0x02)
+        r = q + 2
+        r = r + np.where((at(r) == 0x12) & (at(r + 1) == 0x00), 2, 0)
+        field = at(r)
+        content = field == 0x22  # tensor_content
+        float_ok = is_float & (content | (field == 0x2A)) & (at(r + 1) == 4) & (r + 6 == t_end)
+        double_ok = is_double & (content | (field == 0x32)) & (at(r + 1) == 8) & (r + 10 == t_end)
+        meta_ok = end - t_end == len(_SCALARS_METADATA)
+        cand = np.flatnonzero(tensor & v4 & (float_ok | double_ok) & meta_ok)
+        same = np.all(_rows(a, t_end[cand], len(_SCALARS_METADATA)) == _SCALARS_METADATA, axis=1)
+        tensor = np.zeros(p.shape[0], dtype=bool)
+        tensor[cand[same]] = True
+        value_pos = np.where(tensor, r + 2, value_pos)
+    ok &= simple | tensor
     idx = np.flatnonzero(ok)
     if idx.shape[0] == 0:
         return []
 
     # Columns of the decoded records.
-    values = _at(a, p[idx] + 1, "<f4").astype(np.float64)
+    vpos = value_pos[idx]
+    values = _at(a, vpos, "<f4").astype(np.float64)
+    doubles = np.flatnonzero(tensor[idx] & is_double[idx])
+    if doubles.shape[0]:
+        values[doubles] = _at(a, vpos[doubles], "<f8")
     walls = np.where(has_wall[idx], _at(a, d[idx] + 1, "<f8"), 0.0)
     steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
+    with_meta = tensor[idx]
 
     # Group by tag: hash the tag bytes, then verify every member equals its group's first.
     t_start = np.where(has_tag[idx], tag_start[idx], 0)
@@ -489,5 +529,7 @@ def _decode_chunk(
         if not group_ok[g]:
             continue
         sel = order[bounds[g] : bounds[g + 1]]
-        out.append((tags[g], (idx[sel], steps[sel], walls[sel], values[sel])))
+        meta_at = np.flatnonzero(with_meta[sel])
+        first_meta = int(idx[sel][meta_at[0]]) if meta_at.shape[0] else -1
+        out.append((tags[g], (idx[sel], steps[sel], walls[sel], values[sel]), first_meta))
     return out

@@ -115,9 +115,12 @@ def load(
 def build_run(name: str, path: str, scans: Sequence[FileScan], warnings: list[LoadWarning]) -> Run:
     """The :class:`Run` made of ``scans`` (its event files, in order); problems go to ``warnings``."""
     builder = _RunBuilder(name, path, warnings)
-    for scan in scans:
-        builder.add_file(scan)
-    return builder.finish()
+    # Data is data: NaN payloads or overflowing casts in what a writer stored are no
+    # reason for numpy warnings.
+    with np.errstate(all="ignore"):
+        for scan in scans:
+            builder.add_file(scan)
+        return builder.finish()
 
 
 def _scan_files(files: list[str], workers: int | None, use_fast_path: bool) -> Iterator[FileScan]:
@@ -199,6 +202,9 @@ _Columns = tuple[
 ]
 
 
+_SCALARS_META = _Meta(scalar_kind.PLUGIN_NAME, b"", "", "")
+
+
 @dataclass
 class _ScalarAccum:
     """Scalars of one tag: column chunks from the fast path, lists from the protobuf path."""
@@ -233,11 +239,14 @@ class _RunBuilder:
         # (file, problem) -> [count, first example]: aggregated into one warning each
         self.problems: dict[tuple[str, str], list[Any]] = {}
         self.graph_defs = 0
+        # tags whose first metadata (plugin "scalars") was read by the fast path, and where
+        self.fast_meta: dict[str, int] = {}
 
     # -- warnings
 
-    def problem(self, key: str, example: str) -> None:
-        entry = self.problems.setdefault((self.file, key), [0, example])
+    def problem(self, key: str, example: str, *, per_file: bool = False) -> None:
+        """Count a problem; one warning per (run, problem), or per (file, problem)."""
+        entry = self.problems.setdefault((self.file if per_file else "", key), [0, example])
         entry[0] += 1
 
     # -- files
@@ -252,6 +261,9 @@ class _RunBuilder:
         if scan.scalars is not None:
             for tag, (idx, steps, walls, values) in zip(scan.scalars.tags, scan.scalars.groups):
                 self._scalar_acc(tag).chunks.append((self.base, idx, steps, walls, values))
+            for tag, first in scan.scalars.meta_first.items():
+                # the tag's metadata, seen by the fast path at this record
+                self.fast_meta.setdefault(tag, self.base + first)
         for index, offset, data in scan.slow:
             try:
                 event = event_pb2.Event.FromString(data)
@@ -259,6 +271,7 @@ class _RunBuilder:
                 self.problem(
                     "records that are not Event protos; skipped them",
                     f"record {index} (byte {offset})",
+                    per_file=True,
                 )
                 continue
             info = self._event(event, self.base + index, info)
@@ -317,12 +330,14 @@ class _RunBuilder:
             self.problem("graphs that do not parse; skipped them", str(exc))
             return
         if self.run.graph is not None and self.run.graph.source == graph.source:
-            self.problem("graphs (only the last one is kept)", f"step {graph.step}")
+            self.problem("graph events after the first; kept the last one", f"step {graph.step}")
         self.run.graph = graph
 
     def _value(self, value: Any, index: int, step: int, wall: float) -> None:
         tag = str(value.tag) or str(value.node_name)
         meta = self.meta.get(tag)
+        if meta is None and self.fast_meta.get(tag, index) < index:
+            meta = self.meta[tag] = _SCALARS_META
         if meta is None and value.HasField("metadata"):
             m = value.metadata
             meta = self.meta[tag] = _Meta(

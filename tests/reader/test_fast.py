@@ -52,6 +52,13 @@ walls = st.one_of(st.just(0.0), st.floats(allow_nan=True), st.floats(1e9, 2e9))
 values = st.floats(width=32, allow_nan=True, allow_infinity=True)
 
 
+def _f32(x: float) -> float:
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", x))[0])
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
 @st.composite
 def events(draw: Any) -> Any:
     kind = draw(st.sampled_from(["simple", "simple", "simple", "tensor", "text", "two", "meta"]))
@@ -65,10 +72,24 @@ def events(draw: Any) -> Any:
     elif kind == "meta":  # simple_value carrying metadata (tensorboardX display_name)
         v = e.summary.value.add(tag=tag, simple_value=draw(values))
         v.metadata.display_name = "shown"
-    elif kind == "tensor":
+    elif kind == "tensor":  # TF2 / torch new_style scalars, in each wire variant
         v = e.summary.value.add(tag=tag + "/t")
-        v.metadata.plugin_data.plugin_name = "scalars"
-        v.tensor.CopyFrom(tensor_pb2.TensorProto(dtype=2, double_val=[draw(st.floats())]))
+        if draw(st.booleans()):  # writers may strip it after the first value
+            v.metadata.plugin_data.plugin_name = "scalars"
+            if draw(st.integers(0, 9)) == 0:
+                v.metadata.display_name = "shown"
+        x = draw(st.floats(allow_nan=True))
+        double = draw(st.booleans())
+        t = tensor_pb2.TensorProto(dtype=2 if double else 1)
+        if draw(st.booleans()):
+            t.tensor_shape.SetInParent()  # TF2 writes an explicit empty shape
+        if draw(st.booleans()):
+            t.tensor_content = struct.pack("<d" if double else "<f", x if double else _f32(x))
+        elif double:
+            t.double_val.append(x)
+        else:
+            t.float_val.append(_f32(x))
+        v.tensor.CopyFrom(t)
     else:
         v = e.summary.value.add(tag=tag + "/text")
         v.metadata.plugin_data.plugin_name = "text"
@@ -76,25 +97,39 @@ def events(draw: Any) -> Any:
     return e
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(events(), max_size=40))
 def test_fast_and_protobuf_paths_agree(evs: list[Any]) -> None:
     buf = _file(evs)
     fast_run, w1 = _run(buf, True)
     slow_run, w2 = _run(buf, False)
     assert _same_points(_points(fast_run), _points(slow_run))
-    assert {t: len(s) for t, s in fast_run.texts.items()} == {
-        t: len(s) for t, s in slow_run.texts.items()
+    for kind in ("texts", "tensors"):
+        fast_series, slow_series = getattr(fast_run, kind), getattr(slow_run, kind)
+        assert {t: x.steps.tolist() for t, x in fast_series.items()} == {
+            t: x.steps.tolist() for t, x in slow_series.items()
+        }
+    assert {t: x.display_name for t, x in fast_run.scalars.items()} == {
+        t: x.display_name for t, x in slow_run.scalars.items()
     }
-    assert [str(w) for w in w1] == [str(w) for w in w2] == []
-    # and both equal what was written
+    assert [str(w) for w in w1] == [str(w) for w in w2]
+    # and both equal what was written (tensors count as scalars once a tag's first
+    # metadata said "scalars")
     want: dict[str, list[tuple[int, float, float]]] = {}
+    plugin: dict[str, str] = {}
     for e in evs:
         for v in e.summary.value:
+            if v.HasField("metadata"):
+                plugin.setdefault(v.tag, v.metadata.plugin_data.plugin_name)
             if v.WhichOneof("value") == "simple_value":
                 want.setdefault(v.tag, []).append((e.step, e.wall_time, v.simple_value))
-            elif v.WhichOneof("value") == "tensor" and v.tensor.dtype == 2:
-                want.setdefault(v.tag, []).append((e.step, e.wall_time, v.tensor.double_val[0]))
+            elif plugin.get(v.tag) == "scalars" and v.tensor.dtype in (1, 2):
+                t = v.tensor
+                if t.tensor_content:
+                    (x,) = struct.unpack("<d" if t.dtype == 2 else "<f", t.tensor_content)
+                else:
+                    x = t.double_val[0] if t.dtype == 2 else t.float_val[0]
+                want.setdefault(v.tag, []).append((e.step, e.wall_time, x))
     assert _same_points(dict(sorted(_points(fast_run).items())), dict(sorted(want.items())))
 
 
