@@ -81,11 +81,12 @@ def _options(options: dict[str, Any]) -> BuildOptions:
 
 
 def build_report(
-    logdirs: PathArg | Sequence[PathArg],
+    logdirs: PathArg | Sequence[PathArg] | Logdir,
     output: PathArg = "report.html",
     **options: Any,
 ) -> Path:
-    """Read ``logdirs`` and write one offline HTML report to ``output``; returns its path.
+    """Read ``logdirs`` (or use a loaded :class:`~tbreport.model.Logdir`) and write one
+    offline HTML report to ``output``; returns its path.
 
     ``options`` are the fields of :class:`BuildOptions` (``title``, ``runs`` and
     ``tags`` regular expressions, ``smoothing``, ``x_axis``, ``format``, ``image_steps``,
@@ -97,14 +98,17 @@ def build_report(
     from tbreport.reader.load import load
 
     opts = _options(options)
-    paths = (
-        [os.fspath(logdirs)]
-        if isinstance(logdirs, (str, os.PathLike))
-        else [os.fspath(p) for p in logdirs]
-    )
-    if not paths:
-        raise ValueError("build_report() needs at least one logdir")
-    logdir = load(paths[0] if len(paths) == 1 else paths)
+    if isinstance(logdirs, Logdir):  # already loaded (the CLI reuses it for gates, summary)
+        logdir = logdirs
+    else:
+        paths = (
+            [os.fspath(logdirs)]
+            if isinstance(logdirs, (str, os.PathLike))
+            else [os.fspath(p) for p in logdirs]
+        )
+        if not paths:
+            raise ValueError("build_report() needs at least one logdir")
+        logdir = load(paths[0] if len(paths) == 1 else paths)
     html = render_html(logdir, opts)
     out = Path(os.fspath(output))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +208,7 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         texts,
     )
     from tbreport.render.assets import environment, read_asset
-    from tbreport.render.charts import render_all, run_colors
+    from tbreport.render.charts import render_all
     from tbreport.render.markdown import render_markdown
 
     opts = options if options is not None else _options(kwargs)
@@ -223,7 +227,10 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
             f"no run matches --runs {opts.runs!r} (runs: {', '.join(logdir.runs)})"
         )
     purged = [r.purged() for r in runs]  # a resumed run drops its overwritten points
-    ctx = Context(options=opts, colors=run_colors([r.name for r in runs]))
+    from tbreport.compare import build_comparison, check_report_options, colors_for, decorate_report
+
+    check_report_options(purged, opts)  # an unknown --baseline: ValueError before drawing
+    ctx = Context(options=opts, colors=colors_for([r.name for r in runs], opts.group_by))
 
     sections: list[Section] = []
     for result in (
@@ -241,6 +248,7 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         if result is not None:
             sections.append(result)
 
+    decorate_report(sections, purged, ctx)  # --group-by bands, --baseline deltas
     bar = _progress(len(ctx.charts), opts.progress)
     try:
         rendered = render_all(
@@ -300,6 +308,14 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         filtered_out=len(logdir.runs) - len(runs),
         runs=rows,
         scalar_tags=scalar_tags,
+        comparison=build_comparison(
+            logdir,
+            purged,
+            scalar_tags,
+            ctx.colors,
+            baseline=opts.baseline,
+            group_by=opts.group_by,
+        ),
         sections=sections,
         style=read_asset("style.css"),
         script=script,

@@ -11,6 +11,8 @@ import argparse
 import logging
 from typing import Any
 
+from tbreport.ci_cli import EXIT_HELP as GATE_EXIT_HELP
+from tbreport.ci_cli import GATES_HELP, add_compare_arguments, add_gate_arguments
 from tbreport.errors import TbreportError
 
 __all__ = ["add_build_parser"]
@@ -62,10 +64,7 @@ def add_build_parser(subparsers: Any) -> None:
         help="build one offline HTML report",
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=(
-            "exit status: 0 success; 2 bad arguments, a logdir without event files, "
-            "or (with --strict) damaged input or a missing Graphviz; 1 an internal error"
-        ),
+        epilog=GATES_HELP + "\n" + GATE_EXIT_HELP,
     )
     p.add_argument("logdirs", nargs="+", metavar="LOGDIR", help="TensorBoard logdir(s)")
     p.add_argument(
@@ -117,6 +116,8 @@ def add_build_parser(subparsers: Any) -> None:
         metavar="N",
         help="collapse graphs by name scope until at most N boxes remain (default: 250)",
     )
+    add_compare_arguments(p)  # --baseline, --group-by (tbreport/ci_cli.py)
+    add_gate_arguments(p)  # --fail-if, --summary-md
     # -q/-v here as well as before the subcommand (tbreport -q build ...); own dests, so
     # the subparser's defaults never reset what the main parser set
     p.add_argument("-q", "--quiet", dest="build_quiet", action="store_true", help="only errors")
@@ -127,7 +128,10 @@ def add_build_parser(subparsers: Any) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from tbreport.ci_cli import check_gates, load_logdir, parse_gates, report_gates
     from tbreport.report import build_report
+
+    gates = parse_gates(args.fail_if)  # a malformed gate: exit 2 before any work
 
     pkg = logging.getLogger("tbreport")
     if args.build_quiet:
@@ -136,8 +140,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         pkg.setLevel(logging.INFO if args.build_verbose == 1 else logging.DEBUG)
     quiet = args.build_quiet or getattr(args, "quiet", False)
     try:
+        logdir = load_logdir(args.logdirs)
         out = build_report(
-            args.logdirs,
+            logdir,
             args.output,
             title=args.title,
             runs=args.runs,
@@ -150,8 +155,33 @@ def _cmd_build(args: argparse.Namespace) -> int:
             strict=args.strict,
             max_graph_nodes=max(1, args.max_graph_nodes),
             progress=False if quiet else None,
+            baseline=args.baseline,
+            group_by=args.group_by,
         )
+        results = check_gates(gates, logdir, args.runs)
+        if args.summary_md:
+            _write_summary(args, logdir, results, str(out))
     except ValueError as exc:
         raise TbreportError(str(exc)) from None
     logger.info("report written to %s", out)
-    return 0
+    return report_gates(results)
+
+
+def _write_summary(args: argparse.Namespace, logdir: Any, results: Any, report: str) -> None:
+    from tbreport.compare import colors_for, select_runs
+    from tbreport.summary_md import collect_summary, render_markdown, write_text
+
+    runs = select_runs(logdir, args.runs)
+    data = collect_summary(
+        logdir,
+        runs,
+        colors_for([r.name for r in runs], args.group_by),
+        title=args.title,
+        tags=args.tags,
+        baseline=args.baseline,
+        group_by=args.group_by,
+        gates=results,
+        report=report,
+    )
+    write_text(args.summary_md, render_markdown(data))
+    logger.info("summary written to %s", args.summary_md)

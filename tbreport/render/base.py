@@ -38,6 +38,8 @@ class BuildOptions:
     max_graph_nodes: int = 250
     graph_timeout: float = 30.0
     progress: bool | None = None  # None: a bar only on a terminal
+    baseline: str | None = None  # a run (or --group-by group): others shown as deltas to it
+    group_by: str | None = None  # regex; runs equal once its match is "*" form a group
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the bad option."""
@@ -64,6 +66,10 @@ class BuildOptions:
                     raise ValueError(
                         f"--{name} {pattern!r} is not a valid regular expression: {exc}"
                     ) from None
+        if self.group_by is not None:
+            from tbreport.compare import check_group_regex
+
+            check_group_regex(self.group_by)
 
 
 @dataclass

@@ -24,7 +24,6 @@ import logging
 import math
 import os
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -336,6 +335,11 @@ def _axes(fig: Figure) -> Axes:
         ax.spines[side].set_color("#999999")
     ax.tick_params(colors=_INK, labelsize=8, length=3)
     ax.margins(x=0.01)
+    # fewer ticks: each costs a Tick object with lines and texts (a third of the drawing)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7))
     return ax
 
 
@@ -401,7 +405,7 @@ def prepare_series(
     st = np.asarray(steps, dtype=np.int64)
     wt = np.asarray(wall_times, dtype=np.float64)
     va = np.asarray(values, dtype=np.float64)
-    if st.size:
+    if st.size > 1 and not bool(np.all(st[1:] > st[:-1])):
         # keep the last record of each step, ordered by step
         rev = st[::-1]
         _, first_in_rev = np.unique(rev, return_index=True)
@@ -416,13 +420,14 @@ def prepare_series(
     nan_mask = np.isnan(va)
     pos = np.isposinf(va)
     neg = np.isneginf(va)
-    idx = downsample(x, va, width_px)
+    idx = downsample(x, va, max(1, width_px // 2))  # 2 px per bucket: 4 points keep its extremes
+    sidx = None if sm is None else downsample(x, sm, max(1, width_px // 2))
     series = Series(
         color=color,
         x=x[idx],
         y=va[idx],
-        smoothed=None if sm is None else sm[downsample(x, sm, width_px // 2)],
-        smoothed_x=None if sm is None else x[downsample(x, sm, width_px // 2)],
+        smoothed=None if sm is None or sidx is None else sm[sidx],
+        smoothed_x=None if sidx is None else x[sidx],
         nan_x=x[nan_mask],
         posinf_x=x[pos],
         neginf_x=x[neg],
@@ -526,7 +531,7 @@ def _quantised_png(rgba: bytes, size: tuple[int, int]) -> bytes:
         colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
     out = io.BytesIO()
-    pal.save(out, format="PNG", optimize=True)
+    pal.save(out, format="PNG", compress_level=7)
     return out.getvalue()
 
 
@@ -542,6 +547,119 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+class ChartPool:
+    """Draws charts while the caller is still preparing the next ones.
+
+    :meth:`submit` queues a spec. Once :data:`POOL_MIN` charts are queued (and ``jobs``
+    > 1) worker processes start and every further spec goes to them at once, so
+    preparing (numpy, in this process) overlaps drawing (matplotlib, in the workers).
+    :meth:`results` returns every chart in submission order; fewer charts, or one job,
+    are drawn in this process (a pool only pays off beyond a few hundred milliseconds).
+    """
+
+    def __init__(self, *, fmt: str = "png", jobs: int | None = None) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"chart format must be png or svg, got {fmt!r}")
+        self.fmt = fmt
+        self.jobs = default_jobs() if not jobs or jobs < 1 else jobs
+        self._work: list[tuple[ChartSpec, str, str]] = []
+        self._futures: list[Any] = []
+        self._pool: Any = None
+        self._broken = False
+
+    def __len__(self) -> int:
+        return len(self._work)
+
+    def specs(self) -> list[ChartSpec]:
+        """The specs submitted so far, in order."""
+        return [spec for spec, _, _ in self._work]
+
+    def submit(self, spec: ChartSpec, salt: str) -> int:
+        """Queue one chart; returns its index in :meth:`results`."""
+        self._work.append((spec, self.fmt, salt))
+        if self.jobs > 1 and not self._broken:
+            if self._pool is None and len(self._work) >= POOL_MIN:
+                self._start()
+            if self._pool is not None:
+                try:
+                    while len(self._futures) < len(self._work):
+                        self._futures.append(
+                            self._pool.submit(_render_job, self._work[len(self._futures)])
+                        )
+                except (RuntimeError, OSError) as exc:  # a broken pool: draw here instead
+                    self._give_up(exc)
+        return len(self._work) - 1
+
+    def _start(self) -> None:
+        import concurrent.futures
+        import multiprocessing
+        import threading
+
+        # fork when this process has one thread (the usual case): workers start at once
+        # and never re-import the caller's __main__ (a script without a main guard,
+        # `python -`). With other threads alive, fork could copy a held lock: use a
+        # forkserver that has imported matplotlib once instead.
+        methods = multiprocessing.get_all_start_methods()
+        ctx: Any
+        if "fork" in methods and threading.active_count() == 1:
+            ctx = multiprocessing.get_context("fork")
+        elif "forkserver" in methods:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(
+                ["tbreport.render.charts", "matplotlib.backends.backend_agg"]
+            )
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        try:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=ctx
+            )
+        except (OSError, ValueError) as exc:
+            self._give_up(exc)
+
+    def _give_up(self, exc: BaseException) -> None:
+        logger.info("chart workers failed (%s); drawing in this process", exc)
+        self._broken = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def results(self, progress: Callable[[int], None] | None = None) -> list[Rendered]:
+        """Every chart, in submission order (waits for the workers)."""
+        import concurrent.futures
+
+        out: list[Rendered] = []
+        try:
+            for i, job in enumerate(self._work):
+                rendered: Rendered | None = None
+                if i < len(self._futures) and not self._broken:
+                    try:
+                        rendered = self._futures[i].result()
+                    except (concurrent.futures.process.BrokenProcessPool, OSError) as exc:
+                        self._give_up(exc)
+                out.append(rendered if rendered is not None else _render_job(job))
+                if progress:
+                    progress(1)
+        finally:
+            self.close()
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> ChartPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: a pool starts once this many charts are queued
+POOL_MIN = 8
+
+
 def render_all(
     specs: Sequence[tuple[ChartSpec, str]],
     *,
@@ -549,32 +667,8 @@ def render_all(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Rendered]:
-    """Render ``(spec, salt)`` pairs on ``jobs`` processes (default: all cores), in order.
-
-    Small batches and ``jobs=1`` render in this process: a pool only pays off when there
-    is more than a few hundred milliseconds of drawing.
-    """
-    n_jobs = default_jobs() if not jobs or jobs < 1 else jobs
-    work = [(spec, fmt, salt) for spec, salt in specs]
-    results: list[Rendered] = []
-    if n_jobs == 1 or len(work) < 8:
-        for job in work:
-            results.append(_render_job(job))
-            if progress:
-                progress(1)
-        return results
-    import concurrent.futures
-    import multiprocessing
-
-    # forkserver: workers fork from a clean server that has imported matplotlib once;
-    # plain fork could inherit locks held by the caller's threads.
-    method = "forkserver" if sys.platform != "win32" else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["tbreport.render.charts", "matplotlib.backends.backend_agg"])
-    with concurrent.futures.ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-        for rendered in pool.map(_render_job, work, chunksize=max(1, len(work) // (n_jobs * 8))):
-            results.append(rendered)
-            if progress:
-                progress(1)
-    return results
+    """Render ``(spec, salt)`` pairs on ``jobs`` processes (default: all cores), in order."""
+    with ChartPool(fmt=fmt, jobs=jobs) as pool:
+        for spec, salt in specs:
+            pool.submit(spec, salt)
+        return pool.results(progress)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tbreport.compare import with_bands
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
 from tbreport.render.charts import PreparedLine, line_chart, prepare_series
@@ -120,6 +121,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
             entries = by_tag[tag]
             prepared = prepare_lines(entries, ctx, starts)
             spec, beyond = line_chart([p for _, p in prepared], x_axis=ctx.options.x_axis)
+            spec = with_bands(spec, entries, ctx)  # --group-by: mean ± std bands
             description = next((s.description for _, s in entries if s.description), "")
             items.append(
                 ScalarChart(

@@ -1,0 +1,200 @@
+"""Metric gates for CI: ``--fail-if "AGG(TAG) OP NUMBER [@ RUN_REGEX]"``.
+
+Syntax (spaces around the parts are optional)::
+
+    last(val/loss) < 0.5
+    max(train/accuracy) >= 0.9 @ ^lr_0\\.1/
+
+* ``AGG`` is one of ``last`` (the value at the greatest step; the latest write wins),
+  ``first`` (at the smallest step), ``min``, ``max``, ``mean``.
+* ``TAG`` is everything between the parentheses, as written (it may contain spaces,
+  ``/``, non-ASCII characters and parentheses).
+* ``OP`` is one of ``<  <=  >  >=  ==  !=``; ``NUMBER`` is a float (``1e-3``, ``inf``).
+* ``@ RUN_REGEX`` (optional) restricts the gate to the runs whose name the regular
+  expression matches (searched, as ``--runs`` does).
+
+Every run that has ``TAG`` is checked (the purged view, one value per step). A gate
+*trips* when the comparison is false for a run; a NaN value passes no gate (a NaN
+anywhere makes ``min``, ``max`` and ``mean`` NaN). A gate whose tag no checked run has
+cannot be checked: that is a failure too, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import operator
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Callable
+
+from tbreport.compare import AGGREGATES, aggregate
+from tbreport.model import Run
+
+__all__ = ["OPERATORS", "Gate", "GateCheck", "GateResult", "evaluate", "parse_gate"]
+
+logger = logging.getLogger(__name__)
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+
+SYNTAX = "AGG(TAG) OP NUMBER [@ RUN_REGEX]"
+
+_GATE = re.compile(
+    r"""^\s*(?P<agg>[A-Za-z_]\w*)\s*\((?P<tag>.+)\)\s*
+        (?P<op><=|>=|==|!=|<|>)\s*
+        (?P<num>[^\s@]+)\s*
+        (?:@\s*(?P<runs>.*?)\s*)?$""",
+    re.X | re.S,
+)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One parsed ``--fail-if`` expression."""
+
+    agg: str
+    tag: str
+    op: str
+    threshold: float
+    runs: str | None = None
+    text: str = ""
+
+    def __str__(self) -> str:
+        num = repr(self.threshold) if math.isfinite(self.threshold) else str(self.threshold)
+        if num.endswith(".0"):
+            num = num[:-2]
+        where = f" @ {self.runs}" if self.runs else ""
+        return f"{self.agg}({self.tag}) {self.op} {num}{where}"
+
+    def passes(self, value: float) -> bool:
+        """Whether ``value`` satisfies the gate; NaN never does."""
+        if math.isnan(value):
+            return False
+        return OPERATORS[self.op](value, self.threshold)
+
+
+def parse_gate(text: str) -> Gate:
+    """Parse one expression; ``ValueError`` with a one-line reason when malformed."""
+    m = _GATE.match(text)
+    if m is None:
+        raise ValueError(
+            f"--fail-if {text!r} is not of the form {SYNTAX}, e.g. 'last(val/loss) < 0.5'"
+        )
+    agg = m["agg"]
+    if agg not in AGGREGATES:
+        raise ValueError(
+            f"--fail-if {text!r}: unknown aggregate {agg!r}; use one of {', '.join(AGGREGATES)}"
+        )
+    tag = m["tag"].strip()
+    if not tag:
+        raise ValueError(f"--fail-if {text!r}: the tag between the parentheses is empty")
+    try:
+        threshold = float(m["num"])
+    except ValueError:
+        raise ValueError(f"--fail-if {text!r}: {m['num']!r} is not a number") from None
+    if math.isnan(threshold):
+        raise ValueError(f"--fail-if {text!r}: NaN is not a usable threshold")
+    runs = m["runs"]
+    if runs is not None:
+        if not runs:
+            raise ValueError(f"--fail-if {text!r}: '@' must be followed by a run regex")
+        try:
+            re.compile(runs)
+        except re.error as exc:
+            raise ValueError(f"--fail-if {text!r}: invalid run regex {runs!r}: {exc}") from None
+    return Gate(agg, tag, m["op"], threshold, runs, text.strip())
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """The gate's aggregate in one run; ``step`` where the value sits (``None`` for mean)."""
+
+    run: str
+    value: float
+    step: int | None
+    passed: bool
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A gate and its checks; ``problem`` says why it could not be checked at all."""
+
+    gate: Gate
+    checks: tuple[GateCheck, ...] = ()
+    problem: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.problem and all(c.passed for c in self.checks)
+
+    @property
+    def tripped(self) -> tuple[GateCheck, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    def messages(self) -> list[str]:
+        """One line per tripped check (or one for an uncheckable gate)."""
+        from tbreport.render.assets import fmt_float
+
+        if self.problem:
+            return [f"gate cannot be checked: {self.gate}: {self.problem}"]
+        out = []
+        for c in self.tripped:
+            at = f" at step {c.step}" if c.step is not None else ""
+            out.append(
+                f"gate tripped: {self.gate}: run {c.run!r} has {self.gate.agg}({self.gate.tag}) = "
+                f"{fmt_float(c.value, 6)}{at}"
+            )
+        return out
+
+
+def evaluate(gates: Sequence[Gate], runs: Sequence[Run]) -> list[GateResult]:
+    """Check every gate against every (restricted) run that has its tag.
+
+    ``runs`` should be the purged runs the report shows (see :func:`tbreport.compare.select_runs`).
+    """
+    results = []
+    for gate in gates:
+        chosen = list(runs)
+        if gate.runs:
+            rx = re.compile(gate.runs)
+            chosen = [r for r in chosen if rx.search(r.name)]
+            if not chosen:
+                names = ", ".join(r.name for r in runs) or "none"
+                results.append(
+                    GateResult(gate, problem=f"no run matches {gate.runs!r} (runs: {names})")
+                )
+                continue
+        checks = []
+        for run in chosen:
+            series = run.scalars.get(gate.tag)
+            if series is None or len(series) == 0:
+                continue
+            value, step = aggregate(series, gate.agg)
+            checks.append(GateCheck(run.name, value, step, gate.passes(value)))
+        if not checks:
+            results.append(GateResult(gate, problem=_missing(gate, chosen)))
+            continue
+        result = GateResult(gate, tuple(checks))
+        for c in checks:
+            logger.info(
+                "gate %s: run %r: %s -> %s", gate, c.run, c.value, "ok" if c.passed else "TRIPPED"
+            )
+        results.append(result)
+    return results
+
+
+def _missing(gate: Gate, runs: Sequence[Run]) -> str:
+    tags = sorted({t for r in runs for t, s in r.scalars.items() if len(s)})
+    where = f"runs matching {gate.runs!r}" if gate.runs else f"the {len(runs)} runs"
+    close = difflib.get_close_matches(gate.tag, tags, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(t) for t in close)}?" if close else ""
+    return f"no scalar tag {gate.tag!r} in any of {where}{hint}"
