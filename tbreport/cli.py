@@ -233,10 +233,6 @@ def _num(x: float) -> str:
     return repr(x)
 
 
-def _json_num(x: float) -> float | str:
-    return x if math.isfinite(x) else _num(x)
-
-
 @contextmanager
 def _open_output(path: str) -> Iterator[IO[str]]:
     if path == "-":
@@ -282,18 +278,23 @@ def _write_csv(logdir: Logdir, out: IO[str]) -> None:
             buf.truncate()
 
 
+def _json_num_text(x: float) -> str:
+    """A float as JSON: shortest round-trip repr, non-finite values as strings."""
+    return repr(x) if math.isfinite(x) else f'"{_num(x)}"'
+
+
 def _write_json(logdir: Logdir, out: IO[str]) -> None:
-    data = {
-        name: {
-            tag: [
-                [s, _json_num(w), _json_num(v)]
-                for s, w, v in zip(
-                    series.steps.tolist(), series.wall_times.tolist(), series.values.tolist()
-                )
-            ]
-            for tag, series in run.scalars.items()
-        }
-        for name, run in logdir.runs.items()
-    }
-    json.dump({"runs": data}, out, ensure_ascii=False, allow_nan=False)
-    out.write("\n")
+    """``{"runs": {run: {tag: [[step, wall_time, value], ...]}}}``, streamed tag by tag."""
+    dumps = json.dumps
+    out.write('{"runs": {')
+    for r, (name, run) in enumerate(logdir.runs.items()):
+        out.write(f"{', ' if r else ''}{dumps(name, ensure_ascii=False)}: {{")
+        for t, (tag, series) in enumerate(run.scalars.items()):
+            walls = map(_json_num_text, series.wall_times.tolist())
+            values = map(_json_num_text, series.values.tolist())
+            points = ", ".join(
+                f"[{s}, {w}, {v}]" for s, w, v in zip(series.steps.tolist(), walls, values)
+            )
+            out.write(f"{', ' if t else ''}{dumps(tag, ensure_ascii=False)}: [{points}]")
+        out.write("}")
+    out.write("}}\n")
