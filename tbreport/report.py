@@ -108,7 +108,9 @@ def build_report(
         )
         if not paths:
             raise ValueError("build_report() needs at least one logdir")
+        started = time.perf_counter()
         logdir = load(paths[0] if len(paths) == 1 else paths)
+        logger.info("read %d runs in %.2f s", len(logdir.runs), time.perf_counter() - started)
     html = render_html(logdir, opts)
     out = Path(os.fspath(output))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -183,7 +185,10 @@ def _progress(total: int, enabled: bool | None) -> Any:
         return None
     from tqdm import tqdm
 
-    return tqdm(
+    class _Bar(tqdm):  # type: ignore[misc]
+        monitor_interval = 0  # no monitor thread: the chart pool may fork
+
+    return _Bar(
         total=total,
         desc="tbreport: charts",
         unit="chart",
@@ -208,7 +213,7 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         texts,
     )
     from tbreport.render.assets import environment, read_asset
-    from tbreport.render.charts import render_all
+    from tbreport.render.charts import ChartPool, render_chart
     from tbreport.render.markdown import render_markdown
 
     opts = options if options is not None else _options(kwargs)
@@ -226,11 +231,17 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         raise NoRunsFoundError(
             f"no run matches --runs {opts.runs!r} (runs: {', '.join(logdir.runs)})"
         )
+    started = time.perf_counter()
     purged = [r.purged() for r in runs]  # a resumed run drops its overwritten points
     from tbreport.compare import build_comparison, check_report_options, colors_for, decorate_report
 
     check_report_options(purged, opts)  # an unknown --baseline: ValueError before drawing
     ctx = Context(options=opts, colors=colors_for([r.name for r in runs], opts.group_by))
+    # draw charts while the next ones are being prepared; --group-by rewrites the scalar
+    # specs afterwards (decorate_report), so then everything is drawn at the end
+    pool = ChartPool(fmt=opts.format, jobs=opts.jobs)
+    if not opts.group_by:
+        ctx.pool = pool
 
     sections: list[Section] = []
     for result in (
@@ -249,19 +260,28 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
             sections.append(result)
 
     decorate_report(sections, purged, ctx)  # --group-by bands, --baseline deltas
+    logger.info(
+        "prepared %d sections and %d charts in %.2f s",
+        len(sections),
+        len(ctx.charts),
+        time.perf_counter() - started,
+    )
+    started = time.perf_counter()
+    submitted = pool.specs()
+    for slot in ctx.charts[len(submitted) :]:
+        pool.submit(slot.spec, slot.salt)
     bar = _progress(len(ctx.charts), opts.progress)
     try:
-        rendered = render_all(
-            [(slot.spec, slot.salt) for slot in ctx.charts],
-            fmt=opts.format,
-            jobs=opts.jobs,
-            progress=(lambda n: bar.update(n)) if bar is not None else None,
-        )
+        rendered = pool.results((lambda n: bar.update(n)) if bar is not None else None)
     finally:
+        pool.close()
         if bar is not None:
             bar.close()
-    for slot, r in zip(ctx.charts, rendered):
+    for i, (slot, r) in enumerate(zip(ctx.charts, rendered)):
+        if i < len(submitted) and slot.spec is not submitted[i]:  # changed after submission
+            r = render_chart(slot.spec, opts.format, slot.salt)
         slot.rendered = r
+    logger.info("drew %d charts in %.2f s", len(rendered), time.perf_counter() - started)
 
     scalar_tags = sorted(
         {t for r in purged for t, s in r.scalars.items() if len(s) and ctx.want_tag(t)}

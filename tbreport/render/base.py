@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tbreport.render.assets import Anchors
-from tbreport.render.charts import ChartSpec, Rendered
+from tbreport.render.charts import ChartPool, ChartSpec, Rendered
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ class Context:
     anchors: Anchors = field(default_factory=Anchors)
     charts: list[ChartSlot] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # build-time problems for the health box
+    pool: ChartPool | None = None  # draws charts as they are asked for (else: all at the end)
     _tag_re: re.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
@@ -114,6 +115,8 @@ class Context:
     def chart(self, spec: ChartSpec) -> ChartSlot:
         slot = ChartSlot(spec=spec, salt=f"tbreport-{len(self.charts)}")
         self.charts.append(slot)
+        if self.pool is not None:  # start drawing it now, on another core
+            self.pool.submit(slot.spec, slot.salt)
         return slot
 
     def want_tag(self, tag: str) -> bool:

@@ -26,6 +26,7 @@ class GraphItem:
     depth: int | None
     dropped: int
     dropped_edges: int
+    folded: int
     source: str  # graph_def / meta_graph_def
     top_ops: list[tuple[str, int]]
     run_metadata_tags: list[str]
@@ -49,6 +50,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                     0,
                     0,
                     None,
+                    0,
                     0,
                     0,
                     "",
@@ -82,6 +84,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 depth=lay.depth,
                 dropped=lay.dropped,
                 dropped_edges=lay.dropped_edges,
+                folded=lay.folded,
                 source=run.graph.source,
                 top_ops=Counter(n.op for n in run.graph.nodes).most_common(8),
                 run_metadata_tags=list(run.run_metadata_tags),

@@ -38,6 +38,7 @@ class GraphLayout:
     depth: int | None  # scope depth kept (None: nothing collapsed)
     dropped: int = 0  # boxes left out because even depth 0 exceeded the cap
     dropped_edges: int = 0  # weakest edges between boxes left out (see ``layout``)
+    folded: int = 0  # constant feeders folded into their consumers' labels
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,54 @@ def _group_key(name: str, depth: int) -> tuple[str, bool]:
     return name, False
 
 
-def layout(graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "") -> GraphLayout:
-    """Collapse ``graph`` by scope depth until it fits ``max_nodes`` and build DOT source."""
+#: ops that only feed constants into the real computation (TorchScript's attribute and
+#: list plumbing, TF constants): folded into their consumer's label, as TensorBoard's
+#: graph view sets such auxiliary nodes aside
+CONSTANT_OPS = frozenset(
+    {
+        "prim::Constant",
+        "prim::ListConstruct",
+        "prim::TupleConstruct",
+        "prim::GetAttr",
+        "prim::NumToTensor",
+        "Const",
+    }
+)
+
+
+def _constant_feeders(nodes: Sequence[GraphNode], by_name: dict[str, GraphNode]) -> set[str]:
+    """Nodes whose op is in :data:`CONSTANT_OPS` and whose inputs all are, too (or none)."""
+    folded: set[str] = set()
+    changed = True
+    candidates = [n for n in nodes if n.op in CONSTANT_OPS]
+    while changed:  # a ListConstruct of Constants folds once the Constants have
+        changed = False
+        for n in candidates:
+            if n.name in folded:
+                continue
+            ins = [_clean_input(i) for i in n.inputs]
+            if all(i in folded or i not in by_name for i in ins):
+                folded.add(n.name)
+                changed = True
+    # keep a graph that is nothing but constants visible
+    return folded if len(folded) < len(nodes) else set()
+
+
+def layout(
+    graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "", fold_constants: bool = True
+) -> GraphLayout:
+    """Collapse ``graph`` by scope depth until it fits ``max_nodes`` and build DOT source.
+
+    Constant feeders (:data:`CONSTANT_OPS`) are folded into their consumers' labels."""
     import graphviz
 
-    nodes = list(graph.nodes)
-    by_name = {n.name: n for n in nodes}
+    all_nodes = list(graph.nodes)
+    by_name = {n.name: n for n in all_nodes}
+    folded = _constant_feeders(all_nodes, by_name) if fold_constants else set()
+    nodes = [n for n in all_nodes if n.name not in folded]
+    feeds: Counter[str] = Counter()
+    for n in nodes:
+        feeds[n.name] = sum(1 for raw in n.inputs if _clean_input(raw) in folded)
     max_depth = max((len(_scopes(n.name)) for n in nodes), default=0)
     depth: int | None = None
     groups: dict[str, list[GraphNode]] = {}
@@ -134,6 +177,8 @@ def layout(graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "") -> Grap
         lines = [n.name.rsplit("/", 1)[-1] or n.name, n.op]
         if n.output_shapes:
             lines.append(" ".join(_fmt_shape(s) for s in n.output_shapes[:3]))
+        if feeds[n.name]:
+            lines.append(f"+{feeds[n.name]} const/param")
         return "\\n".join(graphviz.escape(s) for s in lines if s)
 
     # DOT ids are n0, n1, ...: names from logs only ever appear in (escaped) labels
@@ -185,7 +230,7 @@ def layout(graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "") -> Grap
             continue
         for raw in n.inputs:
             src_name = _clean_input(raw)
-            if src_name not in by_name:
+            if src_name not in member_of:  # unknown, or a folded constant
                 continue
             src = member_of[src_name]
             if src != dst and src in shown:
@@ -202,7 +247,8 @@ def layout(graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "") -> Grap
             dot.edge(ids[src], ids[dst])
     return GraphLayout(
         source=dot.source,
-        nodes=len(nodes),
+        nodes=len(all_nodes),
+        folded=len(folded),
         boxes=len(keys),
         depth=depth,
         dropped=dropped,

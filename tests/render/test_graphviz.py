@@ -28,7 +28,7 @@ def cnn() -> Graph:
 
 
 def test_layout_keeps_small_graphs_whole() -> None:
-    lay = gv.layout(cnn())
+    lay = gv.layout(cnn(), fold_constants=False)
     assert lay.depth is None and lay.boxes == lay.nodes == 21
     assert "cluster_" in lay.source
     assert "2×8×14×14" in lay.source
@@ -92,3 +92,21 @@ def test_timeout_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     assert r.svg == "" and "longer than" in r.error
     with pytest.raises(RenderError, match="longer than"):
         gv.render_graph(cnn(), id_prefix="g", timeout=0.01, strict=True)
+
+
+def test_constant_feeders_fold_into_their_consumers() -> None:
+    lay = gv.layout(cnn())
+    assert lay.nodes == 21 and lay.folded == 9 and lay.boxes == 12
+    chain = Graph(
+        nodes=[
+            GraphNode("c1", "prim::Constant"),
+            GraphNode("c2", "prim::Constant"),
+            GraphNode("lst", "prim::ListConstruct", inputs=("c1", "c2")),
+            GraphNode("x", "IO Node"),
+            GraphNode("conv", "aten::_convolution", inputs=("x", "lst")),
+        ]
+    )
+    lay = gv.layout(chain)
+    assert lay.folded == 3 and lay.boxes == 2 and "+1 const/param" in lay.source
+    only_constants = Graph(nodes=[GraphNode("a", "Const"), GraphNode("b", "Const")])
+    assert gv.layout(only_constants).folded == 0  # never fold a graph away
