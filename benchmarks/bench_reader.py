@@ -111,6 +111,7 @@ _MEMORY = r"""
 import json, sys, tracemalloc
 sys.path.insert(0, {root!r})
 import tbreport
+import tbreport.reader.load  # imported before tracing: count data, not code
 tracemalloc.start()
 logdir = tbreport.load({logdir!r}, workers=1)
 current, peak = tracemalloc.get_traced_memory()

@@ -92,7 +92,12 @@ def scan_file(path: str, *, use_fast_path: bool = True) -> FileScan:
     except MemoryError:
         scan.error = "file too large to read into memory"
         return scan
-    return scan_bytes(buf, path, use_fast_path=use_fast_path)
+    try:
+        return scan_bytes(buf, path, use_fast_path=use_fast_path)
+    except Exception as exc:  # a bug must not cost the other files of the logdir
+        logger.debug("scanning %s failed", path, exc_info=True)
+        scan.error = f"could not be read ({type(exc).__name__}: {exc}); skipped it"
+        return scan
 
 
 def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True) -> FileScan:

@@ -13,10 +13,11 @@ Nothing damaged inside a valid logdir raises: every problem becomes one line in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar, Union
 
@@ -93,18 +94,18 @@ def load(
                 rd.name = prefix if rd.name == "." else f"{prefix}/{rd.name}"
         found.extend(runs)
     files = [f for rd in found for f in rd.event_files]
-    scans = _scan_files(files, workers, use_fast_path)
     logdir = Logdir(tuple(roots))
     # Scans arrive in file order; each run is built as soon as its files are in,
     # so only one run's intermediate columns are alive at a time.
-    for rd in found:
-        run = build_run(rd.name, rd.path, [next(scans) for _ in rd.event_files], warnings)
-        if rd.name in logdir.runs:
-            warnings.append(
-                LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first")
-            )
-            continue
-        logdir.runs[rd.name] = run
+    with contextlib.closing(_scan_files(files, workers, use_fast_path)) as scans:
+        for rd in found:
+            run = build_run(rd.name, rd.path, [next(scans) for _ in rd.event_files], warnings)
+            if rd.name in logdir.runs:
+                warnings.append(
+                    LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first")
+                )
+                continue
+            logdir.runs[rd.name] = run
     logdir.runs = dict(sorted(logdir.runs.items()))
     logdir.warnings = warnings
     for w in warnings:
@@ -123,7 +124,9 @@ def build_run(name: str, path: str, scans: Sequence[FileScan], warnings: list[Lo
         return builder.finish()
 
 
-def _scan_files(files: list[str], workers: int | None, use_fast_path: bool) -> Iterator[FileScan]:
+def _scan_files(
+    files: list[str], workers: int | None, use_fast_path: bool
+) -> Generator[FileScan, None, None]:
     """Scans of ``files``, in order; in worker processes when that pays off and is safe."""
     if workers is None:
         total = sum(_size_or_zero(f) for f in files)
@@ -274,9 +277,23 @@ class _RunBuilder:
                     per_file=True,
                 )
                 continue
-            info = self._event(event, self.base + index, info)
+            info = self._safe_event(event, self.base + index, offset, info)
         self.run.files.append(info)
         self.base += scan.span
+
+    def _safe_event(
+        self, event: Any, index: int, offset: int, info: EventFileInfo
+    ) -> EventFileInfo:
+        try:
+            return self._event(event, index, info)
+        except Exception as exc:  # a bug or a proto too odd to decode: never crash a load
+            logger.debug("decoding record %d of %s failed", index, self.file, exc_info=True)
+            self.problem(
+                "records that could not be decoded; skipped them",
+                f"record {index - self.base} (byte {offset}): {type(exc).__name__}: {exc}",
+                per_file=True,
+            )
+            return info
 
     def _scalar_acc(self, tag: str) -> _ScalarAccum:
         acc = self.scalars.get(tag)

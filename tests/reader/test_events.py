@@ -188,3 +188,37 @@ def test_fuzz_never_raises_and_keeps_every_intact_record() -> None:
         warnings: list[tbreport.model.LoadWarning] = []
         build_run(".", "/", [fast_scan], warnings)
         assert all("\n" not in str(w) for w in warnings)
+
+
+def test_a_bug_while_reading_one_file_costs_only_that_file(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tbreport.reader import fast
+    from tbreport.reader.load import _RunBuilder
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "events.out.tfevents.1.h").write_bytes(SOURCES[0].read_bytes())
+    real = fast.decode_simple_scalars
+    calls = []
+
+    def flaky(buf: bytes, frames: fast.Frames) -> fast.ScalarColumns:
+        calls.append(1)
+        if len(calls) == 1:
+            raise IndexError("boom")
+        return real(buf, frames)
+
+    monkeypatch.setattr(fast, "decode_simple_scalars", flaky)
+    logdir = tbreport.load(tmp_path, workers=1)
+    assert logdir.runs["a"].scalars == {} and logdir.runs["b"].scalars
+    assert "could not be read (IndexError: boom)" in str(logdir.warnings[0])
+
+    def broken(self: _RunBuilder, event: object, index: int, info: object) -> object:
+        raise KeyError("odd")
+
+    monkeypatch.setattr(fast, "decode_simple_scalars", real)
+    monkeypatch.setattr(_RunBuilder, "_event", broken)
+    logdir = tbreport.load(tmp_path, workers=1)
+    assert logdir.runs["a"].scalars  # the fast path's records are unaffected
+    assert all("records that could not be decoded" in w.message for w in logdir.warnings)
+    assert len(logdir.warnings) == 2  # one per file
