@@ -63,8 +63,16 @@ def environment() -> jinja2.Environment:
         fmt_duration=fmt_duration,
         fmt_bytes=fmt_bytes,
         data_uri=data_uri,
+        wrap_path=wrap_path,
     )
     return env
+
+
+def wrap_path(text: Any) -> Any:
+    """Escaped text with a line-break opportunity after each ``/`` (long run names)."""
+    from markupsafe import Markup, escape
+
+    return Markup("/<wbr>").join(escape(str(text)).split("/"))
 
 
 def read_asset(name: str) -> str:
