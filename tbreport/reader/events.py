@@ -29,6 +29,7 @@ __all__ = ["FileScan", "iter_events", "scan_bytes", "scan_file"]
 logger = logging.getLogger(__name__)
 
 _MAX_NOTES_PER_FILE = 5
+FAST_PATH_MIN_BYTES = 64 * 1024
 
 
 @dataclass
@@ -108,6 +109,9 @@ def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True)
         scan.notes.append("empty file (0 bytes); no records")
         return scan
 
+    # Below ~64 KiB the vectorised path's fixed cost (a few hundred numpy calls)
+    # exceeds what it saves: small files go record by record.
+    use_fast_path = use_fast_path and len(buf) >= FAST_PATH_MIN_BYTES
     frames = fast.frame(buf) if use_fast_path else None
     if frames is not None and fast.bad_data_crcs(buf, frames):
         # The length of a record that fails its CRC cannot be trusted (a splice or a

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import json
 import pathlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tbreport.reader import events
 
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
 
@@ -26,3 +29,12 @@ def expected_tbreport() -> dict[str, Any]:
         "runs"
     ]
     return runs
+
+
+@pytest.fixture(scope="module")
+def force_fast_path() -> Iterator[None]:
+    """Use the vectorised path even for small files (it normally starts at 64 KiB)."""
+    saved = events.FAST_PATH_MIN_BYTES
+    events.FAST_PATH_MIN_BYTES = 0
+    yield
+    events.FAST_PATH_MIN_BYTES = saved

@@ -13,6 +13,8 @@ from tbreport.reader import events as events_mod
 from tbreport.reader.events import iter_events, scan_bytes, scan_file
 from tbreport.record import encode_record, masked_crc32c
 
+pytestmark = pytest.mark.usefixtures("force_fast_path")
+
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
 SOURCES = [
     next((CORPUS / "torch_scalars").glob("*tfevents*")),

@@ -6,6 +6,7 @@ import math
 import struct
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from tbreport.reader import fast
 from tbreport.reader.events import scan_bytes
 from tbreport.reader.load import build_run
 from tbreport.record import encode_record
+
+pytestmark = pytest.mark.usefixtures("force_fast_path")
 
 
 def _file(events: list[Any]) -> bytes:

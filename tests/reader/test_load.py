@@ -11,6 +11,7 @@ import pytest
 
 import tbreport
 from tbreport.model import Logdir, Run
+from tbreport.reader import events
 
 
 @pytest.fixture(scope="module")
@@ -288,10 +289,19 @@ def test_damaged_files_are_warnings(logdir: Logdir) -> None:
     assert logdir.runs["edge_cases/empty_file"].kinds() == ()
 
 
-def test_fast_and_protobuf_paths_agree(corpus: pathlib.Path, logdir: Logdir) -> None:
+def test_fast_and_protobuf_paths_agree(
+    corpus: pathlib.Path, logdir: Logdir, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slow = tbreport.load(corpus, use_fast_path=False)
-    assert list(slow.runs) == list(logdir.runs)
-    for name, run in logdir.runs.items():
+    monkeypatch.setattr(events, "FAST_PATH_MIN_BYTES", 0)  # every file, however small
+    fast = tbreport.load(corpus)
+    assert list(slow.runs) == list(logdir.runs) == list(fast.runs)
+    for name, run in fast.runs.items():
+        assert run.kinds() == logdir.runs[name].kinds()
+        for kind in ("images", "histograms", "texts", "audio", "pr_curves", "tensors"):
+            assert {t: x.steps.tolist() for t, x in getattr(run, kind).items()} == {
+                t: x.steps.tolist() for t, x in getattr(slow.runs[name], kind).items()
+            }
         other = slow.runs[name]
         assert list(run.scalars) == list(other.scalars)
         for tag, series in run.scalars.items():
@@ -300,6 +310,7 @@ def test_fast_and_protobuf_paths_agree(corpus: pathlib.Path, logdir: Logdir) -> 
             np.testing.assert_array_equal(series.wall_times, o.wall_times)
             np.testing.assert_array_equal(series.values, o.values)
             assert series.restarts == o.restarts
+    assert [str(w) for w in slow.warnings] == [str(w) for w in fast.warnings]
     assert [str(w) for w in slow.warnings] == [str(w) for w in logdir.warnings]
 
 
