@@ -34,7 +34,10 @@ logger = logging.getLogger(__name__)
 #: "module:function" of subcommands defined elsewhere. The report builder's
 #: ``build`` lives in ``tbreport/report_cli.py`` as ``add_build_parser(subparsers)``;
 #: a missing module is skipped, so each side can land independently.
-EXTENSIONS: tuple[str, ...] = ("tbreport.report_cli:add_build_parser",)
+EXTENSIONS: tuple[str, ...] = (
+    "tbreport.report_cli:add_build_parser",
+    "tbreport.email_cli:add_email_parser",
+)
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -181,16 +184,20 @@ def _cli_logging(verbose: int, quiet: bool) -> Iterator[None]:
 # ------------------------------------------------------------------------- ls
 
 
-def _cmd_ls(args: argparse.Namespace) -> int:
+def _load_something(path: str) -> Logdir:
+    """``load(path)``, or :class:`NoRunsFoundError` if not a single record could be read."""
     from tbreport.reader.load import load
 
-    logdir = load(args.logdir)
+    logdir = load(path)
     if not any(f.records for run in logdir.runs.values() for f in run.files):
         for w in logdir.warnings:
             print(f"warning: {w}", file=sys.stderr)
-        raise NoRunsFoundError(
-            f"{args.logdir}: event files found, but none holds a readable record"
-        )
+        raise NoRunsFoundError(f"{path}: event files found, but none holds a readable record")
+    return logdir
+
+
+def _cmd_ls(args: argparse.Namespace) -> int:
+    logdir = _load_something(args.logdir)
     rows = [("RUN", "KINDS", "TAGS", "POINTS", "STEPS")]
     for name, run in logdir.runs.items():
         steps = run.step_range()
@@ -244,9 +251,7 @@ def _open_output(path: str) -> Iterator[IO[str]]:
 
 
 def _cmd_scalars(args: argparse.Namespace) -> int:
-    from tbreport.reader.load import load
-
-    logdir = load(args.logdir)
+    logdir = _load_something(args.logdir)
     for w in logdir.warnings:
         print(f"warning: {w}", file=sys.stderr)
     try:

@@ -107,9 +107,11 @@ def test_only_unreadable_event_files_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
 ) -> None:
     (tmp_path / "events.out.tfevents.1.x").write_bytes(b"garbage, not records")
-    assert main(["ls", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert err.splitlines()[-1].startswith("tbreport: error: ")
+    for command in ("ls", "scalars"):
+        assert main([command, str(tmp_path)]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert err[0].startswith("warning: ") and "not an event file" in err[0]
+        assert err[-1].startswith("tbreport: error: ") and "none holds a readable record" in err[-1]
 
 
 def test_unwritable_output_exit_2(
