@@ -5,7 +5,7 @@ of tbreport's reader and of :mod:`tbreport.compare`)."""
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -28,12 +28,25 @@ from tests.conftest import CORPUS
         ("first(f(x) (y)) > -inf", "first", "f(x) (y)", ">", -math.inf, None),
         ("last(val/loss) <= 1E2 @ lr_.*", "last", "val/loss", "<=", 100.0, "lr_.*"),
         ("last(a@b) > 0 @ ^exp1/(lr_0\\.1)$", "last", "a@b", ">", 0.0, "^exp1/(lr_0\\.1)$"),
-        ("last(<script>alert(1)</script>) < inf", "last", "<script>alert(1)</script>", "<", math.inf, None),
+        (
+            "last(<script>alert(1)</script>) < inf",
+            "last",
+            "<script>alert(1)</script>",
+            "<",
+            math.inf,
+            None,
+        ),
     ],
 )
 def test_parse(text: str, agg: str, tag: str, op: str, threshold: float, runs: str | None) -> None:
     gate = parse_gate(text)
-    assert (gate.agg, gate.tag, gate.op, gate.threshold, gate.runs) == (agg, tag, op, threshold, runs)
+    assert (gate.agg, gate.tag, gate.op, gate.threshold, gate.runs) == (
+        agg,
+        tag,
+        op,
+        threshold,
+        runs,
+    )
     assert parse_gate(str(gate)) == Gate(agg, tag, op, threshold, runs, str(gate))
 
 
@@ -91,7 +104,7 @@ CASES = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def oracle(run: str, tag: str) -> dict[str, tuple[float, int | None]]:
     """Every aggregate, from TensorBoard's EventAccumulator (which purges on a restart)."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

@@ -1,0 +1,496 @@
+"""The e-mail summary: a standard MIME message that survives mail clients.
+
+(Named ``mail`` rather than ``email``, which would shadow the standard library.)
+
+Structure, as :func:`build_message` makes it::
+
+    multipart/mixed                    only with an attached report
+    ├── multipart/alternative
+    │   ├── text/plain                 the summary as text (tables, sparklines)
+    │   └── multipart/related
+    │       ├── text/html              table layout <= 800 px, inline CSS, no script, no SVG
+    │       └── image/png ...          one chart per key metric, referenced as cid:...
+    └── text/html; attachment          report.html (warned about above 10 MB)
+
+Why: mail clients strip ``<script>``, Gmail and Outlook do not show inline SVG, Gmail
+clips HTML bodies over ~102 KB (so the HTML is kept under :data:`MAX_HTML_BYTES`, with
+fewer table rows when needed), and Outlook 2016 and older do not show ``data:`` images.
+Every string from the logs is escaped by the template (jinja autoescape).
+
+:func:`send` delivers with :mod:`smtplib`; the password only ever comes from the
+environment variable :data:`PASSWORD_ENV`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+import os
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from tbreport.errors import TbreportError
+from tbreport.model import Run, ScalarSeries
+from tbreport.summary_md import SummaryData
+
+__all__ = [
+    "ATTACH_WARN_BYTES",
+    "MAX_CHARTS",
+    "MAX_HTML_BYTES",
+    "PASSWORD_ENV",
+    "BuiltMail",
+    "MailChart",
+    "MailSize",
+    "build_message",
+    "password_from_env",
+    "render_text",
+    "send",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Gmail clips HTML bodies above ~102 KB: stay below this.
+MAX_HTML_BYTES = 100_000
+#: warn when the attached report is bigger than this (base64 adds 34 %; services cap at 20-25 MB)
+ATTACH_WARN_BYTES = 10 * 1024 * 1024
+#: at most this many charts (one per key metric)
+MAX_CHARTS = 6
+#: the only place the SMTP password is read from
+PASSWORD_ENV = "TBREPORT_SMTP_PASSWORD"
+#: the HTML layout width (px)
+WIDTH = 800
+CHART_SIZE = (6.4, 2.8)  # inches at 100 dpi: 640 x 280 px
+
+
+@dataclass(frozen=True)
+class MailChart:
+    """A PNG chart of one tag, referenced from the HTML as ``cid:<cid>``."""
+
+    tag: str
+    png: bytes
+    width: int
+    height: int
+    cid: str  # without the angle brackets
+    alt: str
+    runs: tuple[tuple[str, str], ...]  # (run or group, colour) for the legend
+
+
+@dataclass(frozen=True)
+class MailSize:
+    """Byte counts of the built message (``total`` = the whole ``.eml`` file)."""
+
+    total: int
+    html: int
+    text: int
+    images: int
+    image_count: int
+    attachment: int = 0
+
+    def describe(self) -> str:
+        from tbreport.render.assets import fmt_bytes
+
+        parts = [f"HTML {fmt_bytes(self.html)}", f"text {fmt_bytes(self.text)}"]
+        if self.image_count:
+            parts.append(
+                f"{self.image_count} chart{'s' if self.image_count != 1 else ''} "
+                f"{fmt_bytes(self.images)}"
+            )
+        if self.attachment:
+            parts.append(f"report.html {fmt_bytes(self.attachment)} attached")
+        return f"{fmt_bytes(self.total)} ({', '.join(parts)})"
+
+
+@dataclass
+class BuiltMail:
+    message: EmailMessage
+    size: MailSize
+    html: str
+    text: str
+    charts: list[MailChart] = field(default_factory=list)
+    rows_shown: int = 0  # runs shown in the HTML tables (fewer when it had to shrink)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def chart_pngs(
+    data: SummaryData,
+    runs: Sequence[Run],
+    colors: dict[str, str],
+    *,
+    smoothing: float = 0.6,
+    group_by: str | None = None,
+    limit: int = MAX_CHARTS,
+) -> list[MailChart]:
+    """One small PNG line chart per key metric (every run overlaid, group bands)."""
+    import dataclasses
+
+    from tbreport.compare import with_bands
+    from tbreport.render.assets import fmt_float
+    from tbreport.render.base import BuildOptions, Context
+    from tbreport.render.charts import line_chart, prepare_series, render_chart
+
+    ctx = Context(options=BuildOptions(smoothing=smoothing, group_by=group_by), colors=colors)
+    charts = []
+    for i, metric in enumerate(data.comparison.metrics[:limit]):
+        entries: list[tuple[Run, ScalarSeries]] = [
+            (r, r.scalars[metric.tag])
+            for r in runs
+            if metric.tag in r.scalars and len(r.scalars[metric.tag])
+        ]
+        if not entries:
+            continue
+        lines = [
+            prepare_series(
+                s.steps,
+                s.wall_times,
+                s.values,
+                color=colors.get(r.name, "#888888"),
+                smoothing=smoothing,
+                width_px=560,
+            )
+            for r, s in entries
+        ]
+        spec, _ = line_chart(lines)
+        spec = dataclasses.replace(spec, size=CHART_SIZE)
+        spec = with_bands(spec, entries, ctx)
+        rendered = render_chart(spec, "png", salt=f"tbreport-mail-{i}")
+        png = base64.b64decode(rendered.data_uri.split(",", 1)[1])
+        lasts = ", ".join(
+            f"{r.name} {fmt_float(p.last_value)}" for (r, _), p in zip(entries, lines)
+        )
+        alt = f"Line chart of {metric.tag} over steps, {len(entries)} run(s); last values: {lasts}"
+        if len(alt) > 400:
+            alt = alt[:399] + "…"
+        legend: dict[str, str] = {}
+        owner = {m: g.name for g in data.comparison.groups for m in g.members}
+        for r, _ in entries:
+            key = owner.get(r.name, r.name)
+            legend.setdefault(key, colors.get(r.name, "#888888"))
+        charts.append(
+            MailChart(
+                tag=metric.tag,
+                png=png,
+                width=rendered.width,
+                height=rendered.height,
+                cid=make_msgid(idstring=f"chart{i}", domain="tbreport.invalid")[1:-1],
+                alt=alt,
+                runs=tuple(legend.items()),
+            )
+        )
+    return charts
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for j, row in enumerate(rows):
+        cells = [
+            c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))
+        ]
+        out.append("  ".join(cells).rstrip())
+        if j == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def render_text(data: SummaryData, *, max_rows: int | None = None) -> str:
+    """The summary as plain text (the ``text/plain`` part)."""
+    from tbreport.render.assets import fmt_float
+
+    cmp = data.comparison
+    lines = [
+        _one_line(data.title),
+        "=" * min(78, len(_one_line(data.title))),
+        "",
+        f"{data.run_count} runs · logdir {', '.join(_one_line(p) for p in data.logdirs)}",
+        f"built {data.built_at} by tbreport {data.version}",
+        "",
+    ]
+    if data.gates:
+        lines.append(
+            f"GATES: {data.tripped} of {len(data.gates)} FAILED"
+            if data.tripped
+            else f"Gates: all {len(data.gates)} passed"
+        )
+        for result in data.gates:
+            if result.passed:
+                lines.append(f"  ok      {_one_line(str(result.gate))} ({len(result.checks)} runs)")
+            for msg in result.messages():
+                lines.append(f"  FAILED  {_one_line(msg)}")
+        lines.append("")
+    rows = cmp.rows if max_rows is None else cmp.rows[:max_rows]
+    if cmp.metrics:
+        lines.append(
+            "Key metrics" + (f" (delta: against {_one_line(cmp.baseline)})" if cmp.baseline else "")
+        )
+        lines.append("")
+        header = ["metric", "run", "last", "step", "best (step)", "trend"]
+        if cmp.baseline:
+            header.append("delta")
+        table = [header]
+        for i, m in enumerate(cmp.metrics):
+            first = True
+            for row in rows:
+                last, best = row.last[i], row.best[i]
+                if last.value is None:
+                    continue
+                cells = [
+                    _one_line(m.tag) if first else "",
+                    _one_line(row.name) + (" (baseline)" if row.is_baseline else ""),
+                    fmt_float(last.value),
+                    "" if last.step is None else str(last.step),
+                    "" if best.value is None else f"{fmt_float(best.value)} ({best.step})",
+                    last.spark,
+                ]
+                if cmp.baseline:
+                    d = last.delta
+                    cells.append("" if d is None else d.text() + (f" {d.mark}" if d.mark else ""))
+                table.append(cells)
+                first = False
+        lines += _table(table, [False, False, True, True, True, False, True])
+        if len(rows) < len(cmp.rows):
+            lines.append(f"... and {len(cmp.rows) - len(rows)} more runs in the full report")
+        lines.append("")
+    if cmp.groups:
+        lines.append(f"Groups (mean ± std, --group-by {cmp.group_by})")
+        lines.append("")
+        table = [["group", "runs", *[_one_line(m.tag) for m in cmp.metrics]]]
+        for g in cmp.groups:
+            table.append([_one_line(g.name), str(len(g.members)), *[c.text for c in g.last]])
+        lines += _table(table, [False, True, *[True] * len(cmp.metrics)])
+        lines.append("")
+    if data.hparam_names:
+        lines.append("Hyperparameters that differ")
+        lines.append("")
+        table = [["run", *[_one_line(n) for n in data.hparam_names]]]
+        for run, values in list(data.hparams.items())[: max_rows or None]:
+            table.append(
+                [_one_line(run), *[_one_line(values.get(n, "")) for n in data.hparam_names]]
+            )
+        lines += _table(table, [False] * (len(data.hparam_names) + 1))
+        lines.append("")
+    if data.warnings:
+        lines.append(f"Data health: {len(data.warnings)} problem(s)")
+        lines += [f"  - {_one_line(w)}" for w in data.warnings[:100]]
+    else:
+        lines.append("Data health: every event file was read completely.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- message
+
+
+def _render_html(data: SummaryData, charts: Sequence[MailChart], max_rows: int) -> str:
+    from tbreport.render.assets import environment
+
+    template = environment().get_template("email.html.j2")
+    return str(
+        template.render(
+            d=data,
+            cmp=data.comparison,
+            rows=data.comparison.rows[:max_rows],
+            hidden=max(0, len(data.comparison.rows) - max_rows),
+            hparam_rows=list(data.hparams.items())[:max_rows],
+            charts=charts,
+            width=WIDTH,
+        )
+    )
+
+
+def build_message(
+    data: SummaryData,
+    charts: Sequence[MailChart] = (),
+    *,
+    to: Sequence[str] = (),
+    sender: str = "",
+    subject: str = "",
+    attach: Path | None = None,
+    date: float | None = None,
+    max_html: int = MAX_HTML_BYTES,
+) -> BuiltMail:
+    """The MIME message of ``data`` (see the module docstring).
+
+    The HTML tables show fewer runs until the HTML is below ``max_html`` bytes (the
+    text part and the attached report keep everything). ``attach``: a report file to
+    attach (a warning above :data:`ATTACH_WARN_BYTES`).
+    """
+    from tbreport.report import build_time
+
+    rows = len(data.comparison.rows)
+    shown = max(rows, 1)
+    html = _render_html(data, charts, shown)
+    while len(html.encode("utf-8")) > max_html and shown > 1:
+        shown = max(1, shown // 2)
+        html = _render_html(data, charts, shown)
+    html_bytes = len(html.encode("utf-8"))
+    if html_bytes > max_html:
+        logger.warning(
+            "the e-mail HTML is %d bytes even with one run per table; Gmail clips bodies over ~102 KB",
+            html_bytes,
+        )
+    elif shown < rows:
+        logger.warning(
+            "the e-mail HTML shows %d of %d runs to stay under %d KB (Gmail clips longer bodies); "
+            "the text part and the report have them all",
+            shown,
+            rows,
+            max_html // 1000,
+        )
+    text = render_text(data)
+
+    msg = EmailMessage()
+    msg["Subject"] = subject or default_subject(data)
+    msg["From"] = sender or default_sender()
+    if to:
+        msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(build_time() if date is None else date, usegmt=True)
+    msg["Message-ID"] = make_msgid(domain="tbreport.invalid")
+    msg["X-Mailer"] = f"tbreport {data.version}"
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    parts = msg.get_payload()
+    html_part = parts[1] if isinstance(parts, list) else None
+    if not isinstance(html_part, EmailMessage):  # pragma: no cover - set by add_alternative
+        raise TypeError("unexpected MIME structure")
+    for chart in charts:
+        html_part.add_related(
+            chart.png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{chart.cid}>",
+            filename=f"{_safe_filename(chart.tag)}.png",
+            disposition="inline",
+        )
+    attached = 0
+    if attach is not None:
+        payload = Path(attach).read_bytes()
+        attached = len(payload)
+        if attached > ATTACH_WARN_BYTES:
+            from tbreport.render.assets import fmt_bytes
+
+            logger.warning(
+                "the attached report is %s (%s once base64-encoded): above 10 MB; many mail "
+                "services cap messages at 20-25 MB and some quarantine .html attachments",
+                fmt_bytes(attached),
+                fmt_bytes(math.ceil(attached / 3) * 4),
+            )
+        msg.add_attachment(payload, maintype="text", subtype="html", filename=Path(attach).name)
+    total = len(msg.as_bytes())
+    size = MailSize(
+        total=total,
+        html=html_bytes,
+        text=len(text.encode("utf-8")),
+        images=sum(len(c.png) for c in charts),
+        image_count=len(charts),
+        attachment=attached,
+    )
+    return BuiltMail(msg, size, html, text, list(charts), shown)
+
+
+def default_subject(data: SummaryData) -> str:
+    status = ""
+    if data.gates:
+        status = f" · {data.tripped} gate(s) FAILED" if data.tripped else " · gates passed"
+    return _one_line(f"{data.title}: {data.run_count} runs{status}")
+
+
+def default_sender() -> str:
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in some containers
+        user = "tbreport"
+    return f"tbreport <{user}@{socket.getfqdn() or 'localhost'}>"
+
+
+def _safe_filename(tag: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", tag).strip("_")[:60] or "chart"
+
+
+# --------------------------------------------------------------------------- sending
+
+
+def password_from_env(user: str | None) -> str | None:
+    """The SMTP password for ``user`` from :data:`PASSWORD_ENV`; an error if it is unset."""
+    if not user:
+        return None
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        raise TbreportError(
+            f"--user {user} needs the password in the environment variable {PASSWORD_ENV} "
+            "(it is never taken from the command line)"
+        )
+    return password
+
+
+def send(
+    message: EmailMessage,
+    *,
+    host: str,
+    port: int,
+    starttls: bool = False,
+    user: str | None = None,
+    password: str | None = None,
+    timeout: float = 60.0,
+    context: ssl.SSLContext | None = None,
+) -> list[str]:
+    """Deliver ``message`` to its ``To`` recipients; returns them. SMTP problems raise
+    :class:`~tbreport.errors.TbreportError` with one line (server, code, reason)."""
+    recipients = [a.strip() for a in str(message.get("To", "")).split(",") if a.strip()]
+    if not recipients:
+        raise TbreportError("the message has no recipient: pass --to ADDRESS")
+    where = f"{host}:{port}"
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            smtp.ehlo()
+            if starttls:
+                smtp.starttls(context=context or ssl.create_default_context())
+                smtp.ehlo()
+            if user:
+                smtp.login(user, password or "")
+            refused = smtp.send_message(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise TbreportError(
+            f"{where}: authentication failed for {user}: {exc.smtp_code} {_reason(exc.smtp_error)}"
+        ) from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise TbreportError(
+            f"{where}: every recipient was refused: {', '.join(exc.recipients)}"
+        ) from None
+    except smtplib.SMTPResponseException as exc:
+        raise TbreportError(f"{where}: {exc.smtp_code} {_reason(exc.smtp_error)}") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise TbreportError(f"{where}: {exc}") from None
+    except smtplib.SMTPException as exc:
+        raise TbreportError(f"{where}: {exc}") from None
+    except ssl.SSLError as exc:
+        raise TbreportError(f"{where}: TLS failed: {exc}") from None
+    except OSError as exc:
+        raise TbreportError(f"{where}: cannot connect: {exc.strerror or exc}") from None
+    for address, (code, reason) in refused.items():
+        logger.warning("%s refused %s: %s %s", where, address, code, _reason(reason))
+    return [r for r in recipients if r not in refused]
+
+
+def _reason(raw: bytes | str) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join(text.split())
