@@ -164,3 +164,94 @@ def test_undecodable_values_are_one_warning_per_run() -> None:
     assert run.images == {}
     assert len(warnings) == 1 and warnings[0].count == 6 and warnings[0].path == "/run"
     assert "6 images values that could not be decoded" in warnings[0].message
+
+
+def _events_run(events: list[Any]) -> tuple[Run, list[LoadWarning]]:
+    buf = b"".join(encode_record(e.SerializeToString()) for e in events)
+    warnings: list[LoadWarning] = []
+    return build_run(".", "/", [scan_bytes(buf, "f")], warnings), warnings
+
+
+def test_custom_scalar_layout() -> None:
+    from tbreport.proto import plugins_pb2
+
+    layout = plugins_pb2.Layout(
+        category=[
+            plugins_pb2.Category(
+                title="losses",
+                chart=[
+                    plugins_pb2.Chart(
+                        title="all", multiline=plugins_pb2.MultilineChartContent(tag=["loss/.*"])
+                    ),
+                    plugins_pb2.Chart(
+                        title="band",
+                        margin=plugins_pb2.MarginChartContent(
+                            series=[
+                                plugins_pb2.MarginChartContent.Series(
+                                    value="m", lower="lo", upper="hi"
+                                )
+                            ]
+                        ),
+                    ),
+                ],
+            )
+        ]
+    )
+    v = _meta(summary_pb2.Summary.Value(tag="custom_scalars__config__"), "custom_scalars")
+    v.tensor.CopyFrom(_strings([], [layout.SerializeToString()]))
+    run, warnings = _events_run([event_pb2.Event(summary=summary_pb2.Summary(value=[v]))])
+    assert warnings == []
+    assert run.custom_scalar_layout is not None and run.kinds() == ("custom_scalars",)
+    (cat,) = run.custom_scalar_layout.categories
+    assert cat.title == "losses"
+    assert [(c.title, c.kind, c.tags) for c in cat.charts] == [
+        ("all", "multiline", ("loss/.*",)),
+        ("band", "margin", ()),
+    ]
+    assert cat.charts[1].margin[0].upper == "hi"
+
+
+def test_session_logs_meta_graph_and_run_metadata() -> None:
+    from tbreport.proto import graph_pb2
+
+    graph = graph_pb2.GraphDef(
+        node=[
+            graph_pb2.NodeDef(name="x", op="Placeholder"),
+            graph_pb2.NodeDef(name="y", op="Relu", input=["x"], device="/cpu:0"),
+        ]
+    )
+    graph.node[0].attr["dtype"].type = 1
+    graph.node[0].attr["shape"].shape.dim.add(size=-1)
+    graph.node[0].attr["shape"].shape.dim.add(size=3)
+    gd = graph.SerializeToString()
+    # MetaGraphDef: field 1 (meta_info_def, skipped), field 2 = graph_def
+    meta = b"\x0a\x02\x08\x01" + b"\x12" + bytes([len(gd)]) + gd
+    events = [
+        event_pb2.Event(step=0, meta_graph_def=meta),
+        event_pb2.Event(step=0, session_log=event_pb2.SessionLog(status=1)),
+        event_pb2.Event(
+            step=5, session_log=event_pb2.SessionLog(status=3, checkpoint_path="/ckpt/5")
+        ),
+        event_pb2.Event(
+            step=5, tagged_run_metadata=event_pb2.TaggedRunMetadata(tag="step5", run_metadata=b"")
+        ),
+    ]
+    run, warnings = _events_run(events)
+    assert warnings == []
+    assert run.graph is not None and run.graph.source == "meta_graph_def"
+    x, y = run.graph.nodes
+    assert (x.name, x.op, x.attrs["dtype"], x.attrs["shape"]) == (
+        "x",
+        "Placeholder",
+        "float32",
+        "[?,3]",
+    )
+    assert (y.inputs, y.device) == (("x",), "/cpu:0")
+    assert [(s.status, s.step, s.checkpoint_path) for s in run.session_logs] == [
+        ("START", 0, ""),
+        ("CHECKPOINT", 5, "/ckpt/5"),
+    ]
+    assert run.run_metadata_tags == ["step5"]
+    # a graph_def takes precedence over the meta graph's
+    run, _ = _events_run([*events, event_pb2.Event(graph_def=gd)])
+    assert run.graph is not None and run.graph.source == "graph_def"
