@@ -1,0 +1,171 @@
+"""The markdown summary: its content, and that no string from the logs can become markup
+(checked by rendering it with markdown-it, a CommonMark parser, with raw HTML allowed)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+import tbreport
+from tbreport.compare import colors_for, select_runs
+from tbreport.gates import evaluate, parse_gate
+from tbreport.summary_md import collect_summary, md_escape, render_markdown
+from tests.conftest import CORPUS
+from tests.sweep import MARKUP_RUN, make_sweep
+
+MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sweep(tmp_path_factory.mktemp("sweep"))
+
+
+def summarize(path: Path, **kwargs: object) -> str:
+    logdir = tbreport.load(path)
+    runs = select_runs(logdir, None)
+    gates = evaluate([parse_gate(g) for g in kwargs.pop("gates", ())], runs)  # type: ignore[attr-defined]
+    group_by = kwargs.get("group_by")
+    colors = colors_for([r.name for r in runs], group_by)  # type: ignore[arg-type]
+    return render_markdown(collect_summary(logdir, runs, colors, gates=gates, **kwargs))  # type: ignore[arg-type]
+
+
+def text_of(rendered: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
+# --------------------------------------------------------------------------- escaping
+
+printable = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=40)
+
+
+@given(printable)
+def test_escaped_text_renders_as_exactly_that_text(text: str) -> None:
+    out = MD.render(md_escape(text))
+    expected = " ".join(text.split())
+    if not expected:
+        assert out == ""
+        return
+    assert out.startswith("<p>") and out.endswith("</p>\n")
+    inner = out[3:-5]
+    assert "<" not in inner  # no element: emphasis, links, code, raw HTML
+    assert html.unescape(inner) == expected
+
+
+@given(printable, printable)
+def test_escaped_text_stays_in_its_table_cell(a: str, b: str) -> None:
+    out = MD.render(f"| x | y |\n|---|---|\n| {md_escape(a)} | {md_escape(b)} |\n")
+    cells = re.findall(r"<td>(.*?)</td>", out, re.S)
+    assert [html.unescape(c) for c in cells] == [" ".join(a.split()), " ".join(b.split())]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        'x&y "q" <b>bold</b>',
+        "https://evil.example/x",
+        "www.evil.example",
+        "mail@evil.example",
+        "[link](javascript:alert(1))",
+        "![img](http://x/y.png)",
+        "`code` *em* _u_ ~~s~~ | pipe",
+        "&amp; &#60;",
+        "# heading\n- item",
+    ],
+)
+def test_hostile_strings(text: str) -> None:
+    escaped = md_escape(text)
+    assert "<" not in escaped and ">" not in escaped and "\n" not in escaped
+    # no autolink can start: the characters GitHub's autolinker keys on are escaped
+    assert (
+        "://" not in escaped and "www." not in escaped and re.search(r"(?<!\\)@", escaped) is None
+    )
+    rendered = MD.render(escaped)
+    assert re.sub(r"</?p>", "", rendered).count("<") == 0
+    assert text_of(rendered).strip() == " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_summary_of_a_sweep(sweep: Path) -> None:
+    md = summarize(
+        sweep,
+        gates=("last(val/loss) < 0.3", "max(val/accuracy) > 0.5 @ lr_0\\.1"),
+        baseline="lr_0.1/*",
+        group_by=r"seed_\d+",
+        title="Nightly <sweep>",
+        report="report.html",
+    )
+    assert md.startswith("## Nightly &lt;sweep&gt;\n")
+    assert "<" not in md and "![" not in md  # markdown only: no HTML, no images
+    rendered = MD.render(md)
+    text = text_of(rendered)
+    assert "❌ Gates: 1 of 2 failed" in text
+    assert "last(val/loss) < 0.3" in text and MARKUP_RUN in text
+    assert "max(val/accuracy) > 0.5 @ lr_0\\.1" in text  # the regex, shown as written
+    assert "Δ: difference to the baseline lr_0.1/*." in text
+    assert "Groups (mean ± std over runs; --group-by seed_\\d+)" in text
+    assert "lr_0.1/* (baseline)" in text
+    assert "Hyperparameters that differ" in text and "optimizer" not in text  # same everywhere
+    assert "✅ Data health" in text
+    assert "Full report: report.html" in text
+    # one table row per (metric, run that has it): 3 metrics x 5 runs + val/loss of the markup run
+    body = rendered.split("Key metrics", 1)[1].split("</table>", 1)[0]
+    assert body.count("<tr>") == 1 + 3 * 5 + 1
+    assert re.search(r"<td>[▁▂▃▄▅▆▇█·]{16}</td>", body)
+
+
+def test_key_metric_rows_hold_last_step_best_and_delta(sweep: Path) -> None:
+    md = summarize(sweep, baseline="lr_0.1/seed_1")
+    logdir = tbreport.load(sweep)
+    series = logdir.runs["lr_0.01/seed_1"].scalars["val/loss"]
+    last = float(series.values[-1])
+    best_i = int(series.values.argmin())
+    base = float(logdir.runs["lr_0.1/seed_1"].scalars["val/loss"].values[-1])
+    metric, rows = "", {}
+    for line in md.split("### Key metrics", 1)[1].split("###", 1)[0].splitlines():
+        if line.startswith("| ") and not line.startswith("| Metric"):
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            metric = cells[0] or metric
+            rows[(metric, cells[1])] = cells
+    cells = rows[("**val\\/loss**", "lr\\_0\\.01\\/seed\\_1")]
+    from tbreport.render.assets import fmt_float
+
+    assert cells[2] == fmt_float(last)
+    assert cells[3] == "200"
+    assert cells[4] == f"{fmt_float(float(series.values[best_i]))} ({int(series.steps[best_i])})"
+    assert cells[6].startswith("+" + fmt_float(last - base))
+    assert cells[6].endswith("worse")
+
+
+def test_summary_of_the_corpus_lists_every_warning_escaped() -> None:
+    md = summarize(CORPUS)
+    assert "<" not in md
+    text = text_of(MD.render(md))
+    logdir = tbreport.load(CORPUS)
+    assert f"⚠️ Data health: {len(logdir.warnings)} problems" in text
+    for w in logdir.warnings:
+        assert " ".join(str(w).split()) in text
+    rendered = MD.render(md)
+    assert "<script" not in rendered and "<b>" not in rendered
+
+
+def test_gate_that_cannot_be_checked(sweep: Path) -> None:
+    text = text_of(MD.render(summarize(sweep, gates=("last(nope) < 1",))))
+    assert "❌ Gates: 1 of 1 failed" in text
+    assert "cannot be checked" in text and "no scalar tag 'nope'" in text
+
+
+def test_every_gate_passed(sweep: Path) -> None:
+    text = text_of(
+        MD.render(summarize(sweep, gates=("last(val/loss) < 1", "max(val/accuracy) <= 1")))
+    )
+    assert "✅ Gates: all 2 passed" in text
