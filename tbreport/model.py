@@ -25,10 +25,11 @@ or TF's ``SessionLog.START``) also leaves old points with ``step >= N`` in the r
 view. :meth:`Run.purged` (or :meth:`ScalarSeries.purged` / :meth:`Series.purged`)
 returns the *purged* view: at each ``SessionLog.START`` at step ``N``, every point
 of the series recorded *before* that START with ``step >= N`` is dropped. This is
-what TensorBoard's ``EventAccumulator`` does. TensorBoard's web UI (the
-``plugin_event_accumulator``) ignores the first START of a run; pass
-``skip_first_start=True`` to get that view instead. The restarts that apply to a
-series are stored on it as :class:`Restart` marks (point index + step).
+what TensorBoard's ``EventAccumulator`` does (for ``brain.Event:2`` files; in older
+files it treats a summary whose step goes back as the restart of its tags, and so
+does tbreport). TensorBoard's web UI (the ``plugin_event_accumulator``) ignores the
+first START of a run; pass ``skip_first_start=True`` to get that view instead. The
+restarts that apply to a series are stored on it as :class:`Restart` marks.
 """
 
 from __future__ import annotations
@@ -114,9 +115,11 @@ class LoadWarning:
 
 @dataclass(frozen=True)
 class Restart:
-    """A ``SessionLog.START`` at ``step``, seen after the first ``index`` points of a series.
+    """A restart at ``step``, seen after the first ``index`` points of a series.
 
-    ``ordinal`` numbers the STARTs of the run (0 = the run's first START).
+    ``ordinal`` numbers the ``SessionLog.START`` events of the run (0 = the run's
+    first START); it is -1 for the restarts TensorBoard infers in files older than
+    ``brain.Event:2``, where a summary whose step goes back purges its tags.
     """
 
     index: int

@@ -242,6 +242,10 @@ class _RunBuilder:
         # (file, problem) -> [count, first example]: aggregated into one warning each
         self.problems: dict[tuple[str, str], list[Any]] = {}
         self.graph_defs = 0
+        self.file_version: float | None = None  # the latest file_version seen in the run
+        self.most_recent_step = -1  # for files older than brain.Event:2
+        self.tag_purges: dict[str, list[tuple[int, int]]] = {}  # tag -> (record index, step)
+        self.file_log: list[tuple[int, int, list[str] | None]] = []
         # tags whose first metadata (plugin "scalars") was read by the fast path, and where
         self.fast_meta: dict[str, int] = {}
 
@@ -267,6 +271,7 @@ class _RunBuilder:
             for tag, first in scan.scalars.meta_first.items():
                 # the tag's metadata, seen by the fast path at this record
                 self.fast_meta.setdefault(tag, self.base + first)
+        self.file_log = []
         for index, offset, data in scan.slow:
             try:
                 event = event_pb2.Event.FromString(data)
@@ -278,8 +283,31 @@ class _RunBuilder:
                 )
                 continue
             info = self._safe_event(event, self.base + index, offset, info)
+            if self.file_version is None or self.file_version < 2:  # see _out_of_order_purges
+                summary = event.HasField("summary")
+                tags = [str(v.tag) for v in event.summary.value] if summary else None
+                self.file_log.append((self.base + index, int(event.step), tags))
+        if self.file_version is None or self.file_version < 2:
+            self._out_of_order_purges(scan)
         self.run.files.append(info)
         self.base += scan.span
+
+    def _out_of_order_purges(self, scan: FileScan) -> None:
+        """Files older than ``brain.Event:2`` mark restarts by going back in step: a
+        summary whose step is below the latest step purges its tags' later points
+        (what TensorBoard's ``EventAccumulator`` does for such files)."""
+        records: list[tuple[int, int, list[str] | None]] = list(self.file_log)
+        if scan.scalars is not None:
+            for tag, (idx, steps, _, _) in zip(scan.scalars.tags, scan.scalars.groups):
+                at = (idx.astype(np.int64) + self.base).tolist()
+                records.extend((i, s, [tag]) for i, s in zip(at, steps.tolist()))
+        records.sort(key=lambda r: r[0])
+        for index, step, tags in records:
+            if tags is not None and step < self.most_recent_step:
+                for tag in tags:
+                    self.tag_purges.setdefault(tag, []).append((index, step))
+            else:
+                self.most_recent_step = step
 
     def _safe_event(
         self, event: Any, index: int, offset: int, info: EventFileInfo
@@ -311,6 +339,11 @@ class _RunBuilder:
             for value in event.summary.value:
                 self._value(value, index, step, wall)
         elif what == "file_version":
+            version = str(event.file_version)
+            try:
+                self.file_version = float(version.rpartition(":")[2])
+            except ValueError:
+                self.problem("unknown event file versions", repr(version), per_file=True)
             info = EventFileInfo(
                 info.path,
                 info.size,
@@ -334,7 +367,8 @@ class _RunBuilder:
             self.run.session_logs.append(
                 SessionLogEntry(step, wall, status, str(log.msg), str(log.checkpoint_path))
             )
-            if status == "START":
+            # TensorBoard honours START only in brain.Event:2 files (older ones use steps)
+            if status == "START" and self.file_version is not None and self.file_version >= 2:
                 self.starts.append((index, step))
         elif what == "log_message":
             pass  # deprecated; TensorBoard ignores it too
@@ -445,11 +479,15 @@ class _RunBuilder:
 
     # -- finish
 
-    def _restarts(self, idx: npt.NDArray[np.int64]) -> tuple[Restart, ...]:
-        if not self.starts:
+    def _restarts(self, tag: str, idx: npt.NDArray[np.int64]) -> tuple[Restart, ...]:
+        """The restarts that apply to the series of ``tag`` (record indices ``idx``)."""
+        purges = self.tag_purges.get(tag, [])
+        if not self.starts and not purges:
             return ()
         out = []
-        for ordinal, (at, step) in enumerate(self.starts):
+        marks = [(at, step, ordinal) for ordinal, (at, step) in enumerate(self.starts)]
+        marks += [(at, step, -1) for at, step in purges]
+        for at, step, ordinal in sorted(marks):
             before = int(np.searchsorted(idx, at))
             if before:
                 out.append(Restart(before, step, ordinal))
@@ -473,7 +511,7 @@ class _RunBuilder:
         }
         for kind, accs in self.series.items():
             for tag, sacc in accs.items():
-                sacc.series.restarts = self._restarts(np.asarray(sacc.idx, dtype=np.int64))
+                sacc.series.restarts = self._restarts(tag, np.asarray(sacc.idx, dtype=np.int64))
                 targets[kind][tag] = sacc.series
         projector = os.path.join(run.path, embedding_kind.CONFIG_NAME)
         if os.path.isfile(projector):
@@ -518,6 +556,6 @@ class _RunBuilder:
             np.ascontiguousarray(values, dtype=np.float64),
             display_name=meta.display_name if meta else "",
             description=meta.description if meta else "",
-            restarts=self._restarts(idx),
+            restarts=self._restarts(tag, idx),
         )
         return series, int(idx[0])
