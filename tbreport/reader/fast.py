@@ -5,15 +5,17 @@ dominates loading a logdir of scalars. This module does the common case with
 numpy over *all* records of a file at once, and leaves everything else to the
 general protobuf path (:mod:`tbreport.reader.events`):
 
-1. :func:`frame` finds every record header in one pass (a header is 8 length
-   bytes whose masked CRC-32C follows them; lengths take few distinct values, so
-   their CRCs are a small table) and checks that the headers chain from the first
-   byte to the last. If they do not (a truncated or damaged file), it returns
-   ``None`` and the caller walks the file record by record instead.
-2. :func:`bad_data_crcs` checks every data CRC with two CRC-32C calls over the
-   whole file. CRC is linear: with the headers zeroed and each stored CRC replaced
-   by the record's raw remainder (``crc(data) ^ crc(zeros of its length)``), the
-   raw remainder of the whole buffer is 0 when every record is intact. A single
+1. :func:`frame` finds every record header in one pass: candidates are the
+   positions followed by the zero high bytes of a small length, and a candidate is
+   a header when the masked CRC-32C of its 8 length bytes follows them (computed
+   for all candidates at once from per-byte tables, CRC being affine in its
+   input). It then checks that the headers chain from the first byte to the last
+   (a truncated last record is allowed). If they do not, it returns ``None`` and
+   :func:`recover` finds every intact record of the damaged file instead.
+2. :func:`bad_data_crcs` checks every data CRC in one CRC-32C pass over the file.
+   CRC is linear: with the headers zeroed and each stored CRC replaced by the
+   record's raw remainder (``crc(data) ^ crc(zeros of its length)``), the raw
+   remainder of the whole buffer is 0 when every record is intact. A single
    damaged record always makes it non-zero; several damaged records could cancel
    out with probability 2**-32. Only when the check fails are records checked one
    by one, to name them.
