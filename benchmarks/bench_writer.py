@@ -120,9 +120,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             + " |"
         )
     table = "\n".join(lines)
+    block = (
+        f"**Writing**: median time per call, including `close()`, {rounds} interleaved rounds "
+        f"(`python benchmarks/bench_writer.py`):\n\n{table}\n"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "writer.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "writer.md").write_text(table + "\n")
+    (RESULTS / "writer.md").write_text(block)
     print(table)
     return result
 
