@@ -117,7 +117,17 @@ def add_email_parser(subparsers: Any) -> None:
 
 
 def _recipients(values: list[str]) -> list[str]:
-    return [a.strip() for v in values for a in v.split(",") if a.strip()]
+    """``--to`` values, each possibly a comma-separated list (``"Doe, J" <j@x>`` stays one)."""
+    from email.utils import formataddr, getaddresses
+
+    out = []
+    for name, address in getaddresses(values):
+        if not address or "@" not in address:
+            raise TbreportError(
+                f"--to: {formataddr((name, address)) or 'an empty value'} is not an e-mail address"
+            )
+        out.append(formataddr((name, address)))
+    return out
 
 
 def _cmd_email(args: argparse.Namespace) -> int:

@@ -455,7 +455,9 @@ def send(
 ) -> list[str]:
     """Deliver ``message`` to its ``To`` recipients; returns them. SMTP problems raise
     :class:`~tbreport.errors.TbreportError` with one line (server, code, reason)."""
-    recipients = [a.strip() for a in str(message.get("To", "")).split(",") if a.strip()]
+    from email.utils import getaddresses
+
+    recipients = [addr for _, addr in getaddresses([str(message.get("To", ""))]) if addr]
     if not recipients:
         raise TbreportError("the message has no recipient: pass --to ADDRESS")
     where = f"{host}:{port}"

@@ -303,3 +303,28 @@ def test_baseline_group_and_quiet(
     assert "Groups (mean ± std, --group-by seed_\\d+)" in content
     assert "lr_0.1/* (baseline)" not in content  # the baseline group is a group, not a run row
     assert "delta: against lr_0.1/*" in content
+
+
+def test_recipients_with_display_names(
+    sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with smtp_server() as server:
+        args = [
+            "email", str(sweep), "-o", str(tmp_path / "m.eml"), "--to", '"Doe, Jane" <jane@example.com>, x@example.com',
+            "--send", "--smtp-host", server.host, "--smtp-port", str(server.port),
+        ]  # fmt: skip
+        assert main(args) == 0
+    (envelope,) = server.inbox.messages
+    assert sorted(envelope.rcpt_tos) == ["jane@example.com", "x@example.com"]
+    assert "sent to jane@example.com, x@example.com" in capsys.readouterr().out
+
+
+def test_a_bad_recipient_is_exit_2(
+    sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "m.eml"
+    assert main(["email", str(sweep), "-o", str(out), "--to", "not-an-address"]) == 2
+    assert "--to: not-an-address is not an e-mail address" in one_line_error(
+        capsys.readouterr().err
+    )
+    assert not out.exists()
