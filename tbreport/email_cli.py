@@ -96,12 +96,14 @@ def add_email_parser(subparsers: Any) -> None:
     add_gate_arguments(p, summary=False)
     p.add_argument(
         "--attach-report",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="REPORT",
-        help="attach the full offline report: the given report.html, or (without a value) "
-        "one built now; warns above 10 MB",
+        action="store_true",
+        help="attach the full offline report (built now with the same options, or the "
+        "--report file); warns above 10 MB",
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="attach this report.html instead of building one (implies --attach-report)",
     )
     p.add_argument("--send", action="store_true", help="deliver the message through SMTP")
     p.add_argument("--smtp-host", default="localhost", metavar="HOST", help="default: localhost")
@@ -147,9 +149,8 @@ def _cmd_email(args: argparse.Namespace) -> int:
     password = mail.password_from_env(args.user) if args.send else None
     if args.user and not args.send:
         logger.warning("--user is only used with --send")
-    attach_given = args.attach_report
-    if attach_given and not Path(attach_given).is_file():
-        raise TbreportError(f"--attach-report {attach_given}: no such file")
+    if args.report and not Path(args.report).is_file():
+        raise TbreportError(f"--report {args.report}: no such file")
 
     logdir = load_logdir(args.logdirs)
     runs = select_runs(logdir, args.runs)
@@ -168,9 +169,9 @@ def _cmd_email(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="tbreport-mail-") as tmp:
         attach: Path | None = None
         report_name = ""
-        if attach_given is not None:
-            if attach_given:
-                attach = Path(attach_given)
+        if args.attach_report or args.report:
+            if args.report:
+                attach = Path(args.report)
             else:
                 from tbreport.report import build_report
 

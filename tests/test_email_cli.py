@@ -205,7 +205,7 @@ def test_attach_report_takes_an_existing_file_and_warns_above_10_mb(
     big = tmp_path / "big-report.html"
     big.write_bytes(b"<!DOCTYPE html>" + b"x" * (10 * 1024 * 1024 + 1))
     out = tmp_path / "m.eml"
-    assert main(["email", str(sweep), "-o", str(out), "--attach-report", str(big)]) == 0
+    assert main(["email", str(sweep), "-o", str(out), "--report", str(big)]) == 0
     captured = capsys.readouterr()
     assert "above 10 MB" in captured.err
     (attachment,) = list(parse(out.read_bytes()).iter_attachments())
@@ -223,13 +223,13 @@ def test_attach_report_missing_file(
                 str(sweep),
                 "-o",
                 str(tmp_path / "m.eml"),
-                "--attach-report",
+                "--report",
                 str(tmp_path / "nope.html"),
             ]
         )
         == 2
     )
-    assert "no such file" in one_line_error(capsys.readouterr().err)
+    assert "--report " in one_line_error(capsys.readouterr().err)
 
 
 def test_a_tripped_gate_still_writes_and_sends_then_exits_3(
