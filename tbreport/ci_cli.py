@@ -28,6 +28,7 @@ __all__ = [
     "load_logdir",
     "parse_gates",
     "report_gates",
+    "write_summary",
 ]
 
 logger = logging.getLogger(__name__)
@@ -140,3 +141,26 @@ def report_gates(results: Sequence[GateResult]) -> int:
         ok = sum(1 for r in results if r.passed)
         logger.info("%d of %d gate(s) passed", ok, len(results))
     return EXIT_GATE if failed else 0
+
+
+def write_summary(
+    args: argparse.Namespace, logdir: Logdir, results: Sequence[GateResult], report: str
+) -> None:
+    """Write ``--summary-md`` for ``tbreport build`` (same runs, tags, baseline, groups)."""
+    from tbreport.compare import colors_for, select_runs
+    from tbreport.summary_md import collect_summary, render_markdown, write_text
+
+    runs = select_runs(logdir, args.runs)
+    data = collect_summary(
+        logdir,
+        runs,
+        colors_for([r.name for r in runs], args.group_by),
+        title=args.title,
+        tags=args.tags,
+        baseline=args.baseline,
+        group_by=args.group_by,
+        gates=results,
+        report=report,
+    )
+    write_text(args.summary_md, render_markdown(data))
+    logger.info("summary written to %s", args.summary_md)

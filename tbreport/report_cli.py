@@ -128,7 +128,7 @@ def add_build_parser(subparsers: Any) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from tbreport.ci_cli import check_gates, load_logdir, parse_gates, report_gates
+    from tbreport.ci_cli import check_gates, load_logdir, parse_gates, report_gates, write_summary
     from tbreport.report import build_report
 
     gates = parse_gates(args.fail_if)  # a malformed gate: exit 2 before any work
@@ -160,28 +160,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         )
         results = check_gates(gates, logdir, args.runs)
         if args.summary_md:
-            _write_summary(args, logdir, results, str(out))
+            write_summary(args, logdir, results, str(out))
     except ValueError as exc:
         raise TbreportError(str(exc)) from None
     logger.info("report written to %s", out)
     return report_gates(results)
-
-
-def _write_summary(args: argparse.Namespace, logdir: Any, results: Any, report: str) -> None:
-    from tbreport.compare import colors_for, select_runs
-    from tbreport.summary_md import collect_summary, render_markdown, write_text
-
-    runs = select_runs(logdir, args.runs)
-    data = collect_summary(
-        logdir,
-        runs,
-        colors_for([r.name for r in runs], args.group_by),
-        title=args.title,
-        tags=args.tags,
-        baseline=args.baseline,
-        group_by=args.group_by,
-        gates=results,
-        report=report,
-    )
-    write_text(args.summary_md, render_markdown(data))
-    logger.info("summary written to %s", args.summary_md)
