@@ -100,7 +100,7 @@ def events(draw: Any) -> Any:
     return e
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.lists(events(), max_size=40))
 def test_fast_and_protobuf_paths_agree(evs: list[Any]) -> None:
     buf = _file(evs)
@@ -136,7 +136,7 @@ def test_fast_and_protobuf_paths_agree(evs: list[Any]) -> None:
     assert _same_points(dict(sorted(_points(fast_run).items())), dict(sorted(want.items())))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.binary(max_size=300), max_size=30))
 def test_frame_finds_every_record_of_a_clean_stream(payloads: list[bytes]) -> None:
     buf = b"".join(encode_record(p) for p in payloads)
@@ -147,7 +147,7 @@ def test_frame_finds_every_record_of_a_clean_stream(payloads: list[bytes]) -> No
     assert fast.bad_data_crcs(buf, frames) == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.binary(min_size=1, max_size=100), min_size=1, max_size=20), st.data())
 def test_batch_crc_names_the_damaged_records(payloads: list[bytes], data: Any) -> None:
     buf = bytearray(b"".join(encode_record(p) for p in payloads))
