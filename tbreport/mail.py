@@ -304,6 +304,7 @@ def _render_html(data: SummaryData, charts: Sequence[MailChart], max_rows: int) 
             d=data,
             cmp=data.comparison,
             rows=data.comparison.rows[:max_rows],
+            groups=data.comparison.groups[:max_rows],
             hidden=max(0, len(data.comparison.rows) - max_rows),
             hparam_rows=list(data.hparams.items())[:max_rows],
             charts=charts,
@@ -334,9 +335,19 @@ def build_message(
     rows = len(data.comparison.rows)
     shown = max(rows, 1)
     html = _render_html(data, charts, shown)
-    while len(html.encode("utf-8")) > max_html and shown > 1:
-        shown = max(1, shown // 2)
-        html = _render_html(data, charts, shown)
+    if len(html.encode("utf-8")) > max_html and shown > 1:
+        # the most rows that fit (binary search; the size grows with the rows)
+        lo, hi = 1, shown - 1
+        best = _render_html(data, charts, 1)
+        shown = 1
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            candidate = _render_html(data, charts, mid)
+            if len(candidate.encode("utf-8")) <= max_html:
+                best, shown, lo = candidate, mid, mid + 1
+            else:
+                hi = mid - 1
+        html = best
     html_bytes = len(html.encode("utf-8"))
     if html_bytes > max_html:
         logger.warning(
