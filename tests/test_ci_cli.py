@@ -297,3 +297,18 @@ def test_sorting_the_comparison_table_in_chromium(sweep: Path, tmp_path: Path) -
         )
         b.open(out, javascript=False)  # readable without JS: every row is there
         assert b.evaluate("document.querySelectorAll('table.compare tbody tr').length") == 6
+
+
+def test_same_input_same_bytes_with_every_flag(sweep: Path, tmp_path: Path) -> None:
+    flags = ["--group-by", r"seed_\d+", "--baseline", "lr_0.1/*", "--fail-if", "last(val/loss) < 1"]
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    assert build(sweep, a, *flags)[0] == 0
+    assert build(sweep, b, *flags)[0] == 0
+    assert (a / "report.html").read_bytes() == (b / "report.html").read_bytes()
+    md_a = (a / "summary.md").read_text(encoding="utf-8")
+    md_b = (b / "summary.md").read_text(encoding="utf-8")
+    assert md_a.replace("\\/a\\/report", "\\/b\\/report") == md_b  # only the report path differs
+    html = (a / "report.html").read_text(encoding="utf-8")
+    assert MARKUP_RUN not in html and "&lt;b&gt;x&lt;/b&gt;" in html  # escaped in every table

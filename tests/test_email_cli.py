@@ -328,3 +328,36 @@ def test_a_bad_recipient_is_exit_2(
         capsys.readouterr().err
     )
     assert not out.exists()
+
+
+def test_title_tags_and_smoothing(sweep: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.eml"
+    args = [
+        "email",
+        str(sweep),
+        "-o",
+        str(out),
+        "--title",
+        "Sweep <42>",
+        "--tags",
+        "^val/",
+        "--smoothing",
+        "0",
+        "-q",
+    ]
+    assert main(args) == 0
+    msg = parse(out.read_bytes())
+    assert msg["Subject"] == "Sweep <42>: 6 runs"
+    html = msg.get_body(("html",))
+    assert html is not None
+    content = html.get_content()
+    assert "<title>Sweep &lt;42&gt;</title>" in content
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert sorted(p.get_filename() for p in images) == ["val_accuracy.png", "val_loss.png"]
+    assert "train/loss" not in content
+
+
+def test_smoothing_out_of_range_is_an_argparse_error(sweep: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["email", str(sweep), "--smoothing", "1"])
+    assert info.value.code == 2
