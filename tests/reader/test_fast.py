@@ -42,7 +42,8 @@ def _same_points(a: dict[str, Any], b: dict[str, Any]) -> bool:
         if len(a[tag]) != len(b[tag]):
             return False
         for (s1, w1, v1), (s2, w2, v2) in zip(a[tag], b[tag]):
-            if s1 != s2 or struct.pack("<d", w1) != struct.pack("<d", w2):
+            same_wall = struct.pack("<d", w1) == struct.pack("<d", w2)  # -0.0 is not 0.0
+            if s1 != s2 or not (same_wall or (math.isnan(w1) and math.isnan(w2))):
                 return False
             if not (v1 == v2 or (math.isnan(v1) and math.isnan(v2))):
                 return False
