@@ -75,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         "ls",
         help="list the runs of a logdir",
         description=(
-            "One line per run: name, kinds of data found, tag and point counts, step range; "
-            "then every warning (damaged or skipped records)."
+            "One line per run: name, kinds of data found, tag and point counts, step\n"
+            "range; then every warning (damaged or skipped records)."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -88,10 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         "scalars",
         help="export every scalar point as CSV or JSON",
         description=(
-            "Every scalar point, one per record as written (file order, duplicates and "
-            "out-of-order steps kept). CSV columns: run,tag,step,wall_time,value; "
-            "non-finite values are nan, inf, -inf. JSON: {run: {tag: [[step, wall_time, "
-            'value], ...]}} with non-finite values as the strings "nan", "inf", "-inf".'
+            "Every scalar point, one per record as written (file order; duplicate and\n"
+            "out-of-order steps kept; runs sorted by name, tags in order of appearance).\n\n"
+            "CSV: header run,tag,step,wall_time,value; floats in full precision;\n"
+            "non-finite values as nan, inf, -inf.\n"
+            'JSON: {"runs": {RUN: {TAG: [[step, wall_time, value], ...]}}}; non-finite\n'
+            'values as the strings "nan", "inf", "-inf".'
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
