@@ -28,12 +28,17 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from tbreport.model import HParamValue, Logdir, Run, ScalarSeries
+
+if TYPE_CHECKING:
+    from tbreport.render.base import BuildOptions, Context, Section
+
+Spec = TypeVar("Spec")
 
 __all__ = [
     "AGGREGATES",
@@ -668,19 +673,17 @@ class ChartCompare:
     baseline: str | None = None
 
 
-def check_report_options(runs: Sequence[Run], options: object) -> None:
+def check_report_options(runs: Sequence[Run], options: BuildOptions) -> None:
     """``ValueError`` for a ``--baseline`` that is neither a run nor a ``--group-by`` group
     (called by :func:`tbreport.report.render_html` before anything is drawn)."""
-    baseline: str | None = getattr(options, "baseline", None)
-    group_by: str | None = getattr(options, "group_by", None)
-    if baseline is None:
+    if options.baseline is None:
         return
     names = [r.name for r in runs]
-    groups = group_runs(names, group_by) if group_by else []
-    check_baseline(baseline, names, [g.label for g in groups])
+    groups = group_runs(names, options.group_by) if options.group_by else []
+    check_baseline(options.baseline, names, [g.label for g in groups])
 
 
-def with_bands(spec: object, entries: Sequence[tuple[Run, ScalarSeries]], ctx: object) -> Any:
+def with_bands(spec: Spec, entries: Sequence[tuple[Run, ScalarSeries]], ctx: Context) -> Spec:
     """``spec`` (a scalar tag's ``LineChart``) with a mean ± std band per ``--group-by``
     group of at least two runs (in the group's colour); ``spec`` itself otherwise.
 
@@ -689,15 +692,12 @@ def with_bands(spec: object, entries: Sequence[tuple[Run, ScalarSeries]], ctx: o
     """
     import dataclasses
 
-    from tbreport.render.base import Context
     from tbreport.render.charts import LineChart, x_values
     from tbreport.render.scalars import run_start_times
 
-    if not isinstance(ctx, Context) or not isinstance(spec, LineChart):
-        return spec
     opts = ctx.options
-    group_by: str | None = getattr(opts, "group_by", None)
-    if not group_by:
+    group_by = opts.group_by
+    if not group_by or not isinstance(spec, LineChart):
         return spec
     by_name = {run.name: (run, series) for run, series in entries if len(series)}
     starts = run_start_times([run for run, _ in by_name.values()])
@@ -719,28 +719,23 @@ def with_bands(spec: object, entries: Sequence[tuple[Run, ScalarSeries]], ctx: o
             bands.append((color, bx, lo, hi))
     if not bands:
         return spec
-    return dataclasses.replace(spec, bands=(*spec.bands, *bands))
+    banded: Spec = dataclasses.replace(spec, bands=(*spec.bands, *bands))
+    return banded
 
 
-def decorate_report(sections: Sequence[object], runs: Sequence[Run], ctx: object) -> None:
+def decorate_report(sections: Sequence[Section], runs: Sequence[Run], ctx: Context) -> None:
     """Add ``--group-by`` group rows and ``--baseline`` deltas under each scalar chart.
 
     Called by :func:`tbreport.report.render_html` once the sections are built: each
     scalar section's ``data["compare"][tag]`` gets a :class:`ChartCompare` that
     ``templates/compare_legend.html.j2`` shows under the chart's legend.
     """
-    from tbreport.render.base import Context, Section
-
-    if not isinstance(ctx, Context):
-        raise TypeError("ctx must be a tbreport.render.base.Context")
-    opts = ctx.options
-    baseline: str | None = getattr(opts, "baseline", None)
-    group_by: str | None = getattr(opts, "group_by", None)
+    baseline, group_by = ctx.options.baseline, ctx.options.group_by
     if not baseline and not group_by:
         return
     groups = group_runs([r.name for r in runs], group_by) if group_by else []
     for section in sections:
-        if not isinstance(section, Section) or section.kind != "scalars":
+        if section.kind != "scalars":
             continue
         per_tag: dict[str, ChartCompare] = {}
         for group in section.groups:
