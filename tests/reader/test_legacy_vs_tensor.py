@@ -8,6 +8,7 @@ import wave
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tbreport.model import LoadWarning, Run
@@ -15,6 +16,8 @@ from tbreport.proto import event_pb2, summary_pb2, tensor_pb2
 from tbreport.reader.events import scan_bytes
 from tbreport.reader.load import build_run
 from tbreport.record import encode_record
+
+pytestmark = pytest.mark.usefixtures("force_fast_path")  # small files take the fast path too
 
 
 def _run(values: list[Any]) -> Run:
@@ -255,3 +258,41 @@ def test_session_logs_meta_graph_and_run_metadata() -> None:
     # a graph_def takes precedence over the meta graph's
     run, _ = _events_run([*events, event_pb2.Event(graph_def=gd)])
     assert run.graph is not None and run.graph.source == "graph_def"
+
+
+def test_first_metadata_per_tag_is_remembered_across_files() -> None:
+    """Writers put the plugin metadata on a tag's first value only; later values, even
+    in the next file of the run, are classified by it."""
+
+    def value(tag: str, plugin: str | None, tensor: Any) -> Any:
+        v = summary_pb2.Summary.Value(tag=tag)
+        if plugin:
+            v = _meta(v, plugin)
+        v.tensor.CopyFrom(tensor)
+        return v
+
+    def f32(x: float) -> Any:
+        return tensor_pb2.TensorProto(dtype=1, float_val=[x])
+
+    def text(s: bytes) -> Any:
+        return _strings([], [s])
+
+    def file(values: list[Any]) -> bytes:
+        out = []
+        for step, v in enumerate(values):
+            e = event_pb2.Event(step=step, wall_time=float(step))
+            e.summary.value.append(v)
+            out.append(encode_record(e.SerializeToString()))
+        return b"".join(out)
+
+    first = file([value("s", "scalars", f32(1.0)), value("t", "text", text(b"a"))])
+    later = file([value("s", None, f32(2.0)), value("t", None, text(b"b"))])
+    other = file([value("u", None, f32(3.0))])  # never had metadata: a raw tensor
+    for fast_path in (True, False):
+        warnings: list[LoadWarning] = []
+        scans = [scan_bytes(b, "f", use_fast_path=fast_path) for b in (first, later + other)]
+        run = build_run(".", "/", scans, warnings)
+        assert run.scalars["s"].values.tolist() == [1.0, 2.0]
+        assert [p.text for p in run.texts["t"]] == ["a", "b"]
+        assert list(run.tensors) == ["u"]
+        assert warnings == []
