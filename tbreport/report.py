@@ -237,11 +237,10 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
 
     check_report_options(purged, opts)  # an unknown --baseline: ValueError before drawing
     ctx = Context(options=opts, colors=colors_for([r.name for r in runs], opts.group_by))
-    # draw charts while the next ones are being prepared; --group-by rewrites the scalar
-    # specs afterwards (decorate_report), so then everything is drawn at the end
+    # draw charts while the next ones are being prepared (--group-by bands are added to a
+    # scalar chart's spec before it is submitted: tbreport.compare.with_bands)
     pool = ChartPool(fmt=opts.format, jobs=opts.jobs)
-    if not opts.group_by:
-        ctx.pool = pool
+    ctx.pool = pool
 
     sections: list[Section] = []
     for result in (
@@ -259,7 +258,7 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         if result is not None:
             sections.append(result)
 
-    decorate_report(sections, purged, ctx)  # --group-by bands, --baseline deltas
+    decorate_report(sections, purged, ctx)  # legend rows: group mean ± std, baseline deltas
     logger.info(
         "prepared %d sections and %d charts in %.2f s",
         len(sections),
