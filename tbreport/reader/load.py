@@ -239,9 +239,8 @@ class _RunBuilder:
         self.starts: list[tuple[int, int]] = []  # (record index in the run, step)
         self.base = 0
         self.file = ""
-        # (file, problem) -> [count, first example]: aggregated into one warning each
+        # (file or "" for the run, problem) -> [count, first example]: one warning each
         self.problems: dict[tuple[str, str], list[Any]] = {}
-        self.graph_defs = 0
         self.file_version: float | None = None  # the latest file_version seen in the run
         self.most_recent_step = -1  # for files older than brain.Event:2
         self.tag_purges: dict[str, list[tuple[int, int]]] = {}  # tag -> (record index, step)
@@ -283,14 +282,18 @@ class _RunBuilder:
                 )
                 continue
             info = self._safe_event(event, self.base + index, offset, info)
-            if self.file_version is None or self.file_version < 2:  # see _out_of_order_purges
+            if self._old_format():  # see _out_of_order_purges
                 summary = event.HasField("summary")
                 tags = [str(v.tag) for v in event.summary.value] if summary else None
                 self.file_log.append((self.base + index, int(event.step), tags))
-        if self.file_version is None or self.file_version < 2:
+        if self._old_format():
             self._out_of_order_purges(scan)
         self.run.files.append(info)
         self.base += scan.span
+
+    def _old_format(self) -> bool:
+        """Whether records now being read predate ``brain.Event:2`` (or say no version)."""
+        return self.file_version is None or self.file_version < 2
 
     def _out_of_order_purges(self, scan: FileScan) -> None:
         """Files older than ``brain.Event:2`` mark restarts by going back in step: a
