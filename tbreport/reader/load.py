@@ -72,7 +72,8 @@ def load(
 ) -> Logdir:
     """Read every run under ``path`` (a logdir, an event file, or several logdirs).
 
-    With several logdirs, run names are prefixed with each logdir's base name.
+    With several logdirs, run names are prefixed with each logdir's path below their
+    common parent (usually just its base name).
     ``workers``: processes used to read event files (default: the idle CPUs when
     the logdir holds more than ~48 MB of event files, else 1; workers are only
     forked on Linux and similar, from a single-threaded process). ``use_fast_path=False``
@@ -86,10 +87,10 @@ def load(
     )
     warnings: list[LoadWarning] = []
     found: list[RunDir] = []
-    for root in roots:
+    prefixes = _prefixes(roots)
+    for root, prefix in zip(roots, prefixes):
         runs = find_runs(root, warnings)
-        if len(roots) > 1:
-            prefix = os.path.basename(os.path.normpath(root)) or root
+        if prefix:
             for rd in runs:
                 rd.name = prefix if rd.name == "." else f"{prefix}/{rd.name}"
         found.extend(runs)
@@ -111,6 +112,22 @@ def load(
     for w in warnings:
         logger.debug("%s", w)
     return logdir
+
+
+def _prefixes(roots: list[str]) -> list[str]:
+    """Run-name prefixes for several logdirs: their paths below their common parent
+    (``a/runs``, ``b/runs``), or their base names if one holds another."""
+    if len(roots) < 2:
+        return [""] * len(roots)
+    absolute = [os.path.abspath(r) for r in roots]
+    try:
+        common = os.path.commonpath(absolute)
+        rel = [os.path.relpath(r, common).replace(os.sep, "/") for r in absolute]
+    except ValueError:  # different drives
+        rel = ["."]
+    if "." in rel or len(set(rel)) < len(rel):
+        rel = [os.path.basename(r) or r for r in absolute]
+    return rel
 
 
 def build_run(name: str, path: str, scans: Sequence[FileScan], warnings: list[LoadWarning]) -> Run:

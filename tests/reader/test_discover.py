@@ -62,3 +62,12 @@ def test_runs_read_files_in_sorted_order_and_concatenate(corpus: pathlib.Path) -
         p.name for p in (corpus / "torch_resume").glob("*tfevents*")
     )
     assert run.scalars["resumed/loss"].steps.tolist()[:21] == [*range(20), 12]
+
+
+def test_several_logdirs_get_distinct_prefixes(tmp_path: pathlib.Path) -> None:
+    for parent in ("a", "b"):
+        _event_file(tmp_path / parent / "runs" / "events.out.tfevents.1.h")
+        _event_file(tmp_path / parent / "runs" / "x" / "events.out.tfevents.1.h")
+    logdir = tbreport.load([tmp_path / "a" / "runs", tmp_path / "b" / "runs"])
+    assert list(logdir.runs) == ["a/runs", "a/runs/x", "b/runs", "b/runs/x"]
+    assert logdir.warnings == []
