@@ -191,7 +191,7 @@ class Tables(HTMLParser):
             self._cell = []
         elif tag == "a":
             self.links.append(a)
-        elif tag == "br" and self._cell is not None:
+        elif tag in ("br", "div") and self._cell is not None:
             self._cell.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
