@@ -183,7 +183,8 @@ def _cpus() -> int:
     except AttributeError:  # not on every platform
         cpus = os.cpu_count() or 1
     try:
-        busy = os.getloadavg()[0]
+        # the load average counts this process too, when it was busy until now
+        busy = max(0.0, os.getloadavg()[0] - 1.0)
     except (AttributeError, OSError):
         busy = 0.0
     # Workers on a saturated machine only add fork and transfer costs.
