@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_report.py [--runs 8 --tags 50 --steps 5000] [--repeat 3]
-                                      [--skip tensorboard] [--samples-all]
+                                      [--skip tensorboard]
 
 Uses the reader benchmark's logdir (``benchmarks/bench_reader.py``'s generator: runs x
 tags x steps legacy scalar events, cached under ``benchmarks/data/``) and times, each
@@ -14,9 +14,8 @@ from a cold process start:
 - ``tensorboard --logdir LOGDIR``: from spawning the server until it has answered an
   HTTP request (``scalars_multirun``, one per tag, as its UI asks) for every (run, tag)
   scalar series with all the points it will serve
-  (TensorBoard keeps 1,000 samples per series by default; ``--samples-all`` passes
-  ``--samples_per_plugin scalars=0`` so it serves every point). TensorBoard draws
-  nothing: the browser would still have to.
+  (TensorBoard keeps 1,000 samples per series by default; a series counts once its
+  last step is there). TensorBoard draws nothing: the browser would still have to.
 
 Prints a table and writes ``benchmarks/results/report.json`` and ``report.md``.
 Timings are never tests.
@@ -130,9 +129,7 @@ def _post(url: str, body: bytes) -> Any:
         return json.loads(resp.read())
 
 
-def time_tensorboard(
-    logdir: Path, runs: int, tags: int, steps: int, samples_all: bool
-) -> dict[str, Any]:
+def time_tensorboard(logdir: Path, runs: int, tags: int, steps: int) -> dict[str, Any]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [
@@ -146,9 +143,7 @@ def time_tensorboard(
         "--port",
         str(port),
     ]
-    if samples_all:
-        cmd += ["--samples_per_plugin", "scalars=0"]
-    want_points = steps if samples_all else min(steps, 1000)
+    want_points = min(steps, 1000)  # TensorBoard's default reservoir for scalars
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -213,7 +208,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip", default="", help="comma-separated: tensorboard")
-    ap.add_argument("--samples-all", action="store_true", help="TensorBoard serves every point")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
 
@@ -231,8 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         results["report_bytes"] = tb[0]["bytes"]
     if "tensorboard" not in skip:
         runs = [
-            time_tensorboard(logdir, args.runs, args.tags, args.steps, args.samples_all)
-            for _ in range(args.repeat)
+            time_tensorboard(logdir, args.runs, args.tags, args.steps) for _ in range(args.repeat)
         ]
         results["tensorboard_s"] = statistics.median(r["seconds"] for r in runs)
         results["tensorboard_all_s"] = [round(r["seconds"], 3) for r in runs]
@@ -261,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "report.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / "report.md").write_text(text + "\n")
+    name = "report"
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(text + "\n")
     return 0
 
 
