@@ -335,3 +335,18 @@ def test_run_helpers(logdir: Logdir) -> None:
     run: Run = logdir.runs["torch_scalars"]
     assert run.scalars["edge/negative_and_huge_steps"].step_range() == (-5, 2**40)
     assert run.scalars["loss"].last() is not None
+
+
+def test_reading_imports_no_rendering_libraries(corpus: pathlib.Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tbreport; tbreport.load(sys.argv[1]); "
+        "heavy = {'matplotlib', 'jinja2', 'graphviz', 'PIL', 'torch'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(corpus)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
