@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar, Union
@@ -82,6 +83,7 @@ def load(
     Raises :class:`~tbreport.errors.NoRunsFoundError` when ``path`` is missing or
     holds no event files. Damaged files never raise: see ``Logdir.warnings``.
     """
+    started = time.perf_counter()
     roots = (
         [os.fspath(path)] if isinstance(path, (str, os.PathLike)) else [os.fspath(p) for p in path]
     )
@@ -111,6 +113,14 @@ def load(
     logdir.warnings = warnings
     for w in warnings:
         logger.debug("%s", w)
+    logger.info(
+        "read %d runs (%d event files, %d points) in %.2f s; %d warnings",
+        len(logdir.runs),
+        len(files),
+        sum(run.point_count() for run in logdir.runs.values()),
+        time.perf_counter() - started,
+        len(warnings),
+    )
     return logdir
 
 
