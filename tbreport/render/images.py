@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 #: Smallest display width: tiny images (MNIST, 8x8 sprites) are scaled up by an integer factor.
 MIN_DISPLAY_PX = 160
 MAX_DISPLAY_PX = 480
+#: above this many bytes of embedded images, the data-health box suggests --image-steps
+BIG_REPORT_BYTES = 50_000_000
 
 
 @dataclass
@@ -131,4 +133,16 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                     )
                 )
         section.groups.append(Group(prefix, ctx.anchors.make("images", prefix), items))
+    embedded = sum(
+        len(p.uri)
+        for g in section.groups
+        for gal in g.items
+        for f in gal.frames
+        for p in f.pictures
+    )
+    if embedded > BIG_REPORT_BYTES and not ctx.options.image_steps:
+        ctx.note(
+            f"images add {embedded / 1e6:.0f} MB to the report (every logged step is embedded); "
+            "pass --image-steps N to keep N steps per tag"
+        )
     return section

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 
 from tbreport.model import EncodedImage, ImagePoint
@@ -42,3 +43,23 @@ def test_select_steps_keeps_first_and_last() -> None:
     assert [p.step for p in chosen] == [0, 25, 50, 74, 99]
     assert chosen[-1].step == 99 and len(chosen) == 5
     assert [p.step for p in select_steps(pts, 1)] == [99]
+
+
+def test_a_huge_gallery_suggests_image_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tbreport.model import Run, Series
+    from tbreport.render import images
+    from tbreport.render.base import BuildOptions, Context
+
+    monkeypatch.setattr(images, "BIG_REPORT_BYTES", 1000)
+    pts = [
+        ImagePoint(step=i, wall_time=0.0, images=(EncodedImage(png(64, 64)),)) for i in range(20)
+    ]
+    run = Run(name="r", path="r", images={"img": Series(tag="img", points=pts)})
+    ctx = Context(options=BuildOptions(), colors={"r": "#000000"})
+    section = images.build([run], ctx)
+    assert section is not None and len(section.groups[0].items[0].frames) == 20
+    assert any("--image-steps" in n for n in ctx.notes)
+    limited = Context(options=BuildOptions(image_steps=3), colors={"r": "#000000"})
+    section = images.build([run], limited)
+    assert section is not None and len(section.groups[0].items[0].frames) == 3
+    assert limited.notes == []
