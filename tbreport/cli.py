@@ -23,6 +23,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any, Callable
 
+import numpy as np
+
 from tbreport import __version__
 from tbreport.errors import NoRunsFoundError, TbreportError
 from tbreport.model import Logdir
@@ -40,6 +42,7 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 EXIT_OK = 0
+_CSV_CHUNK = 1 << 16
 EXIT_INTERNAL = 1
 EXIT_ERROR = 2
 
@@ -270,16 +273,35 @@ def _cmd_scalars(args: argparse.Namespace) -> int:
 
 
 def _write_csv(logdir: Logdir, out: IO[str]) -> None:
+    """Every scalar point, run by run, each run's points in the order they were written."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("run", "tag", "step", "wall_time", "value"))
     buf = io.StringIO()
     chunk = csv.writer(buf, lineterminator="\n")
     for name, run in logdir.runs.items():
-        for tag, series in run.scalars.items():
-            steps = series.steps.tolist()
-            walls = [_num(w) for w in series.wall_times.tolist()]
-            values = [_num(v) for v in series.values.tolist()]
-            chunk.writerows(zip([name] * len(steps), [tag] * len(steps), steps, walls, values))
+        tags, tag_index, position = run.scalar_rows()
+        series = [run.scalars[t] for t in tags]
+        for start in range(0, len(tag_index), _CSV_CHUNK):
+            ti = tag_index[start : start + _CSV_CHUNK]
+            pos = position[start : start + _CSV_CHUNK]
+            steps = np.empty(len(ti), dtype=np.int64)
+            walls = np.empty(len(ti), dtype=np.float64)
+            values = np.empty(len(ti), dtype=np.float64)
+            for k, s in enumerate(series):  # gather tag by tag, vectorised
+                sel = ti == k
+                if sel.any():
+                    steps[sel] = s.steps[pos[sel]]
+                    walls[sel] = s.wall_times[pos[sel]]
+                    values[sel] = s.values[pos[sel]]
+            chunk.writerows(
+                zip(
+                    [name] * len(ti),
+                    [tags[k] for k in ti.tolist()],
+                    steps.tolist(),
+                    [_num(w) for w in walls.tolist()],
+                    [_num(v) for v in values.tolist()],
+                )
+            )
             out.write(buf.getvalue())
             buf.seek(0)
             buf.truncate()

@@ -148,6 +148,9 @@ class ScalarSeries:
 
     ``values`` are float64: legacy ``simple_value`` and float32 tensors are widened
     exactly, float64 tensors keep their full precision, integer tensors convert.
+    ``records`` (when known) numbers the record that held each point, counting over
+    the run's event files in order: it puts the points of all tags back in the
+    order they were written (see :meth:`Run.scalar_rows`).
     """
 
     tag: str
@@ -157,6 +160,7 @@ class ScalarSeries:
     display_name: str = ""
     description: str = ""
     restarts: tuple[Restart, ...] = ()
+    records: npt.NDArray[np.integer[Any]] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return int(self.steps.shape[0])
@@ -186,6 +190,7 @@ class ScalarSeries:
             wall_times=self.wall_times[keep],
             values=self.values[keep],
             restarts=(),
+            records=None if self.records is None else self.records[keep],
         )
 
     def __iter__(self) -> Iterator[tuple[int, float, float]]:
@@ -619,6 +624,23 @@ class Run:
         if not ranges:
             return None
         return min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+    def scalar_rows(self) -> tuple[list[str], Int64Array, Int64Array]:
+        """Every scalar point of the run in the order written: ``(tags, tag_index,
+        position)``, where point ``k`` is ``scalars[tags[tag_index[k]]]`` at
+        ``position[k]``. Falls back to tag by tag if a series lacks ``records``."""
+        tags = list(self.scalars)
+        series = list(self.scalars.values())
+        lengths = np.asarray([len(s) for s in series], dtype=np.int64)
+        tag_index = np.repeat(np.arange(len(series), dtype=np.int64), lengths)
+        position = np.concatenate(
+            [np.arange(n, dtype=np.int64) for n in lengths.tolist()] or [np.zeros(0, np.int64)]
+        )
+        if series and all(s.records is not None for s in series):
+            records = np.concatenate([s.records for s in series if s.records is not None])
+            order = np.argsort(records, kind="stable")
+            tag_index, position = tag_index[order], position[order]
+        return tags, tag_index, position
 
     def purged(self, *, skip_first_start: bool = False) -> Run:
         """A copy with every series in the purged view (see the module docstring)."""

@@ -157,3 +157,12 @@ def test_python_dash_m(tmp_path: pathlib.Path) -> None:
         check=False,
     )
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_scalars_csv_rows_are_in_the_order_written(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scalars", str(CORPUS / "torch_resume")]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    walls = [float(r[3]) for r in rows]
+    assert walls == sorted(walls)  # this run's records were written in time order
+    assert [r[1] for r in rows[:4]] == ["resumed/loss", "resumed/other"] * 2
+    assert [int(r[2]) for r in rows if r[1] == "resumed/loss"][18:22] == [18, 19, 12, 13]

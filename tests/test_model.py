@@ -102,3 +102,22 @@ def test_hparams_table_joins_experiment_in_parent_with_sub_runs() -> None:
     assert rows["sweep/t0"].status == "STATUS_SUCCESS"
     assert rows["other"].metrics == {"hparam/x": 40.0}
     assert "sweep" not in rows
+
+
+def test_scalar_rows_interleave_tags_in_the_order_written() -> None:
+    a = _series([0, 1, 2])
+    a.records = np.asarray([1, 3, 5], dtype=np.uint32)
+    b = _series([0, 1])
+    b.records = np.asarray([2, 4], dtype=np.uint32)
+    run = Run(".", "/", scalars={"a": a, "b": b})
+    tags, tag_index, position = run.scalar_rows()
+    assert tags == ["a", "b"]
+    assert list(zip(tag_index.tolist(), position.tolist())) == [
+        (0, 0), (1, 0), (0, 1), (1, 1), (0, 2),
+    ]  # fmt: skip
+    b.records = None  # unknown order: tag by tag
+    _, tag_index, position = run.scalar_rows()
+    assert tag_index.tolist() == [0, 0, 0, 1, 1]
+    assert run.purged().scalars["a"].records is a.records  # nothing to purge: same series
+    empty = Run(".", "/")
+    assert [x.tolist() if hasattr(x, "tolist") else x for x in empty.scalar_rows()] == [[], [], []]

@@ -588,5 +588,6 @@ class _RunBuilder:
             display_name=meta.display_name if meta else "",
             description=meta.description if meta else "",
             restarts=self._restarts(tag, idx),
+            records=idx.astype(np.uint32) if int(idx[-1]) < 2**32 else idx,
         )
         return series, int(idx[0])
