@@ -42,9 +42,10 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 EXIT_OK = 0
-_CSV_CHUNK = 1 << 16
 EXIT_INTERNAL = 1
 EXIT_ERROR = 2
+
+_CSV_CHUNK = 1 << 16  # rows formatted at a time
 
 _EPILOG = """\
 exit status:
@@ -280,26 +281,23 @@ def _write_csv(logdir: Logdir, out: IO[str]) -> None:
     chunk = csv.writer(buf, lineterminator="\n")
     for name, run in logdir.runs.items():
         tags, tag_index, position = run.scalar_rows()
+        if not tags:
+            continue
         series = [run.scalars[t] for t in tags]
-        for start in range(0, len(tag_index), _CSV_CHUNK):
-            ti = tag_index[start : start + _CSV_CHUNK]
-            pos = position[start : start + _CSV_CHUNK]
-            steps = np.empty(len(ti), dtype=np.int64)
-            walls = np.empty(len(ti), dtype=np.float64)
-            values = np.empty(len(ti), dtype=np.float64)
-            for k, s in enumerate(series):  # gather tag by tag, vectorised
-                sel = ti == k
-                if sel.any():
-                    steps[sel] = s.steps[pos[sel]]
-                    walls[sel] = s.wall_times[pos[sel]]
-                    values[sel] = s.values[pos[sel]]
+        starts = np.cumsum([0] + [len(x) for x in series[:-1]])
+        flat = starts[tag_index] + position  # index into the run's concatenated columns
+        steps = np.concatenate([x.steps for x in series])
+        walls = np.concatenate([x.wall_times for x in series])
+        values = np.concatenate([x.values for x in series])
+        for c0 in range(0, len(flat), _CSV_CHUNK):
+            sel = flat[c0 : c0 + _CSV_CHUNK]
             chunk.writerows(
                 zip(
-                    [name] * len(ti),
-                    [tags[k] for k in ti.tolist()],
-                    steps.tolist(),
-                    [_num(w) for w in walls.tolist()],
-                    [_num(v) for v in values.tolist()],
+                    [name] * len(sel),
+                    [tags[k] for k in tag_index[c0 : c0 + _CSV_CHUNK].tolist()],
+                    steps[sel].tolist(),
+                    [_num(w) for w in walls[sel].tolist()],
+                    [_num(v) for v in values[sel].tolist()],
                 )
             )
             out.write(buf.getvalue())
