@@ -32,7 +32,8 @@ _EPILOG = (
     + """
 sending:
   --send connects to --smtp-host:--smtp-port (default localhost:25), upgrades with
-  STARTTLS when --starttls is given (port 587 usually), and logs in when --user is
+  STARTTLS when --starttls is given (port 587 usually) or speaks TLS from the start
+  with --ssl (port 465; certificates are verified either way), and logs in when --user is
   given, with the password from the environment variable TBREPORT_SMTP_PASSWORD
   (never a command-line flag). The message is written to -o first in every case.
 
@@ -108,7 +109,13 @@ def add_email_parser(subparsers: Any) -> None:
     p.add_argument("--send", action="store_true", help="deliver the message through SMTP")
     p.add_argument("--smtp-host", default="localhost", metavar="HOST", help="default: localhost")
     p.add_argument("--smtp-port", type=_port, default=25, metavar="PORT", help="default: 25")
-    p.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument(
+        "--starttls", action="store_true", help="upgrade the connection with STARTTLS (port 587)"
+    )
+    tls.add_argument(
+        "--ssl", action="store_true", help="connect with TLS from the start (SMTPS, port 465)"
+    )
     p.add_argument(
         "--user",
         metavar="USER",
@@ -221,6 +228,7 @@ def _cmd_email(args: argparse.Namespace) -> int:
             host=args.smtp_host,
             port=args.smtp_port,
             starttls=args.starttls,
+            implicit_tls=args.ssl,
             user=args.user,
             password=password,
         )

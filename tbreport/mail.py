@@ -459,24 +459,37 @@ def send(
     host: str,
     port: int,
     starttls: bool = False,
+    implicit_tls: bool = False,
     user: str | None = None,
     password: str | None = None,
     timeout: float = 60.0,
     context: ssl.SSLContext | None = None,
 ) -> list[str]:
-    """Deliver ``message`` to its ``To`` recipients; returns them. SMTP problems raise
+    """Deliver ``message`` to its ``To`` recipients; returns them.
+
+    ``starttls`` upgrades a plain connection (port 587); ``implicit_tls`` speaks TLS from
+    the start (SMTPS, port 465). Certificates are verified (``context`` defaults to
+    :func:`ssl.create_default_context`). SMTP problems raise
     :class:`~tbreport.errors.TbreportError` with one line (server, code, reason)."""
     from email.utils import getaddresses
 
     recipients = [addr for _, addr in getaddresses([str(message.get("To", ""))]) if addr]
     if not recipients:
         raise TbreportError("the message has no recipient: pass --to ADDRESS")
+    if starttls and implicit_tls:
+        raise ValueError("use STARTTLS or implicit TLS, not both")
     where = f"{host}:{port}"
+    tls = (context or ssl.create_default_context()) if (starttls or implicit_tls) else None
     try:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        smtp = (
+            smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls)
+            if implicit_tls
+            else smtplib.SMTP(host, port, timeout=timeout)
+        )
+        with smtp:
             smtp.ehlo()
             if starttls:
-                smtp.starttls(context=context or ssl.create_default_context())
+                smtp.starttls(context=tls)
                 smtp.ehlo()
             if user:
                 smtp.login(user, password or "")

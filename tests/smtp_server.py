@@ -67,23 +67,34 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
 
 @contextmanager
 def smtp_server(
-    tmp: Path | None = None, *, tls: bool = False, password: str | None = None
+    tmp: Path | None = None,
+    *,
+    tls: bool = False,
+    implicit_tls: bool = False,
+    password: str | None = None,
 ) -> Iterator[Server]:
-    """Run an SMTP server on 127.0.0.1; with ``tls``, STARTTLS is required, and with
-    ``password``, a login (user ``ci``) is required too."""
+    """Run an SMTP server on 127.0.0.1; with ``tls``, STARTTLS is required, with
+    ``implicit_tls`` the server speaks TLS from the start (SMTPS), and with ``password``,
+    a login (user ``ci``) is required too."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     inbox = Inbox()
     kwargs: dict[str, Any] = {}
     cert = None
-    if tls:
+    if tls or implicit_tls:
         if tmp is None:
-            raise ValueError("tls needs a directory for the certificate")
+            raise ValueError("TLS needs a directory for the certificate")
         cert, key = self_signed(tmp)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(cert), str(key))
-        kwargs.update(tls_context=context, require_starttls=True)
+        if implicit_tls:
+            # aiosmtpd only counts STARTTLS as TLS for AUTH; here the whole connection is
+            # TLS (it warns for each connection: the test filters "Requiring AUTH while not
+            # requiring TLS")
+            kwargs.update(ssl_context=context, auth_require_tls=False)
+        else:
+            kwargs.update(tls_context=context, require_starttls=True)
     if password is not None:
 
         def authenticator(

@@ -361,3 +361,39 @@ def test_smoothing_out_of_range_is_an_argparse_error(sweep: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["email", str(sweep), "--smoothing", "1"])
     assert info.value.code == 2
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_implicit_tls_and_login(
+    sweep: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server(tmp_path, implicit_tls=True, password="pw") as server:
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
+        monkeypatch.setenv(PASSWORD_ENV, "pw")
+        args = [
+            "email", str(sweep), "-o", str(tmp_path / "m.eml"), "--to", "a@example.com",
+            "--send", "--smtp-host", server.host, "--smtp-port", str(server.port),
+            "--ssl", "--user", "ci",
+        ]  # fmt: skip
+        assert main(args) == 0
+    assert server.inbox.logins == [("ci", "pw")]
+    assert len(server.inbox.messages) == 1
+
+
+def test_an_untrusted_certificate_is_refused(
+    sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with smtp_server(tmp_path, tls=True) as server:  # its certificate is not in SSL_CERT_FILE
+        args = [
+            "email", str(sweep), "-o", str(tmp_path / "m.eml"), "--to", "a@example.com",
+            "--send", "--smtp-host", server.host, "--smtp-port", str(server.port), "--starttls",
+        ]  # fmt: skip
+        assert main(args) == 2
+    assert "TLS failed" in one_line_error(capsys.readouterr().err)
+    assert server.inbox.messages == []
+
+
+def test_starttls_and_ssl_exclude_each_other(sweep: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["email", str(sweep), "--starttls", "--ssl"])
+    assert info.value.code == 2
