@@ -249,6 +249,8 @@ class Series:
     posinf_x: FloatArray = field(default_factory=lambda: np.empty(0))
     neginf_x: FloatArray = field(default_factory=lambda: np.empty(0))
     label: str = ""
+    # matplotlib line style ("-" or (offset, dashes)): tells several tags of one run apart
+    linestyle: str | tuple[float, tuple[float, ...]] = "-"
 
 
 @dataclass(frozen=True)
@@ -272,12 +274,12 @@ class LineChart:
             if s.x.size == 1 or (s.x.size > 0 and np.count_nonzero(np.isfinite(yv)) == 1):
                 ax.plot(s.x, yv, "o", color=s.color, markersize=4)
             elif faded:
-                ax.plot(s.x, yv, color=s.color, alpha=0.28, linewidth=1.0)
+                ax.plot(s.x, yv, color=s.color, alpha=0.28, linewidth=1.0, linestyle=s.linestyle)
             else:
-                ax.plot(s.x, yv, color=s.color, linewidth=1.4)
+                ax.plot(s.x, yv, color=s.color, linewidth=1.4, linestyle=s.linestyle)
             if s.smoothed is not None and s.smoothed_x is not None and s.smoothed_x.size > 1:
                 sm = np.where(np.isfinite(s.smoothed), s.smoothed, np.nan)
-                ax.plot(s.smoothed_x, sm, color=s.color, linewidth=1.6)
+                ax.plot(s.smoothed_x, sm, color=s.color, linewidth=1.6, linestyle=s.linestyle)
             # Points beyond the robust range are clipped, never hidden: the line runs off
             # the edge, and each run's most extreme point on each side gets a marker.
             finite = np.isfinite(s.y)

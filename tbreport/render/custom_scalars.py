@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -23,6 +24,16 @@ class CustomLegend:
     tag: str
     color: str
     last: float
+    dash: str = ""  # SVG stroke-dasharray of the tag's line style ("" = solid)
+
+
+#: line styles for the tags of one chart (matplotlib style, SVG dasharray for the legend)
+DASHES = (
+    ("-", ""),
+    ((0, (5, 2)), "5 2"),
+    ((0, (1, 1.5)), "1.5 2"),
+    ((0, (6, 2, 1.5, 2)), "6 2 1.5 2"),
+)
 
 
 @dataclass
@@ -84,12 +95,26 @@ def _chart(
     else:
         patterns = list(chart.tags)
         compiled = [c for c in (_compile(t) for t in chart.tags) if c is not None]
+        matched = sorted(
+            {
+                tag
+                for run in runs
+                for tag, series in run.scalars.items()
+                if len(series) and ctx.want_tag(tag) and any(c.search(tag) for c in compiled)
+            }
+        )
+        style = {tag: DASHES[i % len(DASHES)] for i, tag in enumerate(matched)}
         for run in runs:
-            for tag in sorted(run.scalars):
-                if any(c.search(tag) for c in compiled) and len(run.scalars[tag]):
+            for tag in matched:
+                if tag in run.scalars and len(run.scalars[tag]):
                     p = _prepare(run, tag, ctx, starts)
+                    mpl_style, dash = style[tag]
+                    p = dataclasses.replace(
+                        p,
+                        series=dataclasses.replace(p.series, linestyle=mpl_style),
+                    )
                     lines.append(p)
-                    legend.append(CustomLegend(run.name, tag, p.series.color, p.last_value))
+                    legend.append(CustomLegend(run.name, tag, p.series.color, p.last_value, dash))
     anchor = ctx.anchors.make("custom", chart.title)
     if not lines:
         return CustomChart(chart.title, anchor, None, [], patterns)
