@@ -428,7 +428,7 @@ def default_sender() -> str:
         user = getpass.getuser()
     except Exception:  # no user name in some containers
         user = "tbreport"
-    return f"tbreport <{user}@{socket.getfqdn() or 'localhost'}>"
+    return f"tbreport <{user}@{socket.gethostname() or 'localhost'}>"  # no DNS lookup
 
 
 def _safe_filename(tag: str) -> str:
