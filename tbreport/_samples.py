@@ -65,20 +65,23 @@ def _digit_images(rng: np.random.Generator, step: int, n: int = 8) -> np.ndarray
     return imgs
 
 
-def _tutorial_cnn() -> Any:
-    """The seed tutorial's CNN (conv, batchnorm, dropout, linear), or None without torch."""
-    try:
-        import torch
-        from torch import nn
-    except ImportError:
-        logger.warning("torch is not installed: sample runs get no model graph")
-        return None
+def tutorial_cnn() -> tuple[Any, Any]:
+    """The seed tutorial's MNIST CNN (conv, batchnorm, dropout, linear) and its example input.
+
+    ``Net`` with ``conv1 -> bn -> relu -> conv2 -> relu -> max_pool2d(2) -> dropout1 ->
+    flatten -> fc1 -> relu -> dropout2 -> fc2 -> log_softmax``, input
+    ``torch.rand(32, 1, 28, 28)``. Raises ``ImportError`` without torch.
+    """
+    import torch
+    from torch import nn
+
+    functional = torch.nn.functional
 
     class Net(nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.conv1 = nn.Conv2d(1, 32, 3, 1)
-            self.bn1 = nn.BatchNorm2d(32)
+            self.bn = nn.BatchNorm2d(32)
             self.conv2 = nn.Conv2d(32, 64, 3, 1)
             self.dropout1 = nn.Dropout(0.25)
             self.dropout2 = nn.Dropout(0.5)
@@ -86,12 +89,12 @@ def _tutorial_cnn() -> Any:
             self.fc2 = nn.Linear(128, 10)
 
         def forward(self, x: Any) -> Any:
-            x = torch.relu(self.bn1(self.conv1(x)))
-            x = torch.relu(self.conv2(x))
-            x = torch.nn.functional.max_pool2d(x, 2)
+            x = functional.relu(self.bn(self.conv1(x)))
+            x = functional.relu(self.conv2(x))
+            x = functional.max_pool2d(x, 2)
             x = torch.flatten(self.dropout1(x), 1)
-            x = self.dropout2(torch.relu(self.fc1(x)))
-            return torch.nn.functional.log_softmax(self.fc2(x), dim=1)
+            x = self.dropout2(functional.relu(self.fc1(x)))
+            return functional.log_softmax(self.fc2(x), dim=1)
 
     torch.manual_seed(0)
     return Net(), torch.rand(32, 1, 28, 28)
@@ -171,7 +174,11 @@ def write_samples(out: str | Path) -> Path:
     out = Path(out)
     if out.exists():
         shutil.rmtree(out)
-    cnn = _tutorial_cnn()
+    try:
+        cnn: Any = tutorial_cnn()
+    except ImportError:
+        logger.warning("torch is not installed: sample runs get no model graph")
+        cnn = None
     with _deterministic_files():
         for index, lr in enumerate(LEARNING_RATES):
             _write_run(out, lr, index, cnn)

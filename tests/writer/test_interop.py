@@ -321,31 +321,14 @@ def test_data_provider_sees_scalars_text_hparams_pr(our_run: Path) -> None:
 
 
 def test_graph_is_read_by_tensorboard(tmp_path: Path) -> None:
-    nn = torch.nn
+    from tbreport._samples import tutorial_cnn
 
-    class Net(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 32, 3, 1)
-            self.bn = nn.BatchNorm2d(32)
-            self.conv2 = nn.Conv2d(32, 64, 3, 1)
-            self.dropout1 = nn.Dropout(0.25)
-            self.dropout2 = nn.Dropout(0.5)
-            self.fc1 = nn.Linear(9216, 128)
-            self.fc2 = nn.Linear(128, 10)
-
-        def forward(self, x: Any) -> Any:
-            x = torch.relu(self.bn(self.conv1(x)))
-            x = torch.nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
-            x = torch.flatten(self.dropout1(x), 1)
-            x = self.dropout2(torch.relu(self.fc1(x)))
-            return torch.nn.functional.log_softmax(self.fc2(x), dim=1)
-
+    model, example = tutorial_cnn()
     import warnings
 
     with SummaryWriter(tmp_path) as w, warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        w.add_graph(Net(), torch.rand(32, 1, 28, 28))
+        w.add_graph(model, example)
     acc = _accumulator(tmp_path)
     graph = acc.Graph()
     ops = {n.op for n in graph.node}

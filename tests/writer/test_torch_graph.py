@@ -32,34 +32,15 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
+from tbreport._samples import tutorial_cnn  # noqa: E402
 from tbreport.proto import event_pb2, graph_pb2, types_pb2  # noqa: E402
 from tbreport.record import encode_record  # noqa: E402
 from tbreport.writer.torch_graph import DEVICE, IO_OP, build_graph  # noqa: E402
 
 
-class Net(nn.Module):
-    """The seed tutorial's CNN, with a BatchNorm2d after conv1."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, 1)
-        self.bn = nn.BatchNorm2d(32)
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout1 = nn.Dropout(0.25)
-        self.dropout2 = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(9216, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x: Any) -> Any:
-        x = F.relu(self.bn(self.conv1(x)))
-        x = F.relu(self.conv2(x))
-        x = F.max_pool2d(x, 2)
-        x = self.dropout1(x)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = self.dropout2(x)
-        x = self.fc2(x)
-        return F.log_softmax(x, dim=1)
+def Net() -> Any:
+    """The seed tutorial's CNN, with a BatchNorm2d after conv1 (one definition: tbreport._samples)."""
+    return tutorial_cnn()[0]
 
 
 class TwoInputs(nn.Module):
