@@ -79,6 +79,7 @@ class ChartSlot:
     spec: ChartSpec
     salt: str
     rendered: Rendered | None = None
+    alt: str = "chart"  # text for screen readers and broken images
 
     @property
     def html(self) -> str:
@@ -89,10 +90,12 @@ class ChartSlot:
         if r is None:
             return ""
         if r.svg:
-            return Markup(f'<div class="svgchart">{r.svg}</div>')
+            return Markup(
+                f'<div class="svgchart" role="img" aria-label="{escape(self.alt)}">{r.svg}</div>'
+            )
         return Markup(
             f'<img class="chart" src="{escape(r.data_uri)}" width="{r.width}" '
-            f'height="{r.height}" alt="chart">'
+            f'height="{r.height}" alt="{escape(self.alt)}">'
         )
 
 
@@ -112,8 +115,8 @@ class Context:
         if self.options.tags:
             self._tag_re = re.compile(self.options.tags)
 
-    def chart(self, spec: ChartSpec) -> ChartSlot:
-        slot = ChartSlot(spec=spec, salt=f"tbreport-{len(self.charts)}")
+    def chart(self, spec: ChartSpec, alt: str = "chart") -> ChartSlot:
+        slot = ChartSlot(spec=spec, salt=f"tbreport-{len(self.charts)}", alt=alt)
         self.charts.append(slot)
         if self.pool is not None:  # start drawing it now, on another core
             self.pool.submit(slot.spec, slot.salt)

@@ -123,7 +123,9 @@ def _chart(
     spec = LineChart(
         series=series, ylim=robust_range(values), x_axis=ctx.options.x_axis, bands=tuple(bands)
     )
-    return CustomChart(chart.title, anchor, ctx.chart(spec), legend, patterns)
+    return CustomChart(
+        chart.title, anchor, ctx.chart(spec, f"chart: {chart.title}"), legend, patterns
+    )
 
 
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:

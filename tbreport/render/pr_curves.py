@@ -119,7 +119,12 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
             # faded curves first, every run's last curve on top
             curves.sort(key=lambda c: c[3])
             items.append(
-                PrItem(tag, ctx.anchors.make("pr", tag), ctx.chart(PrChart(tuple(curves))), legend)
+                PrItem(
+                    tag,
+                    ctx.anchors.make("pr", tag),
+                    ctx.chart(PrChart(tuple(curves)), f"PR curve of {tag}"),
+                    legend,
+                )
             )
         section.groups.append(Group(prefix, ctx.anchors.make("pr-curves", prefix), items))
     return section

@@ -127,7 +127,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 ScalarChart(
                     tag=tag,
                     anchor=ctx.anchors.make("scalar", tag),
-                    chart=ctx.chart(spec),
+                    chart=ctx.chart(spec, f"chart of {tag}"),
                     legend=legend_rows(prepared),
                     beyond=beyond,
                     description=render_markdown(description) if description else "",
