@@ -250,3 +250,17 @@ def test_repr_and_context_manager(tmp_path: Path) -> None:
     with SummaryWriter(tmp_path) as w:
         assert "open" in repr(w)
     assert "closed" in repr(w)
+
+
+def test_add_event_and_add_summary_accept_tensorboard_messages(tmp_path: Path) -> None:
+    tb_summary = pytest.importorskip("tensorboard.compat.proto.summary_pb2")
+    tb_event = pytest.importorskip("tensorboard.compat.proto.event_pb2")
+    with SummaryWriter(tmp_path) as w:
+        s = tb_summary.Summary(value=[tb_summary.Summary.Value(tag="a", simple_value=1.5)])
+        w.add_summary(s, global_step=3, walltime=10.0)
+        w.add_event(tb_event.Event(step=4, wall_time=20.0, summary=s))
+        w.add_event(tb_event.Event(summary=s), step=5)
+    got = read_events(tmp_path)[1:]
+    assert [(e.step, e.wall_time) for e in got[:2]] == [(3, 10.0), (4, 20.0)]
+    assert got[2].step == 5 and got[2].wall_time > 1e9
+    assert all(e.summary.value[0].simple_value == 1.5 for e in got)
