@@ -9,6 +9,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tbreport
 from tbreport.compare import AGGREGATES, select_runs
@@ -216,3 +218,32 @@ def test_messages_are_one_line_even_for_odd_names(tmp_path: Path) -> None:
     assert r.checks and not r.passed
     for line in r.messages():
         assert "\n" not in line and "<script>alert(1)</script>" in line
+
+
+tags = (
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30)
+    .map(str.strip)
+    .filter(bool)
+)
+regexes = st.sampled_from([None, "lr_.*", "^exp1/", "seed_\\d+$", "a|b", "[(]x"])
+
+
+@given(
+    st.sampled_from(AGGREGATES),
+    tags,
+    st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+    st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, 1e-300]),
+    regexes,
+)
+def test_str_parses_back_to_the_same_gate(
+    agg: str, tag: str, op: str, threshold: float, runs: str | None
+) -> None:
+    gate = Gate(agg, tag, op, threshold, runs)
+    again = parse_gate(str(gate))
+    assert (again.agg, again.tag, again.op, again.threshold, again.runs) == (
+        agg,
+        tag,
+        op,
+        threshold,
+        runs,
+    )
