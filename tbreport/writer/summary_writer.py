@@ -169,9 +169,8 @@ class SummaryWriter:
         msg = event_pb2.Event.FromString(event.SerializeToString())
         if step is not None:
             msg.step = to_step(step, "step")
-        msg.wall_time = (
-            _wall_time(walltime) if walltime is not None or not msg.wall_time else msg.wall_time
-        )
+        if walltime is not None or not msg.wall_time:
+            msg.wall_time = _wall_time(walltime)
         self._file_writer.add_event(msg)
 
     def add_summary(
