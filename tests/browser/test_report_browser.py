@@ -78,6 +78,19 @@ def test_slider_steps_through_images(report: Path, browser: Browser) -> None:
     )
     assert moved[0] == moved[1]
     assert moved[0] != visible[0]
+    # click: the full-size view opens on the same image, a click closes it
+    opened = browser.evaluate(
+        "(() => { const img = document.querySelector('.frame.current img'); img.click();"
+        " const d = document.querySelector('dialog.zoom');"
+        " return [d.open, d.querySelector('img').src === img.src]; })()"
+    )
+    assert opened == [True, True]
+    assert (
+        browser.evaluate(
+            "(() => { const d = document.querySelector('dialog.zoom'); d.click(); return d.open; })()"
+        )
+        is False
+    )
     _assert_clean(browser)
 
 
