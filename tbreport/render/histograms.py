@@ -74,9 +74,24 @@ def rebin(p: HistogramPoint, grid: FloatArray) -> FloatArray:
     return result
 
 
+def _ends(p: HistogramPoint) -> tuple[float, float] | None:
+    """The value range of one histogram: its recorded min/max, else its outer edges
+    (legacy TF buckets end at ±DBL_MAX, which would flatten every ridge)."""
+    lo = p.minimum if np.isfinite(p.minimum) else (float(np.min(p.left)) if p.left.size else np.nan)
+    hi = (
+        p.maximum
+        if np.isfinite(p.maximum)
+        else (float(np.max(p.right)) if p.right.size else np.nan)
+    )
+    if not (np.isfinite(lo) and np.isfinite(hi)) or max(abs(lo), abs(hi)) > 1e300:
+        return None
+    return float(lo), float(hi)
+
+
 def value_range(points: Sequence[HistogramPoint]) -> tuple[float, float]:
-    lo = min((float(np.min(p.left)) for p in points if p.left.size), default=0.0)
-    hi = max((float(np.max(p.right)) for p in points if p.right.size), default=1.0)
+    ends = [e for e in (_ends(p) for p in points) if e is not None]
+    lo = min((e[0] for e in ends), default=np.nan)
+    hi = max((e[1] for e in ends), default=np.nan)
     if not np.isfinite(lo) or not np.isfinite(hi):
         finite = [v for p in points for v in (p.minimum, p.maximum) if np.isfinite(v)]
         lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)

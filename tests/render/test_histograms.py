@@ -53,3 +53,20 @@ def test_value_range_of_a_constant_histogram_is_not_empty() -> None:
     )
     lo, hi = value_range([c])
     assert lo < 3.5 < hi
+
+
+def test_value_range_ignores_dbl_max_edges() -> None:
+    h = HistogramPoint(
+        step=0,
+        wall_time=0.0,
+        left=np.array([-1.7976931348623157e308, -1.0, 0.0]),
+        right=np.array([-1.0, 0.0, 1.7976931348623157e308]),
+        counts=np.array([1.0, 5.0, 1.0]),
+        minimum=-1.5,
+        maximum=2.0,
+        total=7,
+    )
+    assert value_range([h]) == (-1.5, 2.0)
+    nothing = HistogramPoint(step=0, wall_time=0.0)
+    lo, hi = value_range([nothing])
+    assert lo < hi
