@@ -2,7 +2,7 @@
 
 Stages, kept apart (as ydata-profiling does): :func:`tbreport.load` gives the data
 model; each ``tbreport/render/<kind>.py`` turns it into template data and chart specs;
-every chart is drawn at once on all cores (:func:`~tbreport.render.charts.render_all`);
+charts are drawn on all cores while the rest is prepared (:class:`~tbreport.render.charts.ChartPool`);
 ``templates/report.html.j2`` lays the page out with CSS and JS inlined.
 
 The output depends only on the input and the options, except the build time, which
