@@ -261,6 +261,16 @@ def test_missing_graphviz_shows_dot_source(
         build_report(CORPUS / "tbx_graph", tmp_path / "g2.html", strict=True, progress=False)
 
 
+def test_every_anchor_link_has_a_target_and_ids_are_unique(built: tuple[Path, str, Page]) -> None:
+    _, _, page = built
+    ids = [v for _, attr, v in page.attrs if attr == "id"]
+    assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1][:5]
+    links = {
+        v[1:] for _, attr, v in page.attrs if attr == "href" and v.startswith("#") and len(v) > 1
+    }
+    assert links and links <= set(ids), sorted(links - set(ids))[:5]
+
+
 def test_report_size_is_reasonable(built: tuple[Path, str, Page]) -> None:
     path, _, _ = built
     assert path.stat().st_size < 2_000_000
