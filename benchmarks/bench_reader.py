@@ -99,6 +99,7 @@ logdir = tbreport.load({logdir!r}, workers={workers})
 elapsed = time.perf_counter() - t
 points = sum(len(s) for r in logdir.runs.values() for s in r.scalars.values())
 kept = sum(s.steps.nbytes + s.wall_times.nbytes + s.values.nbytes
+           + (s.records.nbytes if s.records is not None else 0)
            for r in logdir.runs.values() for s in r.scalars.values())
 peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
