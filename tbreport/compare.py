@@ -616,7 +616,7 @@ def build_comparison(
         hps = []
         for n in hp_names:
             seen = sorted({v.get(n, "") for v in member_hp})
-            hps.append(seen[0] if len(seen) == 1 else " | ".join(s or "—" for s in seen))
+            hps.append(seen[0] if len(seen) == 1 else ", ".join(s or "—" for s in seen))
         group_rows.append(
             CompareRow(
                 name=g.label,
@@ -671,6 +671,7 @@ class ChartCompare:
     groups: list[GroupLegend] = field(default_factory=list)
     deltas: dict[str, Delta] = field(default_factory=dict)
     baseline: str | None = None
+    reference: float | None = None  # the baseline's last value (the chart's dashed line)
 
 
 def check_report_options(runs: Sequence[Run], options: BuildOptions) -> None:
@@ -684,8 +685,10 @@ def check_report_options(runs: Sequence[Run], options: BuildOptions) -> None:
 
 
 def with_bands(spec: Spec, entries: Sequence[tuple[Run, ScalarSeries]], ctx: Context) -> Spec:
-    """``spec`` (a scalar tag's ``LineChart``) with a mean ± std band per ``--group-by``
-    group of at least two runs (in the group's colour); ``spec`` itself otherwise.
+    """``spec`` (a scalar tag's ``LineChart``) with what comparing runs adds to a chart:
+    a mean ± std band per ``--group-by`` group of at least two runs (in the group's
+    colour), and a dashed line at the ``--baseline``'s last value (a run's, or a group's
+    mean); ``spec`` itself when there is nothing to add.
 
     Called by :func:`tbreport.render.scalars.build` before the chart is handed to the
     context to draw. The band follows the solid (smoothed) lines on the chart's x-axis.
@@ -696,13 +699,14 @@ def with_bands(spec: Spec, entries: Sequence[tuple[Run, ScalarSeries]], ctx: Con
     from tbreport.render.scalars import run_start_times
 
     opts = ctx.options
-    group_by = opts.group_by
-    if not group_by or not isinstance(spec, LineChart):
+    group_by, baseline = opts.group_by, opts.baseline
+    if not (group_by or baseline) or not isinstance(spec, LineChart):
         return spec
     by_name = {run.name: (run, series) for run, series in entries if len(series)}
-    starts = run_start_times([run for run, _ in by_name.values()])
+    groups = group_runs(list(by_name), group_by) if group_by else []
     bands = []
-    for g in group_runs(list(by_name), group_by):
+    starts = run_start_times([run for run, _ in by_name.values()]) if groups else {}
+    for g in groups:
         if len(g.members) < 2:
             continue
         xy = []
@@ -717,10 +721,32 @@ def with_bands(spec: Spec, entries: Sequence[tuple[Run, ScalarSeries]], ctx: Con
             bx, _, lo, hi = b
             color = ctx.colors.get(g.label, ctx.colors.get(g.members[0], "#888888"))
             bands.append((color, bx, lo, hi))
-    if not bands:
+    references = []
+    if baseline:
+        lasts = {name: aggregate(series, "last")[0] for name, (_, series) in by_name.items()}
+        ref = baseline_value(baseline, lasts, groups)
+        if ref is not None and math.isfinite(ref):
+            references.append((ctx.colors.get(baseline, "#444444"), ref))
+    if not bands and not references:
         return spec
-    banded: Spec = dataclasses.replace(spec, bands=(*spec.bands, *bands))
-    return banded
+    changed: Spec = dataclasses.replace(
+        spec, bands=(*spec.bands, *bands), references=(*spec.references, *references)
+    )
+    return changed
+
+
+def baseline_value(
+    baseline: str, lasts: dict[str, float], groups: Sequence[RunGroup] = ()
+) -> float | None:
+    """The baseline's value among ``lasts`` (run -> value): the run's own, or for a group
+    label the mean of its members' finite values; ``None`` when it has none."""
+    if baseline in lasts:
+        return lasts[baseline]
+    for g in groups:
+        if g.label == baseline:
+            mean, _, n = mean_std([lasts.get(m) for m in g.members])
+            return mean if n else None
+    return None
 
 
 def decorate_report(sections: Sequence[Section], runs: Sequence[Run], ctx: Context) -> None:
@@ -754,9 +780,8 @@ def decorate_report(sections: Sequence[Section], runs: Sequence[Run], ctx: Conte
                         color = ctx.colors.get(g.label, ctx.colors.get(members[0], "#888888"))
                         info.groups.append(GroupLegend(g.label, color, n, mean, std))
                 if baseline is not None:
-                    base = lasts.get(baseline)
-                    if base is None:
-                        base = next((gl.mean for gl in info.groups if gl.label == baseline), None)
+                    base = baseline_value(baseline, lasts, groups)
+                    info.reference = base if base is not None and math.isfinite(base) else None
                     for name, value in lasts.items():
                         d = delta(value, base, tag) if name != baseline else None
                         if d is not None:

@@ -239,13 +239,19 @@ def test_the_run_table_compares_runs(sweep: Path, tmp_path: Path) -> None:
     legends = [rows for c, rows in page.tables if "compare-legend" in c.split()]
     assert len(legends) == 3
     assert legends[0][0] == ["Run", "Last", "Δ to lr_0.1/seed_1"]
+    assert (
+        out.read_text(encoding="utf-8").count(
+            "Dashed line: the last value of the baseline lr_0.1/seed_1"
+        )
+        == 3
+    )
 
 
 def test_groups_in_the_report(sweep: Path, tmp_path: Path) -> None:
     code, out, md = build(sweep, tmp_path, "--group-by", r"seed_\d+", "--baseline", "lr_0.1/*")
     assert code == 0
     page = Tables(out.read_text(encoding="utf-8"))
-    groups = page.table("groups")
+    groups = page.table("rungroups")
     assert [r[0].split(" ")[0] for r in groups[1:]] == ["lr_0.01/*", "lr_0.1/*"]
     assert groups[2][0].startswith("lr_0.1/* baseline")
     assert " ± " in groups[1][5]

@@ -240,7 +240,7 @@ def test_comparison_table_and_csv(sweep: Path) -> None:
     assert g1.last[0].value == pytest.approx(np.mean(lasts))
     assert g1.last[0].std == pytest.approx(np.std(lasts, ddof=1))
     assert " ± " in g1.last[0].text
-    assert g1.hparams == ["0.01", "1 | 2", "adam"]
+    assert g1.hparams == ["0.01", "1, 2", "adam"]
     assert g2.name == "lr_0.1/*" and len(g2.members) == 3
 
     rows = list(csv.reader(io.StringIO(cmp.csv())))
@@ -311,3 +311,36 @@ def test_with_bands_adds_one_band_per_group_of_two_or_more(sweep: Path) -> None:
     assert with_bands(spec, entries, plain) is spec
     one = Context(options=BuildOptions(group_by="x_does_not_match"), colors={})
     assert with_bands(spec, entries, one) is spec
+
+
+def test_with_bands_draws_the_baseline_as_a_dashed_line(sweep: Path) -> None:
+    from tbreport.compare import baseline_value, with_bands
+    from tbreport.render.base import BuildOptions, Context
+    from tbreport.render.charts import LineChart, line_chart, prepare_series
+
+    logdir = tbreport.load(sweep)
+    runs = select_runs(logdir, None)
+    entries = [(r, r.scalars["val/loss"]) for r in runs]
+    lines = [
+        prepare_series(s.steps, s.wall_times, s.values, color="#000", smoothing=0.6)
+        for _, s in entries
+    ]
+    spec, _ = line_chart(lines)
+    last = {r.name: float(s.values[-1]) for r, s in entries}
+    opts = BuildOptions(baseline="lr_0.1/seed_2")
+    ctx = Context(options=opts, colors=colors_for([r.name for r in runs], None))
+    out = with_bands(spec, entries, ctx)
+    assert isinstance(out, LineChart) and out.bands == ()
+    assert out.references == ((ctx.colors["lr_0.1/seed_2"], last["lr_0.1/seed_2"]),)
+    opts = BuildOptions(baseline="lr_0.1/*", group_by=r"seed_\d+")
+    ctx = Context(options=opts, colors=colors_for([r.name for r in runs], opts.group_by))
+    out = with_bands(spec, entries, ctx)
+    members = [f"lr_0.1/seed_{i}" for i in (1, 2, 3)]
+    assert isinstance(out, LineChart) and len(out.bands) == 2
+    (ref,) = out.references
+    assert ref == (ctx.colors["lr_0.1/*"], pytest.approx(np.mean([last[m] for m in members])))
+    assert baseline_value("nope", last) is None
+    # a baseline without the tag: no line
+    only = [(r, s) for r, s in entries if r.name != "lr_0.1/seed_2"]
+    ctx = Context(options=BuildOptions(baseline="lr_0.1/seed_2"), colors={})
+    assert with_bands(spec, only, ctx) is spec

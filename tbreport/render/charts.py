@@ -262,12 +262,15 @@ class LineChart:
     x_axis: str = "step"  # step | relative | wall
     size: tuple[float, float] = LINE_SIZE
     bands: tuple[tuple[str, FloatArray, FloatArray, FloatArray], ...] = ()  # (color, x, lo, hi)
+    references: tuple[tuple[str, float], ...] = ()  # (color, y): dashed lines (--baseline)
 
     def draw(self, fig: Figure) -> None:
         ax = _axes(fig)
         lo, hi = self.ylim
         for color, bx, blo, bhi in self.bands:
             ax.fill_between(bx, blo, bhi, color=color, alpha=0.18, linewidth=0)
+        for color, y in self.references:
+            ax.axhline(y, color=color, linestyle=(0, (5, 3)), linewidth=1.1, zorder=1.5)
         faded = any(s.smoothed is not None for s in self.series)
         for s in self.series:
             yv = np.where(np.isfinite(s.y), s.y, np.nan)

@@ -121,7 +121,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
             entries = by_tag[tag]
             prepared = prepare_lines(entries, ctx, starts)
             spec, beyond = line_chart([p for _, p in prepared], x_axis=ctx.options.x_axis)
-            spec = with_bands(spec, entries, ctx)  # --group-by: mean ± std bands
+            spec = with_bands(spec, entries, ctx)  # --group-by bands, --baseline line
             description = next((s.description for _, s in entries if s.description), "")
             items.append(
                 ScalarChart(
