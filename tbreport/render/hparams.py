@@ -38,6 +38,8 @@ class Polyline:
     run: str
     color: str
     segments: list[str]  # "x,y x,y ..." runs of consecutive known values
+    bridges: list[str]  # "x,y x,y" across axes without a value (drawn dashed)
+    points: list[str]  # every known value, "x,y" (drawn as dots)
 
 
 @dataclass
@@ -139,19 +141,32 @@ def parallel_coordinates(
         )
     lines = []
     for j, row in enumerate(rows):
+        # solid through consecutive known values; a dashed bridge over axes the session
+        # has no value for (another experiment's hparams), so its metrics stay connected
         segments: list[str] = []
+        bridges: list[str] = []
+        points: list[str] = []
         current: list[str] = []
+        last: str | None = None
+        gap = False
         for i, axis in enumerate(axes):
             p = positions[i][j]
             if p is None:
                 if len(current) > 1:
                     segments.append(" ".join(current))
                 current = []
+                gap = True
                 continue
-            current.append(f"{axis.x},{round(PAD_TOP + inner_h * (1 - p), 1)}")
+            xy = f"{axis.x},{round(PAD_TOP + inner_h * (1 - p), 1)}"
+            if gap and last is not None:
+                bridges.append(f"{last} {xy}")
+            gap = False
+            current.append(xy)
+            points.append(xy)
+            last = xy
         if len(current) > 1:
             segments.append(" ".join(current))
-        lines.append(Polyline(row.run, colors.get(row.run, "#888888"), segments))
+        lines.append(Polyline(row.run, colors.get(row.run, "#888888"), segments, bridges, points))
     return ParallelCoords(WIDTH, HEIGHT, axes, lines)
 
 

@@ -23,5 +23,6 @@ def test_parallel_coordinates_break_lines_at_missing_values() -> None:
     pc = parallel_coordinates(rows, ["lr", "opt"], ["acc"], {"a": "#111111", "b": "#222222"})
     assert pc is not None and [a.name for a in pc.axes] == ["lr", "opt", "acc"]
     assert len(pc.lines[0].segments) == 1 and pc.lines[0].segments[0].count(",") == 3
-    assert pc.lines[1].segments == []  # lr alone, then a gap: nothing to connect
+    assert pc.lines[1].segments == []  # lr alone, then a gap: no solid segment...
+    assert len(pc.lines[1].bridges) == 1 and len(pc.lines[1].points) == 2  # ...a dashed bridge
     assert parallel_coordinates(rows, ["lr"], [], {}) is None
