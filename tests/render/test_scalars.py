@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import numpy as np
+
+from tbreport import load
+from tbreport.render import scalars
+from tbreport.render.base import BuildOptions, Context
+from tbreport.render.charts import LineChart
+from tests.conftest import CORPUS
+
+
+def test_a_resumed_run_is_drawn_from_its_purged_view_without_zig_zags() -> None:
+    run = load(CORPUS / "torch_resume").runs["."]
+    assert len(run.scalars["resumed/loss"]) == 33  # raw: steps 12-19 written twice
+    ctx = Context(options=BuildOptions(), colors={".": "#123456"})
+    section = scalars.build([run.purged()], ctx)
+    assert section is not None
+    chart = next(i for g in section.groups for i in g.items if i.tag == "resumed/loss")
+    assert chart.legend[0].count == 25 and chart.legend[0].step == 24
+    spec = chart.chart.spec
+    assert isinstance(spec, LineChart)
+    assert np.all(np.diff(spec.series[0].x) > 0)  # x strictly increasing: no zig-zag
+
+
+def test_tags_group_by_their_first_component_and_filter() -> None:
+    logdir = load(CORPUS / "torch_scalars")
+    runs = [r.purged() for r in logdir.runs.values()]
+    ctx = Context(
+        options=BuildOptions(tags="^(edge|loss)"), colors={r.name: "#000000" for r in runs}
+    )
+    section = scalars.build(runs, ctx)
+    assert section is not None
+    groups = {g.title: [i.tag for i in g.items] for g in section.groups}
+    assert groups["loss"] == ["loss"]
+    assert all(t.startswith("edge/") for t in groups["edge"]) and len(groups["edge"]) == 5
+    special = Context(
+        options=BuildOptions(tags="special"), colors={r.name: "#000000" for r in runs}
+    )
+    item = scalars.build(runs, special).groups[0].items[0]  # type: ignore[union-attr]
+    assert "NaN" in item.legend[0].nonfinite and "+inf" in item.legend[0].nonfinite
