@@ -247,3 +247,15 @@ def test_str_parses_back_to_the_same_gate(
         threshold,
         runs,
     )
+
+
+def test_every_gate_in_the_readme_parses() -> None:
+    import re as _re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    found = _re.findall(r'--fail-if "([^"]+)"', readme) + _re.findall(
+        r'parse_gate\("([^"]+)"\)', readme
+    )
+    assert len(found) >= 4
+    for text in found:
+        parse_gate(text)
