@@ -218,8 +218,17 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
 
     opts = options if options is not None else _options(kwargs)
     opts.validate()
+    where = ", ".join(logdir.paths) or "logdir"
     if not logdir.runs:
-        raise NoRunsFoundError(f"{', '.join(logdir.paths) or 'logdir'}: no runs to report")
+        raise NoRunsFoundError(f"{where}: no runs to report")
+    if not any(f.records for run in logdir.runs.values() for f in run.files) and not any(
+        run.kinds() for run in logdir.runs.values()
+    ):
+        problems = "; ".join(str(w) for w in logdir.warnings[:3])
+        raise NoRunsFoundError(
+            f"{where}: event files found, but none holds a readable record"
+            + (f" ({problems})" if problems else "")
+        )
     if opts.strict and logdir.warnings:
         from tbreport.errors import TbreportError
 

@@ -92,6 +92,17 @@ def test_no_event_files_exit_2_with_one_line(
     assert not (tmp_path / "r.html").exists()
 
 
+def test_only_unreadable_event_files_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["build", str(CORPUS / "edge_cases" / "empty_file"), "-o", str(tmp_path / "r.html")]
+    )
+    assert code == 2
+    assert "none holds a readable record" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_strict_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["build", str(CORPUS / "edge_cases"), "-o", str(tmp_path / "r.html"), "--strict"])
     assert code == 2
