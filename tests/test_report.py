@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sysconfig
 import venv
 from collections import Counter
 from html.parser import HTMLParser
@@ -281,6 +282,17 @@ def test_pip_install_into_a_fresh_venv_builds_a_report(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=True, with_pip=True, symlinks=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    # the dependencies come from this interpreter's environment (which may itself be a
+    # venv, whose packages system_site_packages would not see); tbreport itself is not
+    # taken from there: an editable install's .pth is not processed in an added directory
+    new_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(new_site) / "_parent_env.pth").write_text("\n".join(sorted(here)) + "\n")
     src = tmp_path / "src"
     shutil.copytree(
         ROOT,
