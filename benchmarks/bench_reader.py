@@ -45,14 +45,19 @@ RESULTS = HERE / "results"
 # ------------------------------------------------------------------ the logdir
 
 
-def generate(runs: int, tags: int, steps: int) -> Path:
-    """The benchmark logdir (made once, then cached)."""
+def generate(runs: int, tags: int, steps: int, style: str = "torch") -> Path:
+    """The benchmark logdir (made once, then cached).
+
+    ``style="torch"``: legacy ``simple_value`` events, as torch and tensorboardX write;
+    ``style="tf2"``: 0-d float32 tensor values with ``scalars`` metadata on every
+    value, as TF2's ``tf.summary.scalar`` writes.
+    """
     sys.path.insert(0, str(ROOT))
     from tbreport.kinds.scalar import encode_scalar_event
     from tbreport.proto import event_pb2
     from tbreport.record import encode_record
 
-    logdir = DATA / f"scalars_{runs}x{tags}x{steps}"
+    logdir = DATA / f"{'' if style == 'torch' else style + '_'}scalars_{runs}x{tags}x{steps}"
     stamp = logdir / ".complete"
     if stamp.exists():
         return logdir
@@ -71,7 +76,16 @@ def generate(runs: int, tags: int, steps: int) -> Path:
             for t, tag in enumerate(names):
                 wall += 0.0004
                 value = math.exp(-step / 1000) * (1 + t / 10) + rng.random() * 0.01
-                chunks.append(encode_record(encode_scalar_event(tag, value, step, wall)))
+                if style == "tf2":
+                    event = event_pb2.Event(wall_time=wall, step=step)
+                    v = event.summary.value.add(tag=tag.decode())
+                    v.metadata.plugin_data.plugin_name = "scalars"
+                    v.tensor.dtype = 1  # DT_FLOAT
+                    v.tensor.tensor_shape.SetInParent()
+                    v.tensor.float_val.append(value)
+                    chunks.append(encode_record(event.SerializeToString()))
+                else:
+                    chunks.append(encode_record(encode_scalar_event(tag, value, step, wall)))
         path = run_dir / f"events.out.tfevents.{int(wall)}.benchhost.{r}.0"
         path.write_bytes(b"".join(chunks))
     stamp.write_text("ok\n")
@@ -127,9 +141,12 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 t = time.perf_counter()
 points = 0
 for name in sorted(os.listdir({logdir!r})):
-    acc = EventAccumulator(os.path.join({logdir!r}, name), size_guidance={{"scalars": 0}})
+    acc = EventAccumulator(
+        os.path.join({logdir!r}, name), size_guidance={{"scalars": 0, "tensors": 0}}
+    )
     acc.Reload()
     points += sum(len(acc.Scalars(tag)) for tag in acc.Tags()["scalars"])
+    points += sum(len(acc.Tensors(tag)) for tag in acc.Tags()["tensors"])  # TF2 scalars
 print(json.dumps(dict(seconds=time.perf_counter() - t, points=points)))
 """
 
@@ -138,8 +155,9 @@ import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from tbparse import SummaryReader
 t = time.perf_counter()
-df = SummaryReader({logdir!r}, extra_columns={{"dir_name"}}).scalars
-print(json.dumps(dict(seconds=time.perf_counter() - t, points=len(df))))
+reader = SummaryReader({logdir!r}, extra_columns={{"dir_name"}})
+points = len(reader.scalars) + len(reader.tensors)  # TF2 scalars are tensors to tbparse
+print(json.dumps(dict(seconds=time.perf_counter() - t, points=points)))
 """
 
 
@@ -221,13 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3, help="repeats of the fast contenders")
     parser.add_argument(
+        "--style",
+        choices=("torch", "tf2"),
+        default="torch",
+        help="torch: legacy simple_value events (default); tf2: tensor scalars",
+    )
+    parser.add_argument(
         "--skip", default="", help="comma-separated: eventaccumulator,tbparse,rustboard"
     )
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
     t = time.perf_counter()
-    logdir = generate(args.runs, args.tags, args.steps)
+    logdir = generate(args.runs, args.tags, args.steps, args.style)
     print(
         f"logdir {logdir} ({logdir_size(logdir) / 1e6:.0f} MB, ready in "
         f"{time.perf_counter() - t:.1f} s)",
@@ -298,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     md = [
         f"Reading {args.runs} runs x {args.tags} tags x {args.steps:,} steps "
-        f"({points:,} scalar events, {logdir_size(logdir) / 1e6:.0f} MB), every CRC checked:",
+        f"({points:,} {'TF2 tensor' if args.style == 'tf2' else 'legacy'} scalar events, "
+        f"{logdir_size(logdir) / 1e6:.0f} MB), every CRC checked:",
         "",
         "| reader | best seconds (range) | time vs tbreport.load |",
         "|---|---:|---:|",
@@ -316,8 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         f"single-process load peaks at {per_point['traced_peak_single_process']:.0f} bytes per "
         "point of Python-level allocations.",
     ]
-    (RESULTS / "reader.md").write_text("\n".join(md) + "\n")
+    suffix = "" if args.style == "torch" else f"_{args.style}"
+    (RESULTS / f"reader{suffix}.md").write_text("\n".join(md) + "\n")
     out = {
+        "style": args.style,
         "logdir": {
             "runs": args.runs,
             "tags": args.tags,
@@ -334,8 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         "memory_bytes_per_point": per_point,
         "ratios": ratios,
     }
-    (RESULTS / "reader.json").write_text(json.dumps(out, indent=2) + "\n")
-    print(f"\nwrote {RESULTS / 'reader.json'}")
+    (RESULTS / f"reader{suffix}.json").write_text(json.dumps(out, indent=2) + "\n")
+    print(f"\nwrote {RESULTS / f'reader{suffix}.json'}")
     return 0
 
 

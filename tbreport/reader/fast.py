@@ -56,7 +56,7 @@ _MASK_DELTA = 0xA282EAD8
 _unpack_i = struct.Struct("<I").unpack_from
 _MAX_TAG = 1024  # longer tags go to the protobuf path
 _SEGMENT = 1 << 22  # bytes per step of the whole-file passes (bounds temporaries)
-_CHUNK = 1 << 16  # records per step of the scalar decode
+_CHUNK = 1 << 15  # records per step of the scalar decode
 #: SummaryMetadata { plugin_data { plugin_name: "scalars" } } as serialized (field 9 of Value)
 _SCALARS_METADATA = np.frombuffer(b"\x4a\x0b\x0a\x09\x0a\x07scalars", dtype=np.uint8)
 

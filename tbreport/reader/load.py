@@ -124,6 +124,11 @@ def load(
     return logdir
 
 
+def _compact(idx: npt.NDArray[np.int64]) -> npt.NDArray[np.integer[Any]]:
+    """Record numbers as uint32 when they fit (4 bytes a point instead of 8)."""
+    return idx.astype(np.uint32) if idx.shape[0] and int(idx[-1]) < 2**32 else idx
+
+
 def _prefixes(roots: list[str]) -> list[str]:
     """Run-name prefixes for several logdirs: their paths below their common parent
     (``a/runs``, ``b/runs``), or their base names if one holds another."""
@@ -588,6 +593,6 @@ class _RunBuilder:
             display_name=meta.display_name if meta else "",
             description=meta.description if meta else "",
             restarts=self._restarts(tag, idx),
-            records=idx.astype(np.uint32) if int(idx[-1]) < 2**32 else idx,
+            records=_compact(idx),
         )
         return series, int(idx[0])
