@@ -350,3 +350,66 @@ def test_reading_imports_no_rendering_libraries(corpus: pathlib.Path) -> None:
         [sys.executable, "-c", code, str(corpus)], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_hparams_joined_with_sub_runs_tf_layout(tmp_path: pathlib.Path) -> None:
+    """TF's hparams API: the experiment in the logdir root, one session per trial run,
+    metrics in the trial's sub-runs named by the metric's group."""
+    from google.protobuf import struct_pb2
+
+    from tbreport.proto import event_pb2, hparams_pb2
+    from tbreport.record import encode_record
+
+    def write(run: str, *events: event_pb2.Event) -> None:
+        (tmp_path / run).mkdir(parents=True, exist_ok=True)
+        head = event_pb2.Event(file_version="brain.Event:2")
+        data = b"".join(encode_record(e.SerializeToString()) for e in (head, *events))
+        (tmp_path / run / "events.out.tfevents.1.h").write_bytes(data)
+
+    def plugin(tag: str, data: hparams_pb2.HParamsPluginData) -> event_pb2.Event:
+        e = event_pb2.Event()
+        v = e.summary.value.add(tag=tag)
+        v.metadata.plugin_data.plugin_name = "hparams"
+        v.metadata.plugin_data.content = data.SerializeToString()
+        return e
+
+    def scalar(tag: str, step: int, x: float) -> event_pb2.Event:
+        e = event_pb2.Event(step=step)
+        e.summary.value.add(tag=tag, simple_value=x)
+        return e
+
+    exp = hparams_pb2.HParamsPluginData(
+        experiment=hparams_pb2.Experiment(
+            hparam_infos=[hparams_pb2.HParamInfo(name="lr", type=hparams_pb2.DATA_TYPE_FLOAT64)],
+            metric_infos=[
+                hparams_pb2.MetricInfo(
+                    name=hparams_pb2.MetricName(group="validation", tag="acc"), display_name="Acc"
+                )
+            ],
+        )
+    )
+    write(".", plugin("_hparams_/experiment", exp))
+    for trial, lr, accs in (("t0", 0.1, [0.5, 0.7]), ("t1", 0.01, [0.6])):
+        start = hparams_pb2.HParamsPluginData(
+            session_start_info=hparams_pb2.SessionStartInfo(
+                hparams={"lr": struct_pb2.Value(number_value=lr)}
+            )
+        )
+        end = hparams_pb2.HParamsPluginData(
+            session_end_info=hparams_pb2.SessionEndInfo(status=hparams_pb2.STATUS_SUCCESS)
+        )
+        write(
+            trial,
+            plugin("_hparams_/session_start_info", start),
+            plugin("_hparams_/session_end_info", end),
+        )
+        write(f"{trial}/validation", *(scalar("acc", i, a) for i, a in enumerate(accs)))
+    logdir = tbreport.load(tmp_path)
+    rows = {r.run: r for r in logdir.hparams_table()}
+    assert set(rows) == {"t0", "t1"}
+    assert rows["t0"].hparams == {"lr": 0.1}
+    assert rows["t0"].metrics == {"Acc": 0.699999988079071}
+    assert rows["t1"].metrics == {"Acc": 0.6000000238418579}
+    assert rows["t1"].status == "STATUS_SUCCESS"
+    assert logdir.runs["."].hparams is not None
+    assert [i.name for i in logdir.runs["."].hparams.hparam_infos] == ["lr"]
