@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +57,6 @@ __all__ = ["build_run", "load"]
 logger = logging.getLogger(__name__)
 
 PathArg = Union[str, "os.PathLike[str]"]
-P = TypeVar("P", bound=Point)
 
 #: below this many bytes of event files, worker processes cost more than they save
 PARALLEL_MIN_BYTES = 48 * 1024 * 1024
