@@ -127,3 +127,16 @@ def test_dark_mode_and_print(report: Path, browser: Browser) -> None:
     browser.pdf(BUILD / "report-print.pdf")
     assert (BUILD / "report-print.pdf").read_bytes().startswith(b"%PDF")
     _assert_clean(browser)
+
+
+def test_svg_charts_and_wall_clock_axis(tmp_path: Path, browser: Browser) -> None:
+    from tbreport import build_report
+
+    out = build_report(CORPUS, tmp_path / "svg.html", format="svg", x_axis="wall", progress=False)
+    browser.open(out)
+    _assert_clean(browser)
+    drawn = browser.evaluate(
+        "Array.from(document.querySelectorAll('.svgchart svg'))"
+        ".filter(s => s.getBoundingClientRect().width > 100).length"
+    )
+    assert drawn >= 37  # every scalar chart is inline SVG with a real size
