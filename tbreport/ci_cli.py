@@ -42,10 +42,10 @@ metric gates (--fail-if, repeatable):
     AGG        last (value at the greatest step), first, min, max, mean
     OP         <  <=  >  >=  ==  !=
     @ REGEX    only the runs whose name matches REGEX (searched, like --runs)
-  Every run that has TAG is checked. The gate trips for a run when the comparison is
-  false; a NaN value passes no gate. Examples:
-    --fail-if "last(val/loss) < 0.5"
-    --fail-if "max(val/accuracy) >= 0.9 @ ^lr_0\\.1/"
+  Every run that has TAG is checked. CI fails (the gate trips) for a run when the
+  comparison holds; a NaN value trips every gate. Examples:
+    --fail-if "last(val/loss) > 0.5"          fail if a run ends with val/loss above 0.5
+    --fail-if "max(val/accuracy) < 0.9 @ ^lr_0\\.1/"
 """
 
 EXIT_HELP = """\

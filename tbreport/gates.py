@@ -2,8 +2,8 @@
 
 Syntax (spaces around the parts are optional)::
 
-    last(val/loss) < 0.5
-    max(train/accuracy) >= 0.9 @ ^lr_0\\.1/
+    last(val/loss) > 0.5
+    max(train/accuracy) < 0.9 @ ^lr_0\\.1/
 
 * ``AGG`` is one of ``last`` (the value at the greatest step; the latest write wins),
   ``first`` (at the smallest step), ``min``, ``max``, ``mean``.
@@ -13,10 +13,11 @@ Syntax (spaces around the parts are optional)::
 * ``@ RUN_REGEX`` (optional) restricts the gate to the runs whose name the regular
   expression matches (searched, as ``--runs`` does).
 
-Every run that has ``TAG`` is checked (the purged view, one value per step). A gate
-*trips* when the comparison is false for a run; a NaN value passes no gate (a NaN
-anywhere makes ``min``, ``max`` and ``mean`` NaN). A gate whose tag no checked run has
-cannot be checked: that is a failure too, never a silent pass.
+Every run that has ``TAG`` is checked (the purged view, one value per step). As the
+flag's name says, a gate *trips* (CI fails) when the comparison holds for a run:
+``--fail-if "last(val/loss) > 0.5"`` fails a run whose final loss is above 0.5. A NaN
+trips every gate (a NaN anywhere makes ``min``, ``max`` and ``mean`` NaN). A gate whose
+tag no checked run has cannot be checked: that is a failure too, never a silent pass.
 """
 
 from __future__ import annotations
@@ -75,11 +76,13 @@ class Gate:
         where = f" @ {self.runs}" if self.runs else ""
         return f"{self.agg}({self.tag}) {self.op} {num}{where}"
 
-    def passes(self, value: float) -> bool:
-        """Whether ``value`` satisfies the gate; NaN never does."""
-        if math.isnan(value):
-            return False
-        return OPERATORS[self.op](value, self.threshold)
+    def trips(self, value: float) -> bool:
+        """Whether ``value`` makes CI fail: the comparison holds, or the value is NaN.
+
+        ``--fail-if "last(val/loss) > 0.5"`` trips for a loss of 0.7. A NaN trips
+        every gate: a diverged run must never pass CI because NaN compares false.
+        """
+        return math.isnan(value) or OPERATORS[self.op](value, self.threshold)
 
 
 def parse_gate(text: str) -> Gate:
@@ -87,7 +90,7 @@ def parse_gate(text: str) -> Gate:
     m = _GATE.match(text)
     if m is None:
         raise ValueError(
-            f"--fail-if {text!r} is not of the form {SYNTAX}, e.g. 'last(val/loss) < 0.5'"
+            f"--fail-if {text!r} is not of the form {SYNTAX}, e.g. 'last(val/loss) > 0.5'"
         )
     agg = m["agg"]
     if agg not in AGGREGATES:
@@ -179,7 +182,7 @@ def evaluate(gates: Sequence[Gate], runs: Sequence[Run]) -> list[GateResult]:
             if series is None or len(series) == 0:
                 continue
             value, step = aggregate(series, gate.agg)
-            checks.append(GateCheck(run.name, value, step, gate.passes(value)))
+            checks.append(GateCheck(run.name, value, step, not gate.trips(value)))
         if not checks:
             results.append(GateResult(gate, problem=_missing(gate, chosen)))
             continue

@@ -47,9 +47,9 @@ def test_gates_pass_exit_0(sweep: Path, tmp_path: Path, capsys: pytest.CaptureFi
         sweep,
         tmp_path,
         "--fail-if",
-        "last(val/loss) < 1",
+        "last(val/loss) >= 1",
         "--fail-if",
-        "max(val/accuracy) >= 0.9 @ ^lr_0\\.1/",
+        "max(val/accuracy) < 0.9 @ ^lr_0\\.1/",
     )
     assert code == 0
     assert out.is_file() and md.is_file()
@@ -61,7 +61,7 @@ def test_tripped_gates_exit_3_after_writing_everything(
     sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, md = build(
-        sweep, tmp_path, "--fail-if", "last(val/loss) < 0.2", "--fail-if", "mean(train/loss) < 10"
+        sweep, tmp_path, "--fail-if", "last(val/loss) >= 0.2", "--fail-if", "mean(train/loss) >= 10"
     )
     assert code == 3
     assert out.is_file() and md.is_file()
@@ -72,7 +72,7 @@ def test_tripped_gates_exit_3_after_writing_everything(
     assert all(line.startswith("tbreport: gate tripped: ") for line in lines)
     assert any(f"run {MARKUP_RUN!r} has last(val/loss) = 0.86 at step 40" in line for line in lines)
     assert any(
-        "mean(train/loss) < 10: run 'lr_0.01/seed_2' has mean(train/loss) = NaN" in line
+        "mean(train/loss) >= 10: run 'lr_0.01/seed_2' has mean(train/loss) = NaN" in line
         for line in lines
     )
     text = md.read_text(encoding="utf-8")
@@ -82,23 +82,23 @@ def test_tripped_gates_exit_3_after_writing_everything(
 def test_a_tag_no_run_has_is_exit_3(
     sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, md = build(sweep, tmp_path, "--fail-if", "last(val/los) < 1")
+    code, out, md = build(sweep, tmp_path, "--fail-if", "last(val/los) >= 1")
     assert code == 3 and out.is_file() and md.is_file()
     (line,) = error_lines(capsys.readouterr().err)
     assert line == (
-        "tbreport: gate cannot be checked: last(val/los) < 1: no scalar tag 'val/los' in any of "
+        "tbreport: gate cannot be checked: last(val/los) >= 1: no scalar tag 'val/los' in any of "
         "the 6 runs; did you mean 'val/loss'?"
     )
 
 
 def test_gates_follow_the_runs_filter(sweep: Path, tmp_path: Path) -> None:
-    code, _, _ = build(sweep, tmp_path, "--runs", "^lr_", "--fail-if", "last(val/loss) < 0.5")
+    code, _, _ = build(sweep, tmp_path, "--runs", "^lr_", "--fail-if", "last(val/loss) >= 0.5")
     assert code == 0  # the markup run (0.86) is filtered out of the report, so of the gates
 
 
 @pytest.mark.parametrize(
     "gate",
-    ["last(val/loss) <", "avg(val/loss) < 1", "last(val/loss) < one", "last(val/loss) < 1 @ ("],
+    ["last(val/loss) <", "avg(val/loss) >= 1", "last(val/loss) >= one", "last(val/loss) >= 1 @ ("],
 )
 def test_a_malformed_gate_is_exit_2_before_any_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gate: str
@@ -112,7 +112,7 @@ def test_a_malformed_gate_is_exit_2_before_any_work(
             "-o",
             str(out),
             "--fail-if",
-            "last(a) < 1",
+            "last(a) >= 1",
             "--fail-if",
             gate,
         ]
@@ -268,14 +268,14 @@ def test_report_of_the_corpus_with_every_flag(
         [
             "build", str(CORPUS), "-o", str(tmp_path / "r.html"), "-q",
             "--summary-md", str(tmp_path / "s.md"), "--baseline", "exp1/lr_0.1",
-            "--group-by", r"lr_[\d.]+", "--fail-if", "last(loss) < 1 @ ^exp1/",
-            "--fail-if", "min(special/values) > -1",
+            "--group-by", r"lr_[\d.]+", "--fail-if", "last(loss) >= 1 @ ^exp1/",
+            "--fail-if", "min(special/values) <= -1",
         ]
     )  # fmt: skip
     assert code == 3
     lines = error_lines(capsys.readouterr().err)
     assert lines == [
-        f"tbreport: gate tripped: min(special/values) > -1: run {run!r} has min(special/values) = NaN"
+        f"tbreport: gate tripped: min(special/values) <= -1: run {run!r} has min(special/values) = NaN"
         for run in ("tbx_basic", "torch_scalars")  # both have a NaN in special/values
     ]
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
@@ -306,7 +306,14 @@ def test_sorting_the_comparison_table_in_chromium(sweep: Path, tmp_path: Path) -
 
 
 def test_same_input_same_bytes_with_every_flag(sweep: Path, tmp_path: Path) -> None:
-    flags = ["--group-by", r"seed_\d+", "--baseline", "lr_0.1/*", "--fail-if", "last(val/loss) < 1"]
+    flags = [
+        "--group-by",
+        r"seed_\d+",
+        "--baseline",
+        "lr_0.1/*",
+        "--fail-if",
+        "last(val/loss) >= 1",
+    ]
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()

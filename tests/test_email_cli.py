@@ -239,14 +239,14 @@ def test_a_tripped_gate_still_writes_and_sends_then_exits_3(
     with smtp_server() as server:
         args = [
             "email", str(sweep), "-o", str(out), "--to", "a@example.com",
-            "--fail-if", "last(val/loss) < 0.3", "--fail-if", "max(val/accuracy) > 0.5",
+            "--fail-if", "last(val/loss) >= 0.3", "--fail-if", "max(val/accuracy) <= 0.5",
             "--send", "--smtp-host", server.host, "--smtp-port", str(server.port),
         ]  # fmt: skip
         assert main(args) == 3
     err = capsys.readouterr().err
     tripped = [line for line in err.splitlines() if "gate tripped" in line]
     assert tripped == [
-        "tbreport: gate tripped: last(val/loss) < 0.3: run '<b>x</b>&\"y\"' has last(val/loss) = 0.86 at step 40"
+        "tbreport: gate tripped: last(val/loss) >= 0.3: run '<b>x</b>&\"y\"' has last(val/loss) = 0.86 at step 40"
     ]
     (envelope,) = server.inbox.messages
     msg = parse(envelope.original_content)
@@ -256,7 +256,7 @@ def test_a_tripped_gate_still_writes_and_sends_then_exits_3(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--fail-if", "median(val/loss) < 1"], "unknown aggregate 'median'"),
+        (["--fail-if", "median(val/loss) >= 1"], "unknown aggregate 'median'"),
         (["--baseline", "nope"], "--baseline 'nope' is not a run"),
         (["--runs", "^nothing$"], "no run matches --runs"),
     ],

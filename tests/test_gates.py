@@ -80,11 +80,13 @@ def test_malformed(text: str, reason: str) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_nan_passes_no_gate() -> None:
+def test_a_gate_trips_when_its_comparison_holds_and_nan_trips_every_gate() -> None:
+    assert parse_gate("last(val/loss) > 0.5").trips(0.7)
+    assert not parse_gate("last(val/loss) > 0.5").trips(0.3)
     for op in ("<", "<=", ">", ">=", "==", "!="):
-        assert not parse_gate(f"last(x) {op} 1").passes(math.nan)
-    assert parse_gate("last(x) < inf").passes(1e308)
-    assert not parse_gate("last(x) < inf").passes(math.inf)
+        assert parse_gate(f"last(x) {op} 1").trips(math.nan)
+    assert not parse_gate("last(x) >= inf").trips(1e308)
+    assert parse_gate("last(x) >= inf").trips(math.inf)
 
 
 # --------------------------------------------------------------------------- oracle
@@ -170,7 +172,8 @@ def test_gate_trips_exactly_at_the_threshold(run: str, tag: str, agg: str) -> No
     if math.isinf(value):
         pytest.skip("an infinite aggregate cannot be a finite threshold")
     num = repr(value)
-    cases = {"<=": True, ">=": True, "==": True, "<": False, ">": False, "!=": False}
+    # --fail-if: the gate trips (does not pass) exactly when the comparison holds
+    cases = {"<=": False, ">=": False, "==": False, "<": True, ">": True, "!=": True}
     for op, passes in cases.items():
         (r,) = evaluate([parse_gate(f"{agg}({tag}) {op} {num}{where}")], corpus_runs())
         assert r.passed is passes, (op, value)
@@ -180,7 +183,7 @@ def test_gate_trips_exactly_at_the_threshold(run: str, tag: str, agg: str) -> No
 
 
 def test_every_run_with_the_tag_is_checked() -> None:
-    (r,) = evaluate([parse_gate("last(train_val) > -1")], corpus_runs())
+    (r,) = evaluate([parse_gate("last(train_val) < -1")], corpus_runs())
     assert sorted(c.run for c in r.checks) == [
         "tbx_basic/train_val/train",
         "tbx_basic/train_val/val",
@@ -214,7 +217,7 @@ def test_the_tag_must_be_in_a_matching_run() -> None:
 
 
 def test_messages_are_one_line_even_for_odd_names(tmp_path: Path) -> None:
-    (r,) = evaluate([parse_gate("last(<script>alert(1)</script>) > 1e9")], corpus_runs())
+    (r,) = evaluate([parse_gate("last(<script>alert(1)</script>) < 1e9")], corpus_runs())
     assert r.checks and not r.passed
     for line in r.messages():
         assert "\n" not in line and "<script>alert(1)</script>" in line

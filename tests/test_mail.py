@@ -60,7 +60,7 @@ def summary(
 def built(sweep: Path) -> BuiltMail:
     logdir = tbreport.load(sweep)
     data, runs, colors = summary(
-        logdir, gates=("last(val/loss) < 0.3",), group_by=r"seed_\d+", baseline="lr_0.1/*"
+        logdir, gates=("last(val/loss) >= 0.3",), group_by=r"seed_\d+", baseline="lr_0.1/*"
     )
     charts = chart_pngs(data, runs, colors, group_by=r"seed_\d+")
     return build_message(data, charts, to=["a@example.com"], sender="ci@example.com", date=1.7e9)

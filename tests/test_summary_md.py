@@ -98,7 +98,7 @@ def test_hostile_strings(text: str) -> None:
 def test_summary_of_a_sweep(sweep: Path) -> None:
     md = summarize(
         sweep,
-        gates=("last(val/loss) < 0.3", "max(val/accuracy) > 0.5 @ lr_0\\.1"),
+        gates=("last(val/loss) >= 0.3", "max(val/accuracy) <= 0.5 @ lr_0\\.1"),
         baseline="lr_0.1/*",
         group_by=r"seed_\d+",
         title="Nightly <sweep>",
@@ -109,8 +109,8 @@ def test_summary_of_a_sweep(sweep: Path) -> None:
     rendered = MD.render(md)
     text = text_of(rendered)
     assert "❌ Gates: 1 of 2 failed" in text
-    assert "last(val/loss) < 0.3" in text and MARKUP_RUN in text
-    assert "max(val/accuracy) > 0.5 @ lr_0\\.1" in text  # the regex, shown as written
+    assert "last(val/loss) >= 0.3" in text and MARKUP_RUN in text
+    assert "max(val/accuracy) <= 0.5 @ lr_0\\.1" in text  # the regex, shown as written
     assert "Δ: difference to the baseline lr_0.1/*." in text
     assert "Groups (mean ± std over runs; --group-by seed_\\d+)" in text
     assert "lr_0.1/* (baseline)" in text
@@ -159,13 +159,13 @@ def test_summary_of_the_corpus_lists_every_warning_escaped() -> None:
 
 
 def test_gate_that_cannot_be_checked(sweep: Path) -> None:
-    text = text_of(MD.render(summarize(sweep, gates=("last(nope) < 1",))))
+    text = text_of(MD.render(summarize(sweep, gates=("last(nope) >= 1",))))
     assert "❌ Gates: 1 of 1 failed" in text
     assert "cannot be checked" in text and "no scalar tag 'nope'" in text
 
 
 def test_every_gate_passed(sweep: Path) -> None:
     text = text_of(
-        MD.render(summarize(sweep, gates=("last(val/loss) < 1", "max(val/accuracy) <= 1")))
+        MD.render(summarize(sweep, gates=("last(val/loss) >= 1", "max(val/accuracy) > 1")))
     )
     assert "✅ Gates: all 2 passed" in text
