@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import math
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -19,6 +22,9 @@ from tbreport.render.charts import (
     run_colors,
     smooth,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def tb_smooth_reference(values: list[float], weight: float) -> list[float]:
@@ -217,3 +223,28 @@ def test_run_colors_are_stable_and_distinct() -> None:
     assert colors == run_colors(names)
     assert len(set(colors.values())) == 40
     assert colors["run0"] == charts.PALETTE[0]
+
+
+_PARENT = os.getpid()
+
+
+@dataclass(frozen=True)
+class _DiesInAWorker:
+    """Kills the worker process that draws it; draws normally in the parent."""
+
+    size: tuple[float, float] = (2.0, 1.0)
+
+    def draw(self, fig: Figure) -> None:
+        if os.getpid() != _PARENT:
+            os._exit(3)
+        fig.add_subplot(1, 1, 1).plot([0, 1], [0, 1])
+
+
+def test_a_crashed_worker_falls_back_to_drawing_here() -> None:
+    from tbreport.render.charts import ChartPool
+
+    with ChartPool(jobs=2) as pool:
+        for i in range(10):
+            pool.submit(_DiesInAWorker(), f"s{i}")
+        out = pool.results()
+    assert len(out) == 10 and all(r.data_uri.startswith("data:image/png") for r in out)
