@@ -72,6 +72,37 @@
     show();
   });
 
+  // ------------------------------------------------------------ tag filter (as TensorBoard's)
+  var filter = document.getElementById("tag-filter");
+  if (filter) {
+    var cards = Array.prototype.slice.call(document.querySelectorAll("figure.card[data-tag]"));
+    var groups = Array.prototype.slice.call(document.querySelectorAll("section.group"));
+    var count = document.querySelector(".filter-count");
+    var apply = function () {
+      var text = filter.value.trim();
+      var re = null;
+      filter.classList.remove("bad");
+      if (text) {
+        try { re = new RegExp(text); } catch (err) { filter.classList.add("bad"); return; }
+      }
+      var shown = 0;
+      cards.forEach(function (card) {
+        var keep = !re || re.test(card.getAttribute("data-tag"));
+        card.classList.toggle("filtered-out", !keep);
+        if (keep) shown += 1;
+      });
+      groups.forEach(function (g) {
+        var inside = g.querySelectorAll("figure.card[data-tag]");
+        var any = inside.length === 0 || Array.prototype.some.call(inside, function (c) {
+          return !c.classList.contains("filtered-out");
+        });
+        g.classList.toggle("filtered-out", !any);
+      });
+      if (count) count.textContent = re ? shown + " of " + cards.length + " shown" : "";
+    };
+    filter.addEventListener("input", apply);
+  }
+
   // ------------------------------------------------------------ full-size view
   if (typeof HTMLDialogElement === "function") {
     var dialog = document.createElement("dialog");

@@ -140,3 +140,21 @@ def test_svg_charts_and_wall_clock_axis(tmp_path: Path, browser: Browser) -> Non
         ".filter(s => s.getBoundingClientRect().width > 100).length"
     )
     assert drawn >= 37  # every scalar chart is inline SVG with a real size
+
+
+def test_tag_filter(report: Path, browser: Browser) -> None:
+    browser.open(report)
+    counts = browser.evaluate(
+        "(() => { const f = document.getElementById('tag-filter');"
+        " const visible = () => Array.from(document.querySelectorAll('figure.card[data-tag]'))"
+        ".filter(c => getComputedStyle(c).display !== 'none').map(c => c.dataset.tag);"
+        " const all = visible().length;"
+        " f.value = '^tf2/'; f.dispatchEvent(new Event('input')); const tf2 = visible();"
+        " f.value = '(['; f.dispatchEvent(new Event('input')); const bad = f.classList.contains('bad');"
+        " f.value = ''; f.dispatchEvent(new Event('input'));"
+        " return [all, tf2, bad, visible().length]; })()"
+    )
+    everything, tf2, bad, again = counts
+    assert tf2 and all(t.startswith("tf2/") for t in tf2) and len(tf2) < everything
+    assert bad is True and again == everything
+    _assert_clean(browser)
