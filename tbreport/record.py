@@ -11,7 +11,10 @@ This module knows nothing about protocol buffers. :func:`iter_records` walks a
 buffer and never raises for damaged input: it yields every intact record and
 reports each damaged stretch as a :class:`RecordIssue` (a truncated tail, a
 record whose data fails its CRC, a length header that fails its CRC, after
-which it resynchronises on the next valid header).
+which it resynchronises on the next valid header). It is the streaming,
+pure-Python reference; the reader uses :mod:`tbreport.reader.fast`, which does
+the same over whole files with numpy, and a property test checks that both
+return the same records for any damage.
 """
 
 from __future__ import annotations
@@ -164,9 +167,18 @@ def iter_records(
         if check_crc:
             (dstored,) = _unpack_i(view, data_end)
             if masked_crc32c(data) != dstored:
+                # Never trust the length of a record that fails its CRC: after a cut
+                # or a splice it is wrong, and skipping by it would swallow intact
+                # records. Go on from the next header whose record is intact.
+                nxt = _resync(view, off + 1, end)
                 if issues is not None:
-                    issues.append(RecordIssue("bad_data_crc", off, index))
-                off = data_end + FOOTER_SIZE
+                    if nxt == data_end + FOOTER_SIZE or (
+                        nxt == end and data_end + FOOTER_SIZE == end
+                    ):
+                        issues.append(RecordIssue("bad_data_crc", off, index))
+                    else:
+                        issues.append(RecordIssue("bad_length", off, index, nxt - off))
+                off = nxt
                 index += 1
                 continue
         yield data
