@@ -97,6 +97,8 @@
           return !c.classList.contains("filtered-out");
         });
         g.classList.toggle("filtered-out", !any);
+        var link = g.id && document.querySelector('nav.toc a[href="#' + g.id + '"]');
+        if (link && link.parentNode) link.parentNode.classList.toggle("filtered-out", !any);
       });
       if (count) count.textContent = re ? shown + " of " + cards.length + " shown" : "";
     };
