@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 import wave
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from tbreport import model as _model
+from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_float, to_numpy
 from tbreport.proto import summary_pb2
 
@@ -68,11 +71,6 @@ def audio_value(tag: str, snd_tensor: Any, sample_rate: Any = 44100) -> summary_
 
 
 # --- decode (reader side) ---
-import struct as _struct  # noqa: E402
-
-from tbreport import model as _model  # noqa: E402
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
 
 
 def _wav_info(data: bytes) -> tuple[float, int, int]:
@@ -81,10 +79,10 @@ def _wav_info(data: bytes) -> tuple[float, int, int]:
         return 0.0, 0, 0
     pos, rate, channels, block = 12, 0, 0, 0
     while pos + 8 <= len(data):
-        chunk, size = data[pos : pos + 4], _struct.unpack_from("<I", data, pos + 4)[0]
+        chunk, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
         if chunk == b"fmt " and size >= 16 and pos + 24 <= len(data):
-            channels, rate = _struct.unpack_from("<HI", data, pos + 10)
-            block = _struct.unpack_from("<H", data, pos + 20)[0]
+            channels, rate = struct.unpack_from("<HI", data, pos + 10)
+            block = struct.unpack_from("<H", data, pos + 20)[0]
         elif chunk == b"data":
             size = min(size, len(data) - pos - 8)
             return float(rate), channels, size // block if block else 0
@@ -93,7 +91,7 @@ def _wav_info(data: bytes) -> tuple[float, int, int]:
 
 
 def decode_audio(
-    value: _summary_pb2.Summary.Value, step: int, wall_time: float
+    value: summary_pb2.Summary.Value, step: int, wall_time: float
 ) -> _model.AudioPoint:
     """Audio clips of one value: legacy ``Summary.Audio``, or TF2's string tensor
     ``[k, 2]`` of (encoded audio, label). Bytes stay encoded; rate and length of a

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tbreport import model as _model
+from tbreport.kinds import tensor as _tensor
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
 
 PLUGIN_NAME = "custom_scalars"
@@ -68,22 +70,18 @@ def layout_value(layout: Mapping[str, Mapping[str, Sequence[Any]]]) -> summary_p
 
 
 # --- decode (reader side) ---
-from tbreport import model as _model  # noqa: E402
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import plugins_pb2 as _plugins_pb2  # noqa: E402
-from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
 
 LAYOUT_TAG = "custom_scalars__config__"
 """The tag under which writers store the layout."""
 
 
-def decode_layout(value: _summary_pb2.Summary.Value) -> _model.CustomScalarLayout:
+def decode_layout(value: summary_pb2.Summary.Value) -> _model.CustomScalarLayout:
     """The ``Layout`` proto held in a string tensor (raises ``ValueError``)."""
     arr = _tensor.tensor_to_array(value.tensor)
     if arr.dtype != object or arr.size != 1:
         raise ValueError(f"a custom-scalar layout must be one string, got {arr.dtype} {arr.shape}")
     try:
-        layout = _plugins_pb2.Layout.FromString(bytes(arr.reshape(-1)[0]))
+        layout = plugins_pb2.Layout.FromString(bytes(arr.reshape(-1)[0]))
     except Exception as exc:  # protobuf's DecodeError
         raise ValueError(f"custom-scalar layout does not parse: {exc}") from exc
     categories = []

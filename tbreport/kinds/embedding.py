@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import os as _os
+import os
 from collections.abc import Sequence
 from typing import Any
+
+from tbreport import model as _model
+from tbreport.proto import projector_pb2
 
 PLUGIN_NAME = "projector"
 
@@ -43,8 +46,8 @@ def write_embedding(
         raise ValueError(f"mat must be 2-D [points, dims], got shape {tuple(arr.shape)}")
     n = arr.shape[0]
     subdir = f"{global_step:05d}/{_safe_dir_name(tag)}"
-    path = _os.path.join(logdir, subdir)
-    _os.makedirs(path, exist_ok=True)
+    path = os.path.join(logdir, subdir)
+    os.makedirs(path, exist_ok=True)
     info = config.embeddings.add()
     info.tensor_name = f"{tag}:{global_step:05d}"
     info.tensor_path = f"{subdir}/tensors.tsv"
@@ -63,7 +66,7 @@ def write_embedding(
             lines = ["\t".join(header)] + ["\t".join(_tsv_cell(c) for c in row) for row in rows]
         else:
             lines = [_tsv_cell(r) for r in rows]
-        with open(_os.path.join(path, "metadata.tsv"), "w", encoding="utf-8") as fh:
+        with open(os.path.join(path, "metadata.tsv"), "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
         info.metadata_path = f"{subdir}/metadata.tsv"
     if label_img is not None:
@@ -76,17 +79,17 @@ def write_embedding(
         grid = make_grid(imgs, ncols=side).transpose(1, 2, 0)[:, :, :3]
         square = np.zeros((grid.shape[1], grid.shape[1], 3), dtype=grid.dtype)
         square[: grid.shape[0]] = grid
-        with open(_os.path.join(path, "sprite.png"), "wb") as fh:
+        with open(os.path.join(path, "sprite.png"), "wb") as fh:
             fh.write(encode_png(to_uint8(square)))
         info.sprite.image_path = f"{subdir}/sprite.png"
         info.sprite.single_image_dim.extend([imgs.shape[3], imgs.shape[2]])
-    with open(_os.path.join(path, "tensors.tsv"), "w", encoding="utf-8") as fh:
+    with open(os.path.join(path, "tensors.tsv"), "w", encoding="utf-8") as fh:
         for row in arr.tolist():
             fh.write("\t".join(repr(float(x)) for x in row) + "\n")
-    tmp = _os.path.join(logdir, CONFIG_NAME + ".tmp")
+    tmp = os.path.join(logdir, CONFIG_NAME + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text_format.MessageToString(config))
-    _os.replace(tmp, _os.path.join(logdir, CONFIG_NAME))
+    os.replace(tmp, os.path.join(logdir, CONFIG_NAME))
     return subdir
 
 
@@ -95,10 +98,6 @@ def _tsv_cell(value: Any) -> str:
 
 
 # --- decode (reader side) ---
-import os.path as _osp  # noqa: E402
-
-from tbreport import model as _model  # noqa: E402
-from tbreport.proto import projector_pb2 as _projector_pb2  # noqa: E402
 
 CONFIG_NAME = "projector_config.pbtxt"
 """The file a writer puts beside its event files."""
@@ -114,13 +113,13 @@ def decode_projector_config(path: str) -> _model.ProjectorConfig:
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     try:
-        config = text_format.Parse(text, _projector_pb2.ProjectorConfig())
+        config = text_format.Parse(text, projector_pb2.ProjectorConfig())
     except text_format.ParseError as exc:
         raise ValueError(f"does not parse as a ProjectorConfig: {exc}") from exc
-    base = _osp.dirname(path)
+    base = os.path.dirname(path)
 
     def resolve(p: str) -> str:
-        return _osp.normpath(_osp.join(base, p)) if p else ""
+        return os.path.normpath(os.path.join(base, p)) if p else ""
 
     embeddings = tuple(
         _model.ProjectorEmbedding(

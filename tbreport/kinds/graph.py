@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tbreport.proto import event_pb2, graph_pb2
+from tbreport import model as _model
+from tbreport.kinds import tensor as _tensor
+from tbreport.proto import event_pb2, graph_pb2, tensor_pb2
 
 PLUGIN_NAME = "graphs"
 
@@ -32,19 +34,15 @@ def graph_events(
 
 
 # --- decode (reader side) ---
-from tbreport import model as _model  # noqa: E402
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import graph_pb2 as _graph_pb2  # noqa: E402
-from tbreport.proto import tensor_pb2 as _tensor_pb2  # noqa: E402
 
 _MAX_ATTR_CHARS = 200
 
 
-def _shape(shape: _tensor_pb2.TensorShapeProto) -> tuple[int, ...]:
+def _shape(shape: tensor_pb2.TensorShapeProto) -> tuple[int, ...]:
     return tuple(int(d.size) for d in shape.dim)
 
 
-def _shape_text(shape: _tensor_pb2.TensorShapeProto) -> str:
+def _shape_text(shape: tensor_pb2.TensorShapeProto) -> str:
     if shape.unknown_rank:
         return "<unknown>"
     return "[" + ",".join("?" if d.size < 0 else str(d.size) for d in shape.dim) + "]"
@@ -58,7 +56,7 @@ def _bytes_text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def attr_text(attr: _graph_pb2.AttrValue) -> str:
+def attr_text(attr: graph_pb2.AttrValue) -> str:
     """A short human-readable rendering of an ``AttrValue``."""
     which = attr.WhichOneof("value")
     if which == "s":
@@ -99,7 +97,7 @@ def attr_text(attr: _graph_pb2.AttrValue) -> str:
 def decode_graph_def(data: bytes, *, source: str = "graph_def", step: int = 0) -> _model.Graph:
     """A serialized ``GraphDef`` as a :class:`~tbreport.model.Graph` (raises ``ValueError``)."""
     try:
-        graph = _graph_pb2.GraphDef.FromString(data)
+        graph = graph_pb2.GraphDef.FromString(data)
     except Exception as exc:  # protobuf's DecodeError
         raise ValueError(f"graph_def does not parse: {exc}") from exc
     nodes = []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from tbreport import model as _model
+from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_float, to_numpy
 from tbreport.proto import summary_pb2
 
@@ -125,17 +128,10 @@ def histogram_raw_value(
 
 
 # --- decode (reader side) ---
-import math as _math  # noqa: E402
-
-import numpy as _np  # noqa: E402
-
-from tbreport import model as _model  # noqa: E402
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
 
 
 def decode_histogram(
-    value: _summary_pb2.Summary.Value, step: int, wall_time: float
+    value: summary_pb2.Summary.Value, step: int, wall_time: float
 ) -> _model.HistogramPoint:
     """A histogram as (left edges, right edges, counts), from either form.
 
@@ -147,17 +143,17 @@ def decode_histogram(
     if value.WhichOneof("value") == "histo":
         h = value.histo
         k = min(len(h.bucket_limit), len(h.bucket))
-        limits = _np.asarray(h.bucket_limit[:k], dtype=_np.float64)
-        counts = _np.asarray(h.bucket[:k], dtype=_np.float64)
-        filled = _np.flatnonzero(counts > 0)
+        limits = np.asarray(h.bucket_limit[:k], dtype=np.float64)
+        counts = np.asarray(h.bucket[:k], dtype=np.float64)
+        filled = np.flatnonzero(counts > 0)
         if filled.shape[0] == 0:
-            left = right = counts = _np.zeros(0)
+            left = right = counts = np.zeros(0)
         else:
             first, last = int(filled[0]), int(filled[-1])
             counts = counts[first : last + 1]
             inner = limits[first:last]
-            left = _np.concatenate([[h.min], inner])
-            right = _np.concatenate([inner, [h.max]])
+            left = np.concatenate([[h.min], inner])
+            right = np.concatenate([inner, [h.max]])
         return _model.HistogramPoint(
             step,
             wall_time,
@@ -173,7 +169,7 @@ def decode_histogram(
     arr = _tensor.tensor_to_array(value.tensor)
     if arr.dtype == object or arr.ndim != 2 or (arr.shape[1] != 3 and arr.size):
         raise ValueError(f"a histogram tensor must be [k, 3], got {arr.dtype} {arr.shape}")
-    data = arr.astype(_np.float64).reshape(-1, 3)
+    data = arr.astype(np.float64).reshape(-1, 3)
     left, right, counts = data[:, 0].copy(), data[:, 1].copy(), data[:, 2].copy()
     return _model.HistogramPoint(
         step,
@@ -181,7 +177,7 @@ def decode_histogram(
         left,
         right,
         counts,
-        minimum=float(left[0]) if len(left) else _math.nan,
-        maximum=float(right[-1]) if len(right) else _math.nan,
+        minimum=float(left[0]) if len(left) else math.nan,
+        maximum=float(right[-1]) if len(right) else math.nan,
         total=float(counts.sum()),
     )

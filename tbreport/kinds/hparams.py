@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from google.protobuf import struct_pb2
 
+from tbreport import model as _model
 from tbreport.kinds._arrays import to_float
 from tbreport.proto import hparams_pb2, summary_pb2
 
@@ -103,16 +104,12 @@ def hparams_values(
 
 
 # --- decode (reader side) ---
-from google.protobuf import struct_pb2 as _struct_pb2  # noqa: E402
-
-from tbreport import model as _model  # noqa: E402
-from tbreport.proto import hparams_pb2 as _hparams_pb2  # noqa: E402
 
 _TYPE_NAMES = {1: "string", 2: "bool", 3: "float"}
 _STATUS_NAMES = {0: "STATUS_UNKNOWN", 1: "STATUS_SUCCESS", 2: "STATUS_FAILURE", 3: "STATUS_RUNNING"}
 
 
-def _plain(value: _struct_pb2.Value) -> _model.HParamValue:
+def _plain(value: struct_pb2.Value) -> _model.HParamValue:
     which = value.WhichOneof("kind")
     if which == "number_value":
         return float(value.number_value)
@@ -129,7 +126,7 @@ def decode_hparams(content: bytes, into: _model.HParams) -> str:
     ``session_end_info``, or ``""``). Raises ``ValueError`` if it does not parse.
     """
     try:
-        data = _hparams_pb2.HParamsPluginData.FromString(content)
+        data = hparams_pb2.HParamsPluginData.FromString(content)
     except Exception as exc:  # protobuf raises DecodeError, a plain Exception subclass
         raise ValueError(f"hparams plugin data does not parse: {exc}") from exc
     part = data.WhichOneof("data") or ""

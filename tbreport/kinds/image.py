@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tbreport import model as _model
+from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_numpy
 from tbreport.proto import summary_pb2
 
@@ -189,9 +191,6 @@ def video_value(tag: str, vid_tensor: Any, fps: float) -> summary_pb2.Summary.Va
 
 
 # --- decode (reader side) ---
-from tbreport import model as _model  # noqa: E402
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
 
 
 def _int_or_zero(raw: bytes) -> int:
@@ -202,7 +201,7 @@ def _int_or_zero(raw: bytes) -> int:
 
 
 def decode_image(
-    value: _summary_pb2.Summary.Value, step: int, wall_time: float
+    value: summary_pb2.Summary.Value, step: int, wall_time: float
 ) -> _model.ImagePoint:
     """Images of one value: the legacy ``Summary.Image``, or TF2's string tensor
     ``[width, height, image, image, ...]`` (any number of images). Bytes stay encoded.

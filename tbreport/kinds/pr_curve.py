@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tbreport import model as _model
+from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_numpy
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
 
@@ -145,19 +147,14 @@ def pr_curve_raw_value(
 
 
 # --- decode (reader side) ---
-import numpy as _np  # noqa: E402
-
-from tbreport import model as _model  # noqa: E402
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
 
 
 def decode_pr_curve(
-    value: _summary_pb2.Summary.Value, step: int, wall_time: float
+    value: summary_pb2.Summary.Value, step: int, wall_time: float
 ) -> _model.PrCurvePoint:
     """A ``[6, N]`` tensor: rows TP, FP, TN, FN, precision, recall."""
     arr = _tensor.tensor_to_array(value.tensor)
     if arr.dtype == object or arr.ndim != 2 or arr.shape[0] != 6:
         raise ValueError(f"a pr_curve tensor must be [6, N], got {arr.dtype} {arr.shape}")
-    rows = [r.copy() for r in arr.astype(_np.float64)]
+    rows = [r.copy() for r in arr.astype(np.float64)]
     return _model.PrCurvePoint(step, wall_time, *rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 
+from tbreport.kinds import tensor as _tensor
 from tbreport.proto import summary_pb2, tensor_pb2, types_pb2
 
 PLUGIN_NAME = "scalars"
@@ -82,11 +83,9 @@ def scalar_tensor_value(
 
 
 # --- decode (reader side) ---
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
 
 
-def decode_scalar(value: _summary_pb2.Summary.Value) -> float:
+def decode_scalar(value: summary_pb2.Summary.Value) -> float:
     """The number held by a legacy ``simple_value`` or a one-element numeric tensor.
 
     float32 values widen exactly; float64 keeps its precision; ints and bools

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tbreport import model as _model
 from tbreport.kinds._arrays import to_numpy
 from tbreport.proto import summary_pb2, tensor_pb2, types_pb2
 
@@ -65,11 +66,6 @@ def tensor_value(tag: str, tensor: Any) -> summary_pb2.Summary.Value:
 
 
 # --- decode (reader side) ---
-import numpy as _np  # noqa: E402
-import numpy.typing as _npt  # noqa: E402
-
-from tbreport import model as _model  # noqa: E402
-from tbreport.proto import tensor_pb2 as _tensor_pb2  # noqa: E402
 
 # (numpy dtype, name, TensorProto field holding the values when tensor_content is empty)
 _DECODE_DTYPES: dict[int, tuple[str, str, str]] = {
@@ -98,11 +94,11 @@ def dtype_name(dtype: int) -> str:
     return entry[1] if entry else f"dtype{dtype}"
 
 
-def tensor_shape(tensor: _tensor_pb2.TensorProto) -> tuple[int, ...]:
+def tensor_shape(tensor: tensor_pb2.TensorProto) -> tuple[int, ...]:
     return tuple(int(d.size) for d in tensor.tensor_shape.dim)
 
 
-def tensor_to_array(tensor: _tensor_pb2.TensorProto) -> _npt.NDArray[_np.generic]:
+def tensor_to_array(tensor: tensor_pb2.TensorProto) -> npt.NDArray[np.generic]:
     """Decode a ``TensorProto`` into a numpy array of its shape.
 
     Strings become an object array of ``bytes``; bfloat16 widens to float32. As
@@ -120,45 +116,45 @@ def tensor_to_array(tensor: _tensor_pb2.TensorProto) -> _npt.NDArray[_np.generic
     size = 1
     for d in shape:
         size *= d
-    arr: _npt.NDArray[_np.generic]
+    arr: npt.NDArray[np.generic]
     if dtype == 7:
         values: list[bytes] = list(tensor.string_val)
-        arr = _np.empty(len(values), dtype=object)
+        arr = np.empty(len(values), dtype=object)
         arr[:] = values
     elif tensor.tensor_content:
         content = tensor.tensor_content
-        itemsize = _np.dtype(np_dtype).itemsize
+        itemsize = np.dtype(np_dtype).itemsize
         if len(content) != size * itemsize:
             raise ValueError(
                 f"tensor_content holds {len(content)} bytes, but shape {list(shape)} of "
                 f"{_name} needs {size * itemsize}"
             )
-        arr = _np.frombuffer(content, dtype=np_dtype)
+        arr = np.frombuffer(content, dtype=np_dtype)
     else:
         raw = getattr(tensor, field_name)
         if dtype in (8, 18):
-            pairs = _np.asarray(raw, dtype="<f4" if dtype == 8 else "<f8")
+            pairs = np.asarray(raw, dtype="<f4" if dtype == 8 else "<f8")
             arr = pairs[0::2] + 1j * pairs[1::2]
         elif dtype in (14, 19):
-            arr = _np.asarray(raw, dtype=_np.int64).astype("<u2")
+            arr = np.asarray(raw, dtype=np.int64).astype("<u2")
             if dtype == 19:
                 arr = arr.view("<f2")
         else:
-            arr = _np.asarray(raw, dtype=np_dtype)
+            arr = np.asarray(raw, dtype=np_dtype)
     if dtype == 14:  # bfloat16: the top half of a float32
-        arr = (arr.astype(_np.uint32) << 16).view(_np.float32)
+        arr = (arr.astype(np.uint32) << 16).view(np.float32)
     if arr.shape[0] != size:
         if arr.shape[0] == 0:
-            arr = _np.zeros(size, dtype=arr.dtype) if dtype != 7 else _np.full(size, b"", object)
+            arr = np.zeros(size, dtype=arr.dtype) if dtype != 7 else np.full(size, b"", object)
         elif arr.shape[0] < size:
-            arr = _np.concatenate([arr, _np.full(size - arr.shape[0], arr[-1], dtype=arr.dtype)])
+            arr = np.concatenate([arr, np.full(size - arr.shape[0], arr[-1], dtype=arr.dtype)])
         else:
             raise ValueError(f"tensor holds {arr.shape[0]} values for shape {list(shape)}")
     return arr.reshape(shape)
 
 
 def decode_tensor(
-    tensor: _tensor_pb2.TensorProto, step: int, wall_time: float
+    tensor: tensor_pb2.TensorProto, step: int, wall_time: float
 ) -> _model.TensorPoint:
     """Any tensor summary as a raw :class:`~tbreport.model.TensorPoint`."""
     return _model.TensorPoint(step, wall_time, tensor_to_array(tensor), dtype_name(tensor.dtype))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tbreport import model as _model
+from tbreport.kinds import tensor as _tensor
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
 
 PLUGIN_NAME = "text"
@@ -31,12 +33,9 @@ def text_value(tag: str, text_string: str) -> summary_pb2.Summary.Value:
 
 
 # --- decode (reader side) ---
-from tbreport import model as _model  # noqa: E402
-from tbreport.kinds import tensor as _tensor  # noqa: E402
-from tbreport.proto import summary_pb2 as _summary_pb2  # noqa: E402
 
 
-def decode_text(value: _summary_pb2.Summary.Value, step: int, wall_time: float) -> _model.TextPoint:
+def decode_text(value: summary_pb2.Summary.Value, step: int, wall_time: float) -> _model.TextPoint:
     """A string tensor of any shape (UTF-8; undecodable bytes are replaced)."""
     arr = _tensor.tensor_to_array(value.tensor)
     if arr.dtype != object:
