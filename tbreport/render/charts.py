@@ -122,12 +122,15 @@ def smooth(values: npt.ArrayLike, weight: float) -> FloatArray:
 
 def _debiased_ema(f: FloatArray, w: float) -> FloatArray:
     n = f.size
-    if float(np.max(np.abs(f))) > 1e200:  # the closed form below would overflow
+    if float(np.max(np.abs(f))) > 1e200:  # the closed form below would lose its range
         return _debiased_ema_loop(f, w)
     last = np.empty(n)
     # Within a chunk: last[k] = w**(k+1) * prev + (1-w) * w**k * cumsum(w**-j * f[j]).
-    # The chunk length keeps w**-j below e**200.
-    chunk = max(1, min(n, int(200.0 / -math.log(w))))
+    # The chunk length keeps the cumulative sum of |f| * w**-j below e**650 (float64
+    # overflows at e**709), whatever the magnitude of the values.
+    fmax = float(np.max(np.abs(f)))
+    budget = 650.0 - math.log(max(fmax, 1.0)) - math.log(n + 1.0)
+    chunk = max(1, min(n, int(budget / -math.log(w))))
     prev = 0.0
     for start in range(0, n, chunk):
         seg = f[start : start + chunk]
@@ -426,7 +429,8 @@ def prepare_series(
     pos = np.isposinf(va)
     neg = np.isneginf(va)
     idx = downsample(x, va, max(1, width_px // 2))  # 2 px per bucket: 4 points keep its extremes
-    sidx = None if sm is None else downsample(x, sm, max(1, width_px // 2))
+    # the smoothed line changes slowly: the raw line's points (4 per 2 px) draw it exactly
+    sidx = None if sm is None else idx
     series = Series(
         color=color,
         x=x[idx],

@@ -248,3 +248,14 @@ def test_a_crashed_worker_falls_back_to_drawing_here() -> None:
             pool.submit(_DiesInAWorker(), f"s{i}")
         out = pool.results()
     assert len(out) == 10 and all(r.data_uri.startswith("data:image/png") for r in out)
+
+
+@pytest.mark.parametrize("weight", [0.0001, 0.6, 0.999])
+@pytest.mark.parametrize("scale", [1e-30, 1.0, 1e30])
+def test_smooth_long_series_with_a_spike_matches_the_loop(weight: float, scale: float) -> None:
+    rng = np.random.default_rng(1)
+    values = rng.normal(0.0, 1.0, 20_000) * scale
+    values[100] = 1e5 * scale
+    got = smooth(values, weight)
+    want = charts._debiased_ema_loop(values, weight)
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
