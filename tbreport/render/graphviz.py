@@ -292,12 +292,15 @@ def render_graph(
     lay = layout(graph, max_nodes=max_nodes)
     exe = dot_executable()
     if exe is None:
+        if strict:
+            raise GraphvizNotFoundError(
+                "the Graphviz 'dot' executable was not found; install Graphviz (apt install "
+                "graphviz, brew install graphviz), or drop --strict to get the DOT source instead"
+            )
         message = (
             "the Graphviz 'dot' executable was not found; graphs are shown as DOT source. "
             "Install Graphviz (apt install graphviz, brew install graphviz) to draw them"
         )
-        if strict:
-            raise GraphvizNotFoundError(message)
         return RenderedGraph(layout=lay, error=message)
     try:
         proc = subprocess.run(
