@@ -47,6 +47,16 @@ def _count(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
 def _regex(text: str) -> str:
     import re
 
@@ -116,6 +126,13 @@ def add_build_parser(subparsers: Any) -> None:
         metavar="N",
         help="collapse graphs by name scope until at most N boxes remain (default: 250)",
     )
+    p.add_argument(
+        "--graph-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="time limit for Graphviz on one graph; beyond it the DOT source is shown (default: 30)",
+    )
     add_compare_arguments(p)  # --baseline, --group-by (tbreport/ci_cli.py)
     add_gate_arguments(p)  # --fail-if, --summary-md
     # -q/-v here as well as before the subcommand (tbreport -q build ...); own dests, so
@@ -154,6 +171,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             jobs=args.jobs or None,
             strict=args.strict,
             max_graph_nodes=max(1, args.max_graph_nodes),
+            graph_timeout=args.graph_timeout,
             progress=False if quiet else None,
             baseline=args.baseline,
             group_by=args.group_by,

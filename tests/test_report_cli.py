@@ -69,6 +69,7 @@ def test_several_logdirs(tmp_path: Path) -> None:
         ["--x-axis", "epoch"],
         ["--format", "gif"],
         ["--jobs", "-1"],
+        ["--graph-timeout", "0"],
     ],
 )
 def test_bad_arguments_exit_2(

@@ -311,18 +311,16 @@ def render_graph(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        message = (
-            f"dot took longer than {timeout:g} s on a {lay.boxes}-box graph; showing DOT source"
-        )
+        problem = f"dot took longer than {timeout:g} s on a {lay.boxes}-box graph"
         if strict:
-            raise RenderError(message) from None
-        return RenderedGraph(layout=lay, error=message)
+            raise RenderError(
+                f"{problem}; lower --max-graph-nodes or raise --graph-timeout"
+            ) from None
+        return RenderedGraph(layout=lay, error=f"{problem}; showing DOT source")
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
-        message = (
-            f"dot failed ({'; '.join(detail) or f'exit {proc.returncode}'}); showing DOT source"
-        )
+        problem = f"dot failed ({'; '.join(detail) or f'exit {proc.returncode}'})"
         if strict:
-            raise RenderError(message)
-        return RenderedGraph(layout=lay, error=message)
+            raise RenderError(problem)
+        return RenderedGraph(layout=lay, error=f"{problem}; showing DOT source")
     return RenderedGraph(layout=lay, svg=clean_svg(proc.stdout.decode("utf-8"), id_prefix))
