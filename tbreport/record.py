@@ -159,7 +159,16 @@ def iter_records(
         data_start = off + HEADER_SIZE
         data_end = data_start + length
         if data_end + FOOTER_SIZE > end:
-            # The header is valid, so this is a record still being written.
+            # A valid header whose record runs past the end: usually the last record
+            # still being written; but if intact records follow, bytes were cut out
+            # of this one and reading goes on after it.
+            nxt = _resync(view, off + 1, end) if check_crc else end
+            if nxt < end:
+                if issues is not None:
+                    issues.append(RecordIssue("bad_length", off, index, nxt - off))
+                off = nxt
+                index += 1
+                continue
             if issues is not None:
                 issues.append(RecordIssue("truncated", off, index, end - off))
             return

@@ -132,7 +132,7 @@ def test_reference_walker_and_vectorised_reader_agree_on_any_damage(
         if kind == "flip":
             stream[i] ^= 1 << data.draw(st.integers(0, 7))
         elif kind == "cut":
-            j = data.draw(st.integers(i, min(len(stream), i + 40)))
+            j = data.draw(st.integers(i, min(len(stream), i + 400)))
             del stream[i:j]
         elif kind == "splice":
             stream[i:i] = encode_record(data.draw(st.binary(max_size=30)))[
@@ -152,4 +152,12 @@ def test_a_spliced_partial_record_does_not_swallow_the_next_one() -> None:
     stream = a[:30] + b + c
     issues: list[RecordIssue] = []
     assert list(iter_records(stream, issues)) == [b"B" * 10, b"C" * 10]
+    assert [i.kind for i in issues] == ["bad_length"]
+
+
+def test_bytes_cut_from_a_large_record_do_not_end_the_file() -> None:
+    a, big, c, d = (encode_record(x) for x in (b"A" * 10, b"B" * 1000, b"C" * 10, b"D" * 10))
+    stream = a + big[:112] + big[712:] + c + d  # 600 bytes cut from the middle of record 1
+    issues: list[RecordIssue] = []
+    assert list(iter_records(stream, issues)) == [b"A" * 10, b"C" * 10, b"D" * 10]
     assert [i.kind for i in issues] == ["bad_length"]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["to_float", "to_numpy", "to_step"]
+__all__ = ["INT64_MAX", "INT64_MIN", "to_float", "to_numpy", "to_step"]
 
 
 def _is_torch_tensor(value: object) -> bool:
@@ -65,18 +65,38 @@ def to_float(value: Any, name: str = "scalar_value") -> float:
         ) from exc
 
 
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+
+
 def to_step(value: Any, name: str = "global_step") -> int:
-    """A step as an int (``None`` is 0, as in TensorBoard). Rejects NaN, inf and fractions."""
+    """A step as an int (``None`` is 0, as in TensorBoard).
+
+    Integer arrays and tensors keep their exact value (no detour through float);
+    NaN, inf, fractions and values outside int64 (the wire type) are rejected.
+    """
     if value is None:
         return 0
     if type(value) is int:
-        return value
-    if isinstance(value, (np.integer, numbers.Integral)):
-        return int(value)
-    try:
-        f = to_float(value, name)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an integer or None, got {type(value).__name__}") from exc
-    if not math.isfinite(f) or f != int(f):
-        raise ValueError(f"{name} must be an integer or None, got {f!r}")
-    return int(f)
+        step = value
+    elif isinstance(value, (np.integer, numbers.Integral)) and not isinstance(value, bool):
+        step = int(value)
+    else:
+        arr = None
+        if _is_torch_tensor(value) or isinstance(value, np.ndarray):
+            arr = to_numpy(value, name)
+        if arr is not None and arr.size == 1 and np.issubdtype(arr.dtype, np.integer):
+            step = int(arr.reshape(()).item())
+        else:
+            try:
+                f = to_float(value, name)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"{name} must be an integer or None, got {type(value).__name__}"
+                ) from exc
+            if not math.isfinite(f) or f != int(f):
+                raise ValueError(f"{name} must be an integer or None, got {f!r}")
+            step = int(f)
+    if not INT64_MIN <= step <= INT64_MAX:
+        raise ValueError(f"{name} must fit in a signed 64-bit integer, got {step}")
+    return step

@@ -12,6 +12,8 @@ from tbreport.kinds._arrays import to_numpy
 from tbreport.proto import summary_pb2, tensor_pb2, types_pb2
 
 PLUGIN_NAME = ""
+RAW_TENSOR_PLUGIN = "tensor"  # the plugin name torch's and tbreport's add_tensor write
+MAX_EXPANDED_ELEMENTS = 1 << 22  # see tensor_to_array
 
 # --- encode (writer side) ---
 
@@ -60,7 +62,7 @@ def tensor_value(tag: str, tensor: Any) -> summary_pb2.Summary.Value:
     """A raw tensor summary with plugin ``tensor`` (torch's ``add_tensor``)."""
     arr = to_numpy(tensor, "tensor")
     metadata = summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="tensor")
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=RAW_TENSOR_PLUGIN)
     )
     return summary_pb2.Summary.Value(tag=tag, metadata=metadata, tensor=make_tensor_proto(arr))
 
@@ -144,6 +146,14 @@ def tensor_to_array(tensor: tensor_pb2.TensorProto) -> npt.NDArray[np.generic]:
     if dtype == 14:  # bfloat16: the top half of a float32
         arr = (arr.astype(np.uint32) << 16).view(np.float32)
     if arr.shape[0] != size:
+        # TensorFlow may store fewer values than the shape holds (the last value
+        # repeats). Expanding is bounded: a 161-byte record claiming shape [2e8]
+        # must not cost gigabytes.
+        if size > MAX_EXPANDED_ELEMENTS:
+            raise ValueError(
+                f"tensor of shape {list(shape)} stores {arr.shape[0]} values; expanding it to "
+                f"{size:,} elements exceeds the limit of {MAX_EXPANDED_ELEMENTS:,}"
+            )
         if arr.shape[0] == 0:
             arr = np.zeros(size, dtype=arr.dtype) if dtype != 7 else np.full(size, b"", object)
         elif arr.shape[0] < size:

@@ -436,11 +436,14 @@ class _RunBuilder:
         which = value.WhichOneof("value")
         try:
             if which == "simple_value" or (which == "tensor" and plugin == scalar_kind.PLUGIN_NAME):
+                # Decode before appending: a value that fails must not leave its step
+                # behind, or every later value would sit on the wrong step.
+                decoded = scalar_kind.decode_scalar(value)
                 acc = self._scalar_acc(tag)
                 acc.idx.append(index)
                 acc.steps.append(step)
                 acc.walls.append(wall)
-                acc.values.append(scalar_kind.decode_scalar(value))
+                acc.values.append(decoded)
             elif which == "image" or (which == "tensor" and plugin == image_kind.PLUGIN_NAME):
                 self._point("images", tag, meta, index, image_kind.decode_image(value, step, wall))
             elif which == "histo" or (which == "tensor" and plugin == histogram_kind.PLUGIN_NAME):
@@ -491,7 +494,8 @@ class _RunBuilder:
         else:
             point = tensor_kind.decode_tensor(value.tensor, step, wall)
             self._point("tensors", tag, meta, index, point)
-            if plugin:
+            # "tensor" is what torch's and our add_tensor write: a raw tensor by design.
+            if plugin and plugin != tensor_kind.RAW_TENSOR_PLUGIN:
                 self.problem(
                     f"values of plugin {plugin!r}, which tbreport does not know; kept them as "
                     "raw tensors",

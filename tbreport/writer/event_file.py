@@ -13,7 +13,9 @@ Semantics (TensorBoard's writer, minus its silent losses):
   next call on the writer;
 - writing after :meth:`EventFileWriter.close` raises ``WriterClosedError``;
   ``close()`` is idempotent;
-- writers still open at interpreter exit are flushed and closed (``atexit``).
+- writers still open at interpreter exit are flushed and closed (``atexit``), by
+  the process that opened them only (a forked child exiting normally must not
+  write its copy of the parent's buffer a second time).
 
 Why no writer thread per record batch, as TensorBoard has: in CPython a
 hand-off to another thread costs a GIL switch (up to the 5 ms switch interval)
@@ -30,6 +32,7 @@ import itertools
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import weakref
@@ -69,15 +72,18 @@ class EventFileWriter:
         flush_secs: float = 120,
         filename_suffix: str = "",
     ) -> None:
-        if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 1:
-            raise ValueError(f"max_queue must be an integer >= 1, got {max_queue!r}")
+        if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 0:
+            raise ValueError(f"max_queue must be an integer >= 0, got {max_queue!r}")
         if not isinstance(flush_secs, (int, float)) or not flush_secs > 0:
             raise ValueError(f"flush_secs must be a number > 0, got {flush_secs!r}")
         self.logdir = os.fspath(logdir)
         os.makedirs(self.logdir, exist_ok=True)
         self.path = os.path.join(self.logdir, event_file_name(filename_suffix))
         self._file = open(self.path, "xb", buffering=_BUFFER_SIZE)  # noqa: SIM115 - see close()
-        self._max_queue = max_queue
+        # 0 means no limit, as torch's queue.Queue(0): records reach the OS on flush
+        # (explicit or every flush_secs) or when the 1 MiB buffer fills.
+        self._max_queue = max_queue or sys.maxsize
+        self._pid = os.getpid()
         self._unflushed = 0
         self._lock = threading.Lock()
         self._error: BaseException | None = None
@@ -185,7 +191,12 @@ class EventFileWriter:
 
 @atexit.register
 def _close_all_at_exit() -> None:
+    pid = os.getpid()
     for writer in list(_open_writers):
+        if writer._pid != pid:
+            # Inherited through fork: the parent owns the file and its buffered
+            # records; writing them here too would duplicate them.
+            continue
         try:
             writer.close()
         except Exception as exc:  # a failing disk at exit: say so, never hang

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -31,7 +32,7 @@ from tbreport.kinds import (
     text,
 )
 from tbreport.kinds import tensor as tensor_kind
-from tbreport.kinds._arrays import to_float, to_step
+from tbreport.kinds._arrays import INT64_MAX, INT64_MIN, to_float, to_step
 from tbreport.proto import event_pb2, projector_pb2, summary_pb2
 from tbreport.writer.event_file import EventFileWriter
 
@@ -121,6 +122,7 @@ class SummaryWriter:
         )
         self._add = self._file_writer.add_serialized
         self._sub_writers: dict[str, EventFileWriter] = {}
+        self._sub_lock = threading.Lock()  # add_scalars may be called from several threads
         self._projector_config: Any = None
         if purge_step is not None:
             step = to_step(purge_step, "purge_step")
@@ -201,7 +203,10 @@ class SummaryWriter:
         if type(tag) is not str:
             tag = _check_tag(tag)
         value = scalar_value if type(scalar_value) is float else to_float(scalar_value)
-        step = global_step if type(global_step) is int else to_step(global_step)
+        if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
+            step = global_step
+        else:
+            step = to_step(global_step)
         wall = _time() if walltime is None else _wall_time(walltime)
         if new_style:
             self._write_values(
@@ -236,6 +241,17 @@ class SummaryWriter:
         for key, value in tag_scalar_dict.items():
             key = _check_tag(key, "tag_scalar_dict key")
             sub_dir = os.path.join(self.log_dir, main_tag.replace("/", "_") + "_" + key)
+            writer = self._sub_writer(sub_dir)
+            writer.add_serialized(
+                _encode_scalar_event(
+                    encoded, to_float(value, f"tag_scalar_dict[{key!r}]"), step, wall
+                )
+            )
+
+    def _sub_writer(self, sub_dir: str) -> EventFileWriter:
+        """The writer of an ``add_scalars`` sub-run, created once even under concurrent calls."""
+        with self._sub_lock:
+            self._check_open()  # inside the lock: close() cannot miss a new sub-writer
             writer = self._sub_writers.get(sub_dir)
             if writer is None:
                 writer = EventFileWriter(
@@ -245,11 +261,7 @@ class SummaryWriter:
                     filename_suffix=self._filename_suffix,
                 )
                 self._sub_writers[sub_dir] = writer
-            writer.add_serialized(
-                _encode_scalar_event(
-                    encoded, to_float(value, f"tag_scalar_dict[{key!r}]"), step, wall
-                )
-            )
+            return writer
 
     def add_tensor(
         self, tag: str, tensor: Any, global_step: int | None = None, walltime: float | None = None
@@ -544,16 +556,20 @@ class SummaryWriter:
         if self._closed:
             return
         self._file_writer.flush()
-        for writer in self._sub_writers.values():
+        with self._sub_lock:
+            subs = list(self._sub_writers.values())
+        for writer in subs:
             writer.flush()
 
     def close(self) -> None:
         """Flush and close every file. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
+        with self._sub_lock:
+            if self._closed:
+                return
+            self._closed = True
+            writers = [self._file_writer, *self._sub_writers.values()]
         errors: list[BaseException] = []
-        for writer in [self._file_writer, *self._sub_writers.values()]:
+        for writer in writers:
             try:
                 writer.close()
             except Exception as exc:

@@ -138,7 +138,7 @@ def test_write_after_close_raises_and_close_is_idempotent(tmp_path: Path) -> Non
 
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_queue"):
-        EventFileWriter(tmp_path, max_queue=0)
+        EventFileWriter(tmp_path, max_queue=-1)
     with pytest.raises(ValueError, match="flush_secs"):
         EventFileWriter(tmp_path, flush_secs=0)
 
@@ -158,3 +158,34 @@ def test_data_is_flushed_at_interpreter_exit(tmp_path: Path) -> None:
     got = events(path)
     assert [e.step for e in got[1:]] == list(range(1000))
     assert got[-1].summary.value[0].simple_value == 499.5
+
+
+def test_max_queue_zero_means_no_count_limit_as_in_torch(tmp_path: Path) -> None:
+    w = EventFileWriter(tmp_path, max_queue=0, flush_secs=3600)
+    for i in range(100):
+        w.add_serialized(encode_scalar_event(b"x", 1.0, i, 1.0))
+    assert len(events(w.path)) == 1  # still buffered: only the header reached the OS
+    w.flush()
+    assert len(events(w.path)) == 101
+    w.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_exiting_normally_does_not_write_the_parents_buffer(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import os, sys
+        from tbreport import SummaryWriter
+        w = SummaryWriter({str(tmp_path)!r}, max_queue=1000, flush_secs=3600)
+        for i in range(5):
+            w.add_scalar("x", float(i), i)
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(0)  # a normal exit runs atexit in the child
+        os.waitpid(pid, 0)
+        w.close()
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+    (path,) = tmp_path.glob("events.out.tfevents.*")
+    assert [e.step for e in events(path)[1:]] == [0, 1, 2, 3, 4]

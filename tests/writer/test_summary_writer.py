@@ -264,3 +264,40 @@ def test_add_event_and_add_summary_accept_tensorboard_messages(tmp_path: Path) -
     assert [(e.step, e.wall_time) for e in got[:2]] == [(3, 10.0), (4, 20.0)]
     assert got[2].step == 5 and got[2].wall_time > 1e9
     assert all(e.summary.value[0].simple_value == 1.5 for e in got)
+
+
+@pytest.mark.parametrize("step", [2**63, 2**64, -(2**63) - 1, 2**70, np.uint64(2**64 - 1)])
+def test_steps_outside_int64_are_rejected(tmp_path: Path, step: object) -> None:
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match="signed 64-bit"):
+        w.add_scalar("x", 1.0, step)
+
+
+def test_integer_tensor_steps_stay_exact(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("x", 1.0, torch.tensor(2**53 + 1))
+        w.add_scalar("x", 1.0, np.array(2**62 + 1))
+        w.add_scalar("x", 1.0, 2**63 - 1)
+    assert [s for _, s, _ in values(tmp_path)] == [2**53 + 1, 2**62 + 1, 2**63 - 1]
+
+
+def test_concurrent_add_scalars_lose_nothing(tmp_path: Path) -> None:
+    import threading
+
+    w = SummaryWriter(tmp_path, max_queue=10**6, flush_secs=10**6)
+    barrier = threading.Barrier(8)
+
+    def work(k: int) -> None:
+        barrier.wait()
+        for i in range(500):
+            w.add_scalars("grp", {"a": i, "b": -i}, k * 1000 + i)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    w.close()
+    for sub in ("grp_a", "grp_b"):
+        assert len(list((tmp_path / sub).glob("events.out.tfevents.*"))) == 1
+        assert len(values(tmp_path / sub)) == 4000
