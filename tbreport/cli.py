@@ -141,6 +141,12 @@ def _run(args: argparse.Namespace) -> int:
     except TbreportError as exc:
         _error(str(exc))
         return EXIT_ERROR
+    except BrokenPipeError:
+        # Whoever read our output went away (`tbreport ls runs/ | head`): not an
+        # error. Point stdout at /dev/null so the interpreter's final flush is quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         _error(f"{where}{exc.strerror or exc}")
@@ -260,16 +266,11 @@ def _cmd_scalars(args: argparse.Namespace) -> int:
     logdir = _load_something(args.logdir)
     for w in logdir.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    try:
-        with _open_output(args.output) as out:
-            if args.format == "json":
-                _write_json(logdir, out)
-            else:
-                _write_csv(logdir, out)
-    except BrokenPipeError:
-        # the reader went away (| head): not an error; silence the final flush
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    with _open_output(args.output) as out:
+        if args.format == "json":
+            _write_json(logdir, out)
+        else:
+            _write_csv(logdir, out)
     return EXIT_OK
 
 

@@ -31,6 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+import numpy.typing as npt
+
 from tbreport.compare import AGGREGATES, aggregate
 from tbreport.model import Run
 
@@ -76,13 +79,15 @@ class Gate:
         where = f" @ {self.runs}" if self.runs else ""
         return f"{self.agg}({self.tag}) {self.op} {num}{where}"
 
-    def trips(self, value: float) -> bool:
+    def trips(self, value: float, threshold: float | None = None) -> bool:
         """Whether ``value`` makes CI fail: the comparison holds, or the value is NaN.
 
         ``--fail-if "last(val/loss) > 0.5"`` trips for a loss of 0.7. A NaN trips
         every gate: a diverged run must never pass CI because NaN compares false.
+        ``threshold`` overrides the gate's own (see :func:`evaluate` on float32).
         """
-        return math.isnan(value) or OPERATORS[self.op](value, self.threshold)
+        limit = self.threshold if threshold is None else threshold
+        return math.isnan(value) or OPERATORS[self.op](value, limit)
 
 
 def parse_gate(text: str) -> Gate:
@@ -182,7 +187,8 @@ def evaluate(gates: Sequence[Gate], runs: Sequence[Run]) -> list[GateResult]:
             if series is None or len(series) == 0:
                 continue
             value, step = aggregate(series, gate.agg)
-            checks.append(GateCheck(run.name, value, step, not gate.trips(value)))
+            threshold = _threshold_for(gate, series.values)
+            checks.append(GateCheck(run.name, value, step, not gate.trips(value, threshold)))
         if not checks:
             results.append(GateResult(gate, problem=_missing(gate, chosen)))
             continue
@@ -193,6 +199,27 @@ def evaluate(gates: Sequence[Gate], runs: Sequence[Run]) -> list[GateResult]:
             )
         results.append(result)
     return results
+
+
+def _threshold_for(gate: Gate, values: npt.NDArray[np.float64]) -> float:
+    """The threshold in the precision the series was logged in.
+
+    Scalars are mostly float32 on the wire (``simple_value``), so a logged 0.9 reads
+    back as 0.89999998; compared with the float64 0.9 it would trip ``< 0.9`` and
+    never satisfy ``== 0.9``. When every value of the series is a float32, the
+    value an aggregate other than ``mean`` picks is one of them, and the threshold
+    is rounded to float32 too.
+    """
+    t = gate.threshold
+    if gate.agg == "mean" or not math.isfinite(t) or abs(t) > _FLOAT32_MAX:
+        return t
+    finite = values[np.isfinite(values)]
+    if finite.size and np.array_equal(finite, finite.astype(np.float32).astype(np.float64)):
+        return float(np.float32(t))
+    return t
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _missing(gate: Gate, runs: Sequence[Run]) -> str:

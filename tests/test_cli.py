@@ -166,3 +166,28 @@ def test_scalars_csv_rows_are_in_the_order_written(capsys: pytest.CaptureFixture
     assert walls == sorted(walls)  # this run's records were written in time order
     assert [r[1] for r in rows[:4]] == ["resumed/loss", "resumed/other"] * 2
     assert [int(r[2]) for r in rows if r[1] == "resumed/loss"][18:22] == [18, 19, 12, 13]
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: pathlib.Path) -> None:
+    """`tbreport ls runs/ | head -1`: exit 0 and nothing on stderr."""
+    import subprocess
+    import sys
+
+    from tbreport import SummaryWriter
+
+    for i in range(1500):  # enough rows to overflow a pipe buffer
+        with SummaryWriter(tmp_path / f"run_{i:04d}_with_a_reasonably_long_name") as w:
+            w.add_scalar("loss", 1.0, 0)
+    for command in ("ls", "scalars"):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tbreport", command, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+        assert proc.wait(timeout=60) == 0, err
+        assert "error" not in err

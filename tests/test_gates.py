@@ -262,3 +262,21 @@ def test_every_gate_in_the_readme_parses() -> None:
     assert len(found) >= 4
     for text in found:
         parse_gate(text)
+
+
+def test_thresholds_compare_in_the_precision_the_values_were_logged_in(tmp_path: Path) -> None:
+    """0.9 logged as float32 reads back as 0.89999998; '< 0.9' must not trip, '== 0.9' must."""
+    from tbreport import SummaryWriter
+
+    with SummaryWriter(tmp_path / "run") as w:
+        w.add_scalar("val/accuracy", 0.9, 0)
+        w.add_scalar("val/loss", 0.1, 0)
+    runs = list(tbreport.load(tmp_path).runs.values())
+    quiet = ["max(val/accuracy) < 0.9", "last(val/loss) > 0.1", "last(val/loss) != 0.1"]
+    loud = ["last(val/loss) == 0.1", "max(val/accuracy) >= 0.9"]
+    for text in quiet:
+        (r,) = evaluate([parse_gate(text)], runs)
+        assert r.passed, text
+    for text in loud:
+        (r,) = evaluate([parse_gate(text)], runs)
+        assert not r.passed, text
