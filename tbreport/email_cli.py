@@ -139,6 +139,13 @@ def _recipients(values: list[str]) -> list[str]:
     return out
 
 
+def _one_line_header(option: str, value: str | None) -> None:
+    """``TbreportError`` when a header option holds a line break or another control
+    character (``--subject $'a\\r\\nBcc: x@y'`` must not add a header)."""
+    if value and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise TbreportError(f"{option} must be one line without control characters (got {value!r})")
+
+
 def _cmd_email(args: argparse.Namespace) -> int:
     from tbreport import mail
     from tbreport.ci_cli import check_gates, load_logdir, parse_gates, report_gates
@@ -150,6 +157,8 @@ def _cmd_email(args: argparse.Namespace) -> int:
         logging.getLogger("tbreport").setLevel(logging.ERROR)
     # every argument problem before any work
     gates = parse_gates(args.fail_if)
+    _one_line_header("--subject", args.subject)
+    _one_line_header("--from", args.sender)
     to = _recipients(args.to)
     if args.send and not to:
         raise TbreportError("--send needs at least one --to ADDRESS")

@@ -308,6 +308,7 @@ def _render_html(data: SummaryData, charts: Sequence[MailChart], max_rows: int) 
             hidden=max(0, len(data.comparison.rows) - max_rows),
             hparam_rows=list(data.hparams.items())[:max_rows],
             charts=charts,
+            rows_max=max_rows,  # also caps chart legends, gate lines and warnings
             width=WIDTH,
         )
     )
@@ -365,10 +366,13 @@ def build_message(
     text = render_text(data)
 
     msg = EmailMessage()
-    msg["Subject"] = subject or default_subject(data)
-    msg["From"] = sender or default_sender()
-    if to:
-        msg["To"] = ", ".join(to)
+    try:
+        msg["Subject"] = subject or default_subject(data)
+        msg["From"] = sender or default_sender()
+        if to:
+            msg["To"] = ", ".join(to)
+    except ValueError as exc:  # a CR or LF in a header value: never a second header
+        raise TbreportError(f"bad e-mail header: {exc}") from None
     msg["Date"] = formatdate(build_time() if date is None else date, usegmt=True)
     msg["Message-ID"] = make_msgid(domain="tbreport.invalid")
     msg["X-Mailer"] = f"tbreport {data.version}"

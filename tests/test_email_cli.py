@@ -397,3 +397,14 @@ def test_starttls_and_ssl_exclude_each_other(sweep: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["email", str(sweep), "--starttls", "--ssl"])
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("flag", ["--subject", "--from"])
+def test_a_line_break_in_a_header_option_is_one_line_exit_2(
+    flag: str, sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "m.eml"
+    assert main(["email", str(sweep), "-o", str(out), flag, "a\r\nBcc: x@y"]) == 2
+    err = one_line_error(capsys.readouterr().err)
+    assert f"{flag} must be one line" in err and "internal error" not in err
+    assert not out.exists()

@@ -279,3 +279,25 @@ def test_html_in_headless_chromium_loads_nothing_from_the_network(
         b.open(raw, javascript=False)
         assert set(b.report.non_local) <= {f"cid:{c.cid}" for c in built.charts}
     assert (BUILD / f"email-browser-{case}.png").stat().st_size > 10_000
+
+
+def test_html_stays_under_the_limit_with_many_long_run_names(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the chart legends list runs too: they must shrink with the tables
+    tags = [f"metrics/validation/long_tag_name_{k}/loss" for k in range(8)]
+    for i in range(300):
+        name = f"experiment_{i:03d}_{'x' * 60}/lr_{i % 7}_wd_{i % 5}_batchsize_{i % 4}/seed_{i % 3}"
+        with tbreport.SummaryWriter(tmp_path / name) as w:
+            for tag in tags:
+                w.add_scalar(tag, 1.0, 0)
+                w.add_scalar(tag, 0.5 + i / 1000, 1)
+    data, runs, colors = summary(tbreport.load(tmp_path))
+    charts = chart_pngs(data, runs, colors)
+    assert all(len(c.runs) == 300 for c in charts)
+    with caplog.at_level(logging.WARNING, logger="tbreport"):
+        mail = build_message(data, charts)
+    assert mail.size.html < MAX_HTML_BYTES
+    assert 1 <= mail.rows_shown < 300
+    assert f"· … and {300 - mail.rows_shown} more</p>" in mail.html
+    assert [r for r in caplog.records if "Gmail clips" in r.getMessage()]
