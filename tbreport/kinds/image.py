@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import numpy.typing as npt
 
 from tbreport import model as _model
 from tbreport.kinds import tensor as _tensor
-from tbreport.kinds._arrays import to_numpy
+from tbreport.kinds._arrays import to_float, to_numpy
 from tbreport.proto import summary_pb2
 
 PLUGIN_NAME = "images"
@@ -125,6 +126,73 @@ def image_value(
         height=height, width=width, colorspace=channels, encoded_image_string=encode_png(hwc)
     )
     return summary_pb2.Summary.Value(tag=tag, image=image)
+
+
+def _draw_box(draw: Any, font: Any, box: Sequence[float], label: str | None) -> None:
+    """One red box outline (2 px), with its label on a red patch at the bottom left."""
+    left, top, right, bottom = (float(v) for v in box)
+    draw.line(
+        [(left, top), (left, bottom), (right, bottom), (right, top), (left, top)],
+        width=2,
+        fill="Red",
+    )
+    if label:
+        x0, y0, x1, y1 = font.getbbox(label)
+        text_width, text_height = x1 - x0, y1 - y0
+        margin = np.ceil(0.05 * text_height)
+        draw.rectangle(
+            [(left, bottom - text_height - 2 * margin), (left + text_width, bottom)], fill="Red"
+        )
+        draw.text((left + margin, bottom - text_height - margin), label, fill="black", font=font)
+
+
+def image_with_boxes_value(
+    tag: str,
+    img_tensor: Any,
+    box_tensor: Any,
+    rescale: float = 1,
+    dataformats: str = "CHW",
+    labels: Sequence[str] | None = None,
+) -> summary_pb2.Summary.Value:
+    """An image with bounding boxes ``[N, 4]`` (xmin, ymin, xmax, ymax in pixels) drawn on it.
+
+    As torch: boxes in red with optional labels, then the image is scaled by
+    ``rescale``; the stored height and width are the unscaled ones, as torch stores them.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    arr = to_numpy(img_tensor, "img_tensor")
+    fmt = _check_dataformats(dataformats, arr, "CHW")
+    if len(fmt) == 4:
+        raise ValueError(f"add_image_with_boxes takes one image, got dataformats {dataformats!r}")
+    hwc = to_uint8(to_hwc(arr, fmt))
+    boxes = to_numpy(box_tensor, "box_tensor")
+    if boxes.ndim == 1 and boxes.size == 4:
+        boxes = boxes[None]
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(
+            f"box_tensor must be [N, 4] (xmin, ymin, xmax, ymax), got shape {tuple(boxes.shape)}"
+        )
+    if labels is not None and len(labels) != boxes.shape[0]:
+        raise ValueError(f"labels has {len(labels)} entries for {boxes.shape[0]} boxes")
+    rescale_f = to_float(rescale, "rescale")
+    if not rescale_f > 0:
+        raise ValueError(f"rescale must be > 0, got {rescale!r}")
+    height, width, channels = hwc.shape
+    image = Image.fromarray(np.ascontiguousarray(hwc))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    for i, box in enumerate(boxes.tolist()):
+        _draw_box(draw, font, box, None if labels is None else str(labels[i]))
+    image = image.resize(
+        (int(width * rescale_f), int(height * rescale_f)), Image.Resampling.LANCZOS
+    )
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    proto = summary_pb2.Summary.Image(
+        height=height, width=width, colorspace=channels, encoded_image_string=out.getvalue()
+    )
+    return summary_pb2.Summary.Value(tag=tag, image=proto)
 
 
 def figure_to_hwc(figure: Any, close: bool) -> npt.NDArray[np.uint8]:

@@ -339,6 +339,23 @@ class SummaryWriter:
             walltime,
         )
 
+    def add_image_with_boxes(
+        self,
+        tag: str,
+        img_tensor: Any,
+        box_tensor: Any,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        rescale: float = 1,
+        dataformats: str = "CHW",
+        labels: Sequence[str] | None = None,
+    ) -> None:
+        """Log an image with bounding boxes ``[N, 4]`` (xmin, ymin, xmax, ymax) and optional labels."""
+        value = image.image_with_boxes_value(
+            _check_tag(tag), img_tensor, box_tensor, rescale, dataformats, labels
+        )
+        self._write_values([value], global_step, walltime)
+
     def add_figure(
         self,
         tag: str,

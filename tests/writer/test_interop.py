@@ -78,6 +78,11 @@ def _calls(w: Any) -> None:
     w.add_custom_scalars(
         {"Losses": {"both": ["Multiline", ["loss", "val"]], "m": ["Margin", ["a", "b", "c"]]}}
     )
+    boxes = np.array([[1.0, 1.0, 8.0, 6.0], [3.0, 2.0, 11.0, 9.0]])
+    w.add_image_with_boxes("boxes", IMG_CHW, boxes, 1, walltime=WALL)
+    w.add_image_with_boxes(
+        "boxes/labelled", IMG_CHW, boxes, 2, walltime=WALL, rescale=2, labels=["cat", "dog"]
+    )
 
 
 def _normalise(event: event_pb2.Event) -> event_pb2.Event:

@@ -149,6 +149,18 @@ def test_torch_tensor_values(tmp_path: Path) -> None:
         ),
         (lambda w: w.add_custom_scalars({"c": {"t": ["Pie", ["a"]]}}), ValueError, "Multiline"),
         (lambda w: w.add_scalars("x", [1, 2]), TypeError, "tag_scalar_dict"),
+        (
+            lambda w: w.add_image_with_boxes("x", np.zeros((3, 4, 4)), np.zeros((2, 3))),
+            ValueError,
+            r"box_tensor must be \[N, 4\]",
+        ),
+        (
+            lambda w: w.add_image_with_boxes(
+                "x", np.zeros((3, 4, 4)), np.zeros((2, 4)), labels=["a"]
+            ),
+            ValueError,
+            "labels has 1 entries for 2 boxes",
+        ),
     ],
 )
 def test_bad_input_raises_a_clear_error(
