@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,11 +47,99 @@ class CustomChart:
     patterns: list[str]
 
 
+#: seconds the tag regexes of every layout together may take to match (a layout comes
+#: from a log, so a pattern such as ``^(a+)+$`` could otherwise hang the build)
+MATCH_TIME_LIMIT = 2.0
+
+_METACHARS = frozenset(".^$*+?{}[]\\|()")
+
+
+def _is_literal(pattern: str) -> bool:
+    """True when searching ``pattern`` as a regex is the same as a substring test."""
+    return not _METACHARS.intersection(pattern)
+
+
 def _compile(pattern: str) -> re.Pattern[str] | None:
     try:
         return re.compile(pattern)
     except re.error:
         return None
+
+
+def _match_worker(conn: Any, compiled: Sequence[re.Pattern[str]], tags: Sequence[str]) -> None:
+    """In the forked child: each pattern's matching tag indices, one message per pattern."""
+    for i, c in enumerate(compiled):
+        conn.send((i, [k for k, tag in enumerate(tags) if c.search(tag)]))
+    conn.close()
+
+
+def _risk(pattern: str) -> int:
+    """Quantifiers in a pattern: the likely-harmless ones are tried first."""
+    return sum(pattern.count(ch) for ch in "*+?{")
+
+
+def _match_regexes(
+    patterns: Sequence[str], tags: Sequence[str], limit: float
+) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """Each regex pattern's matching tags, searched in a forked process under one time
+    limit for all of them together.
+
+    Returns ``(matches, left)``: ``left`` maps each pattern that could not be matched as
+    a regex to the reason. A pattern that does not compile matches nothing, as before.
+    """
+    import multiprocessing
+    import warnings
+
+    compiled = {p: _compile(p) for p in patterns}
+    matches = {p: frozenset[str]() for p, c in compiled.items() if c is None}
+    valid = [(p, c) for p, c in compiled.items() if c is not None]
+    valid.sort(key=lambda pc: _risk(pc[0]))  # stable: equal risk keeps layout order
+    if not valid or not tags:
+        matches.update((p, frozenset()) for p, _ in valid)
+        return matches, {}
+    if "fork" not in multiprocessing.get_all_start_methods():
+        why = "there is no time-limited process to match it in on this platform (no fork)"
+        return matches, {p: why for p, _ in valid}
+    mp = multiprocessing.get_context("fork")
+    receiver, sender = mp.Pipe(duplex=False)
+    proc = mp.Process(
+        target=_match_worker, args=(sender, [c for _, c in valid], list(tags)), daemon=True
+    )
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns about fork while other threads (the chart pool's) are alive:
+        # the child only runs re.search and writes to a pipe, so it takes none of their locks.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        proc.start()
+    sender.close()
+    deadline = time.monotonic() + limit
+    done: dict[int, list[int]] = {}
+    failed = False
+    try:
+        while len(done) < len(valid):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not receiver.poll(remaining):
+                break
+            try:
+                i, hits = receiver.recv()
+            except EOFError:  # the child died (out of memory?)
+                failed = True
+                break
+            done[i] = hits
+    finally:
+        receiver.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        proc.close()
+    for i, (p, _) in enumerate(valid):
+        if i in done:
+            matches[p] = frozenset(tags[k] for k in done[i])
+    left = [p for i, (p, _) in enumerate(valid) if i not in done]
+    if failed:
+        why = "the process matching it failed"
+    else:
+        why = f"it took longer than {limit:g} s to match: catastrophic backtracking?"
+    return matches, {p: why if k == 0 else "the time limit was used up" for k, p in enumerate(left)}
 
 
 def _prepare(run: Run, tag: str, ctx: Context, starts: dict[str, float]) -> PreparedLine:
@@ -67,7 +157,11 @@ def _prepare(run: Run, tag: str, ctx: Context, starts: dict[str, float]) -> Prep
 
 
 def _chart(
-    chart: Chart, runs: Sequence[Run], ctx: Context, starts: dict[str, float]
+    chart: Chart,
+    runs: Sequence[Run],
+    ctx: Context,
+    starts: dict[str, float],
+    matches: dict[str, frozenset[str]],
 ) -> CustomChart:
     legend: list[CustomLegend] = []
     lines: list[PreparedLine] = []
@@ -94,15 +188,7 @@ def _chart(
                     )
     else:
         patterns = list(chart.tags)
-        compiled = [c for c in (_compile(t) for t in chart.tags) if c is not None]
-        matched = sorted(
-            {
-                tag
-                for run in runs
-                for tag, series in run.scalars.items()
-                if len(series) and ctx.want_tag(tag) and any(c.search(tag) for c in compiled)
-            }
-        )
+        matched = sorted(set().union(*(matches.get(t, frozenset()) for t in chart.tags)))
         style = {tag: DASHES[i % len(DASHES)] for i, tag in enumerate(matched)}
         for run in runs:
             for tag in matched:
@@ -128,6 +214,38 @@ def _chart(
     )
 
 
+def _tag_matches(
+    categories: Iterable[ChartCategory], runs: Sequence[Run], ctx: Context
+) -> dict[str, frozenset[str]]:
+    """Every tag pattern of the layouts (TensorBoard searches them as regexes) mapped to
+    the scalar tags it matches, without letting a pathological regex hang the build."""
+    charts = [
+        ch for cat in categories for ch in cat.charts if not (ch.kind == "margin" or ch.margin)
+    ]
+    patterns = list(dict.fromkeys(t for ch in charts for t in ch.tags))
+    tags = sorted(
+        {
+            tag
+            for run in runs
+            for tag, series in run.scalars.items()
+            if len(series) and ctx.want_tag(tag)
+        }
+    )
+    matches = {p: frozenset(t for t in tags if p in t) for p in patterns if _is_literal(p)}
+    regexes = [p for p in patterns if p not in matches]
+    found, left = _match_regexes(regexes, tags, MATCH_TIME_LIMIT)
+    matches.update(found)
+    for p, reason in left.items():  # the conservative rule: the pattern as literal text
+        matches[p] = frozenset(t for t in tags if p in t)
+        for ch in charts:
+            if p in ch.tags:
+                ctx.note(
+                    f"Custom scalars: chart {ch.title!r}: tag pattern {p!r} was not used as "
+                    f"a regular expression ({reason}); it was matched as literal text instead"
+                )
+    return matches
+
+
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:
     categories: dict[str, ChartCategory] = {}
     for run in runs:
@@ -139,9 +257,10 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
     if not categories:
         return None
     starts = run_start_times(runs)
+    matches = _tag_matches(categories.values(), runs, ctx)
     section = Section(kind="custom_scalars", title="Custom scalars", anchor="custom-scalars")
     for title, cat in categories.items():
-        items = [_chart(ch, runs, ctx, starts) for ch in cat.charts]
+        items = [_chart(ch, runs, ctx, starts, matches) for ch in cat.charts]
         section.groups.append(Group(title, ctx.anchors.make("custom-cat", title), items))
         section.count += len(items)
     return section

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import time
+
 import numpy as np
+import pytest
 
 from tbreport.model import Chart, ChartCategory, CustomScalarLayout, MarginSeries, Run, ScalarSeries
 from tbreport.render import custom_scalars
@@ -67,3 +70,69 @@ def test_tags_filter_applies_and_no_layout_no_section() -> None:
     assert section is not None
     assert [lg.tag for lg in section.groups[0].items[0].legend] == ["train/loss"]
     assert custom_scalars.build([run("a")], ctx) is None
+
+
+EVIL = "^(a+)+$"  # backtracks catastrophically on "aaa...a!"
+
+
+def evil_run() -> Run:
+    layout = CustomScalarLayout(
+        categories=(
+            ChartCategory(
+                "Hostile",
+                charts=(
+                    Chart("evil", tags=(EVIL, "train/l.ss")),
+                    Chart("again", tags=(EVIL,)),
+                ),
+            ),
+            ChartCategory("Fine", charts=(Chart("plain", tags=("loss", r"^val/")),)),
+        )
+    )
+    r = run("a", layout)
+    r.scalars["a" * 40 + "!"] = scalar("a" * 40 + "!", [1.0])
+    return r
+
+
+def test_a_catastrophic_regex_is_cut_off_and_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(custom_scalars, "MATCH_TIME_LIMIT", 0.3)
+    ctx = Context(options=BuildOptions(), colors={"a": "#111111"})
+    started = time.monotonic()
+    section = custom_scalars.build([evil_run()], ctx)
+    assert time.monotonic() - started < 2.0  # would take hours unbounded
+    assert section is not None
+    evil, again = section.groups[0].items
+    assert [lg.tag for lg in evil.legend] == ["train/loss"]  # the normal regex still works
+    assert again.chart is None  # the evil one, as literal text, matches nothing
+    plain = section.groups[1].items[0]
+    assert [lg.tag for lg in plain.legend] == [
+        "loss/hi",
+        "loss/lo",
+        "loss/mid",
+        "train/loss",
+        "val/loss",
+    ]
+    assert len(ctx.notes) == 2
+    assert all(EVIL in n and "longer than 0.3 s" in n and "literal text" in n for n in ctx.notes)
+    assert "'evil'" in ctx.notes[0] and "'again'" in ctx.notes[1]
+
+
+def test_literal_patterns_need_no_worker_and_no_fork_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import multiprocessing
+
+    def no_worker(*args: object) -> None:
+        raise AssertionError("no regex to match: no worker")
+
+    ctx = Context(options=BuildOptions(), colors={"a": "#111111"})
+    literal = CustomScalarLayout(
+        categories=(ChartCategory("c", charts=(Chart("x", tags=("loss",)),)),)
+    )
+    with monkeypatch.context() as m:
+        m.setattr(multiprocessing, "get_context", no_worker)
+        section = custom_scalars.build([run("a", literal)], ctx)
+    assert section is not None and len(section.groups[0].items[0].legend) == 5
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    section = custom_scalars.build([run("a", LAYOUT)], ctx)
+    assert section is not None and section.groups[0].items[0].chart is None
+    assert any("no fork" in n and "^(train|val)/loss$" in n for n in ctx.notes)
