@@ -86,7 +86,12 @@ _ATTRIBUTES = {
 def _parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md = MarkdownIt(
+        "commonmark",
+        # maxNesting: commonmark's 20 is only 10 nested list levels; deeper still falls
+        # back to plain text (render_markdown)
+        {"html": True, "linkify": False, "typographer": False, "maxNesting": 40},
+    )
     md.enable(["table", "strikethrough"])
 
     def html_inline(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
@@ -127,9 +132,25 @@ def sanitize(markup: str) -> str:
     )
 
 
+#: block tokens whose content markdown-it parses one nesting level deeper
+_CONTAINERS = frozenset({"blockquote_open", "list_item_open"})
+
+
 def render_markdown(text: str) -> str:
-    """Markdown to sanitised HTML (a string safe to insert into the page)."""
-    return sanitize(_parser().render(text))
+    """Markdown to sanitised HTML (a string safe to insert into the page).
+
+    markdown-it silently drops whatever is nested deeper than its ``maxNesting`` (e.g.
+    30 ``> `` quotes). Text from a log is never dropped: such a text is shown escaped, as
+    written, in a ``<pre>``.
+    """
+    md = _parser()
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
+    limit = int(md.options["maxNesting"])
+    if any(t.type in _CONTAINERS and t.level + 1 >= limit for t in tokens):
+        logger.debug("markdown nested %d+ levels deep: shown as plain text", limit)
+        return sanitize(f"<pre>{html.escape(text)}</pre>\n")
+    return sanitize(md.renderer.render(tokens, md.options, env))
 
 
 def render_text_tensor(values: Sequence[str], shape: Sequence[int]) -> str:

@@ -64,3 +64,17 @@ def test_text_tensors() -> None:
     assert vector.count("<tr>") == 2
     matrix = render_text_tensor(["a", "b", "c", "d"], (2, 2))
     assert matrix.count("<td>") == 4
+
+
+def test_text_nested_beyond_the_parser_limit_is_shown_not_dropped() -> None:
+    for prefix in ("> ", "- ", "1. "):
+        deep = render_markdown(prefix * 60 + "secret <b>x</b> & more")
+        assert deep.startswith("<pre>") and "secret &lt;b&gt;x&lt;/b&gt; &amp; more" in deep
+        assert "<b>" not in deep
+    quoted = render_markdown("> " * 30 + "secret")  # the reviewer's case: within the limit
+    assert quoted.count("<blockquote>") == 30 and "secret" in quoted
+    listed = render_markdown("- " * 15 + "item")
+    assert listed.count("<li>") == 15 and "item" in listed
+    for n in range(1, 70):  # at any depth, the text is there
+        for prefix in ("> ", "- "):
+            assert "secret" in render_markdown(prefix * n + "secret"), (prefix, n)
