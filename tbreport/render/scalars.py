@@ -89,6 +89,8 @@ def legend_rows(prepared: Sequence[tuple[Run, PreparedLine]]) -> list[LegendRow]
     rows = []
     for run, p in prepared:
         finite = p.raw_values[np.isfinite(p.raw_values)]
+        if not finite.size:  # only ±inf (and NaN): Min/Max are the infinities, not NaN
+            finite = p.raw_values[~np.isnan(p.raw_values)]
         rows.append(
             LegendRow(
                 run=run.name,

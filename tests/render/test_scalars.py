@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tbreport import load
+from tbreport.model import Run, ScalarSeries
 from tbreport.render import scalars
+from tbreport.render.assets import fmt_float
 from tbreport.render.base import BuildOptions, Context
 from tbreport.render.charts import LineChart
 from tests.conftest import CORPUS
@@ -38,3 +42,34 @@ def test_tags_group_by_their_first_component_and_filter() -> None:
     )
     item = scalars.build(runs, special).groups[0].items[0]  # type: ignore[union-attr]
     assert "NaN" in item.legend[0].nonfinite and "+inf" in item.legend[0].nonfinite
+
+
+def test_min_and_max_of_an_infinite_series_are_infinite() -> None:
+    def series(values: list[float]) -> ScalarSeries:
+        n = len(values)
+        return ScalarSeries(
+            "x", np.arange(n, dtype=np.int64), np.arange(n, dtype=np.float64), np.array(values)
+        )
+
+    cases = {
+        "pos": [math.inf, math.inf],
+        "neg": [-math.inf, math.nan],
+        "both": [math.inf, -math.inf],
+        "mixed": [1.0, math.inf, -2.0],
+        "nan": [math.nan],
+    }
+    runs = [Run(name=k, path=k, scalars={"x": series(v)}) for k, v in cases.items()]
+    ctx = Context(options=BuildOptions(), colors={k: "#000000" for k in cases})
+    section = scalars.build(runs, ctx)
+    assert section is not None
+    rows = {
+        r.run: (fmt_float(r.minimum), fmt_float(r.maximum))
+        for r in section.groups[0].items[0].legend
+    }
+    assert rows == {
+        "pos": ("+inf", "+inf"),
+        "neg": ("-inf", "-inf"),
+        "both": ("-inf", "+inf"),
+        "mixed": ("-2", "1"),  # finite range; the infinities are counted in the note
+        "nan": ("NaN", "NaN"),
+    }
