@@ -13,7 +13,11 @@ several times, the latest write wins. On top of that:
 * :func:`group_runs` groups runs with ``--group-by REGEX``: the part of the name the
   regex matches is replaced by ``*``, and runs with the same result form one group
   (``lr_0.1/seed_1``, ``lr_0.1/seed_2`` -> ``lr_0.1/seed_*`` with ``seed_\\d+``). Runs the
-  regex does not match stay on their own.
+  regex does not match stay on their own. A group's value is the mean ± std over the
+  members that have the tag; a member whose value is NaN or ±inf (a diverged run) makes
+  it NaN, as in gates, and the cell names that member (:func:`mean_std`,
+  :func:`group_note`). A member's ``best`` without any finite value is NaN too, so
+  ``last`` and ``best`` cover the same members.
 * :func:`build_comparison` makes the run table of the report (runs x hparams x last and
   best metrics, group rows with mean ± std, deltas against ``--baseline``) and its CSV.
 """
@@ -54,10 +58,12 @@ __all__ = [
     "delta",
     "direction",
     "group_colors",
+    "group_note",
     "group_runs",
     "key_metrics",
     "mean_std",
     "metric_stats",
+    "nonfinite_members",
     "points",
     "select_runs",
     "sparkline",
@@ -205,12 +211,39 @@ def metric_stats(run: str, series: ScalarSeries, *, spark_width: int = 16) -> Me
 
 
 def mean_std(values: Sequence[float | None]) -> tuple[float, float, int]:
-    """Mean, sample standard deviation (n - 1; 0 for one value) and count of the finite values."""
-    f = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=np.float64)
-    if f.size == 0:
+    """Mean, sample standard deviation (n - 1; 0 for one value) and count ``n`` of the
+    values that are not ``None`` (the members that have the tag).
+
+    A NaN or ±inf among them (a diverged run) makes mean and std NaN, as in gates: a
+    group is never summed up as if its diverged member did not exist. See
+    :func:`nonfinite_members` for naming the culprits."""
+    present = [v for v in values if v is not None]
+    if not present:
         return math.nan, math.nan, 0
+    f = np.array(present, dtype=np.float64)
+    if not np.isfinite(f).all():
+        return math.nan, math.nan, int(f.size)
     std = float(np.std(f, ddof=1)) if f.size > 1 else 0.0
     return float(f.mean()), std, int(f.size)
+
+
+def nonfinite_members(members: Sequence[str], values: Sequence[float | None]) -> tuple[str, ...]:
+    """The members whose value is NaN or ±inf (they make :func:`mean_std` NaN)."""
+    return tuple(m for m, v in zip(members, values) if v is not None and not math.isfinite(v))
+
+
+def group_note(n: int, total: int, nonfinite: Sequence[str], *, names: int = 3) -> str:
+    """What a group's value covers, when that is not simply every member: ``"2 of 3
+    runs"`` when some members lack the tag, and the members that are not finite (they
+    make the value NaN). ``""`` otherwise. Plain text: escape it where it goes."""
+    parts = []
+    if n < total:
+        parts.append(f"{n} of {total} runs")
+    if nonfinite:
+        shown = ", ".join(nonfinite[:names])
+        more = f" and {len(nonfinite) - names} more" if len(nonfinite) > names else ""
+        parts.append(f"not finite: {shown}{more}")
+    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------- deltas
@@ -409,6 +442,8 @@ class Cell:
     step: int | None = None
     std: float | None = None  # group rows: sample standard deviation
     n: int = 0  # group rows: how many member runs have a value
+    total: int = 0  # group rows: how many member runs the group has
+    nonfinite: tuple[str, ...] = ()  # group rows: members whose value is NaN/inf
     delta: Delta | None = None
     spark: str = ""  # the run's sparkline (last cells of runs)
 
@@ -418,9 +453,16 @@ class Cell:
 
         if self.value is None:
             return ""
-        if self.std is not None and self.n > 1:
+        if self.std is not None and self.n > 1 and math.isfinite(self.value):
             return f"{fmt_float(self.value)} ± {fmt_float(self.std)}"
         return fmt_float(self.value)
+
+    @property
+    def note(self) -> str:
+        """Group cells: what the value covers (see :func:`group_note`), else ``""``."""
+        if self.value is None or not self.total:
+            return ""
+        return group_note(self.n, self.total, self.nonfinite)
 
     @property
     def sort(self) -> str:
@@ -545,6 +587,10 @@ def differing_hparams(names: Sequence[str], values: dict[str, dict[str, str]]) -
     return [n for n in names if len({v.get(n, "") for v in values.values()}) > 1]
 
 
+def _or_nan(v: float | None) -> float:
+    return math.nan if v is None else v
+
+
 def check_baseline(baseline: str, runs: Sequence[str], groups: Sequence[str] = ()) -> None:
     """``ValueError`` naming the choices unless ``baseline`` is one of ``runs`` or ``groups``."""
     if baseline in runs or baseline in groups:
@@ -607,11 +653,36 @@ def build_comparison(
         last_cells, best_cells = [], []
         for tag in tags:
             lasts = [stats[(m, tag)].last if (m, tag) in stats else None for m in g.members]
-            bests = [stats[(m, tag)].best if (m, tag) in stats else None for m in g.members]
+            # a member without any finite value has no best: NaN, so best and last
+            # cover the same members (none when the tag's direction is unknown)
+            known = direction(tag) is not None
+            bests = [
+                _or_nan(stats[(m, tag)].best) if known and (m, tag) in stats else None
+                for m in g.members
+            ]
             lm, ls, ln = mean_std(lasts)
             bm, bs, bn = mean_std(bests)
-            last_cells.append(Cell(lm if ln else None, None, ls if ln else None, ln))
-            best_cells.append(Cell(bm if bn else None, None, bs if bn else None, bn))
+            total = len(g.members)
+            last_cells.append(
+                Cell(
+                    lm if ln else None,
+                    None,
+                    ls if ln else None,
+                    ln,
+                    total=total,
+                    nonfinite=nonfinite_members(g.members, lasts),
+                )
+            )
+            best_cells.append(
+                Cell(
+                    bm if bn else None,
+                    None,
+                    bs if bn else None,
+                    bn,
+                    total=total,
+                    nonfinite=nonfinite_members(g.members, bests),
+                )
+            )
         member_hp = [hp_values.get(m, {}) for m in g.members]
         hps = []
         for n in hp_names:
@@ -662,6 +733,13 @@ class GroupLegend:
     mean: float
     std: float
     delta: Delta | None = None
+    total: int = 0  # members in the group (``n`` of them have the tag)
+    nonfinite: tuple[str, ...] = ()  # members whose last value is NaN/inf: mean is NaN
+
+    @property
+    def note(self) -> str:
+        """What the mean covers when that is not simply every member (see :func:`group_note`)."""
+        return group_note(self.n, self.total or self.n, self.nonfinite)
 
 
 @dataclass
@@ -739,7 +817,8 @@ def baseline_value(
     baseline: str, lasts: dict[str, float], groups: Sequence[RunGroup] = ()
 ) -> float | None:
     """The baseline's value among ``lasts`` (run -> value): the run's own, or for a group
-    label the mean of its members' finite values; ``None`` when it has none."""
+    label the mean of its members' values (NaN when one is not finite, see
+    :func:`mean_std`); ``None`` when it has none."""
     if baseline in lasts:
         return lasts[baseline]
     for g in groups:
@@ -776,9 +855,20 @@ def decorate_report(sections: Sequence[Section], runs: Sequence[Run], ctx: Conte
                 for g in groups:
                     members = [m for m in g.members if m in lasts]
                     if members:
-                        mean, std, n = mean_std([lasts[m] for m in members])
+                        values = [lasts[m] for m in members]
+                        mean, std, n = mean_std(values)
                         color = ctx.colors.get(g.label, ctx.colors.get(members[0], "#888888"))
-                        info.groups.append(GroupLegend(g.label, color, n, mean, std))
+                        info.groups.append(
+                            GroupLegend(
+                                g.label,
+                                color,
+                                n,
+                                mean,
+                                std,
+                                total=len(g.members),
+                                nonfinite=nonfinite_members(members, values),
+                            )
+                        )
                 if baseline is not None:
                     base = baseline_value(baseline, lasts, groups)
                     info.reference = base if base is not None and math.isfinite(base) else None

@@ -270,7 +270,13 @@ def render_text(data: SummaryData, *, max_rows: int | None = None) -> str:
         lines.append("")
         table = [["group", "runs", *[_one_line(m.tag) for m in cmp.metrics]]]
         for g in cmp.groups:
-            table.append([_one_line(g.name), str(len(g.members)), *[c.text for c in g.last]])
+            table.append(
+                [
+                    _one_line(g.name),
+                    str(len(g.members)),
+                    *[c.text + (f" ({_one_line(c.note)})" if c.note else "") for c in g.last],
+                ]
+            )
         lines += _table(table, [False, True, *[True] * len(cmp.metrics)])
         lines.append("")
     if data.hparam_names:

@@ -211,6 +211,8 @@ def _metric_lines(data: SummaryData) -> list[str]:
             ]
             for c in g.last:
                 text = c.text
+                if c.note:
+                    text += f" ({md_escape(c.note)})"
                 if c.delta is not None:
                     text += f" (Δ {c.delta.text()})"
                 cells.append(text)

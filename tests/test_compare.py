@@ -25,6 +25,7 @@ from tbreport.compare import (
     delta,
     direction,
     group_colors,
+    group_note,
     group_runs,
     key_metrics,
     mean_std,
@@ -128,10 +129,13 @@ def test_metric_stats_best_follows_the_direction() -> None:
     assert metric_stats("r", series([], [])) is None
 
 
-def test_mean_std_is_the_sample_std_of_finite_values() -> None:
-    mean, std, n = mean_std([1.0, 2.0, 3.0, None, math.nan])
+def test_mean_std_is_the_sample_std_and_a_nan_member_makes_it_nan() -> None:
+    mean, std, n = mean_std([1.0, 2.0, 3.0, None])
     assert (mean, n) == (2.0, 3) and std == pytest.approx(1.0)
     assert mean_std([4.0]) == (4.0, 0.0, 1)
+    for bad in (math.nan, math.inf):
+        m, s, n = mean_std([1.0, 2.0, None, bad])
+        assert math.isnan(m) and math.isnan(s) and n == 3
     m, s, n = mean_std([None])
     assert math.isnan(m) and math.isnan(s) and n == 0
 
@@ -344,3 +348,42 @@ def test_with_bands_draws_the_baseline_as_a_dashed_line(sweep: Path) -> None:
     only = [(r, s) for r, s in entries if r.name != "lr_0.1/seed_2"]
     ctx = Context(options=BuildOptions(baseline="lr_0.1/seed_2"), colors={})
     assert with_bands(spec, only, ctx) is spec
+
+
+def _group_of_three(tmp_path: Path, third: list[float]) -> tbreport.Logdir:
+    for i, values in enumerate([[1.0, 0.4], [1.0, 0.6], third]):
+        with tbreport.SummaryWriter(tmp_path / "exp" / f"seed_{i}") as w:
+            for step, v in enumerate(values):
+                w.add_scalar("val/loss", v, step)
+    return tbreport.load(tmp_path)
+
+
+def test_a_diverged_member_makes_the_group_nan_and_is_named(tmp_path: Path) -> None:
+    logdir = _group_of_three(tmp_path, [1.0, math.nan])
+    runs = select_runs(logdir, None)
+    cmp = build_comparison(logdir, runs, ["val/loss"], {}, group_by=r"seed_\d+")
+    (g,) = cmp.groups
+    last, best = g.last[0], g.best[0]
+    assert last.value is not None and math.isnan(last.value)
+    assert (last.n, last.total, last.nonfinite) == (3, 3, ("exp/seed_2",))
+    assert last.text == "NaN" and last.note == "not finite: exp/seed_2"
+    # best covers the same three members (seed_2's best is its finite 1.0)
+    assert best.n == 3 and best.value == pytest.approx((0.4 + 0.6 + 1.0) / 3)
+    assert best.note == ""
+
+
+def test_a_member_without_any_finite_value_has_a_nan_best(tmp_path: Path) -> None:
+    logdir = _group_of_three(tmp_path, [math.nan, math.nan])
+    cmp = build_comparison(
+        logdir, select_runs(logdir, None), ["val/loss"], {}, group_by="seed_\\d+"
+    )
+    last, best = cmp.groups[0].last[0], cmp.groups[0].best[0]
+    assert last.value is not None and math.isnan(last.value)
+    assert best.value is not None and math.isnan(best.value)
+    assert best.n == last.n == 3 and best.nonfinite == last.nonfinite == ("exp/seed_2",)
+
+
+def test_group_note_counts_members_without_the_tag() -> None:
+    assert group_note(3, 3, ()) == ""
+    assert group_note(2, 3, ()) == "2 of 3 runs"
+    assert group_note(3, 3, ("a", "b", "c", "d")) == "not finite: a, b, c and 1 more"

@@ -301,3 +301,15 @@ def test_html_stays_under_the_limit_with_many_long_run_names(
     assert 1 <= mail.rows_shown < 300
     assert f"· … and {300 - mail.rows_shown} more</p>" in mail.html
     assert [r for r in caplog.records if "Gmail clips" in r.getMessage()]
+
+
+def test_a_diverged_group_member_is_named_in_text_and_html(tmp_path: Path) -> None:
+    for i, v in enumerate([0.4, 0.6, float("nan")]):
+        with tbreport.SummaryWriter(tmp_path / "exp" / f"seed_{i}") as w:
+            w.add_scalar("val/loss", 1.0, 0)
+            w.add_scalar("val/loss", v, 1)
+    data, _, _ = summary(tbreport.load(tmp_path), group_by=r"seed_\d+")
+    mail = build_message(data)
+    row = next(line for line in mail.text.splitlines() if line.startswith("exp/*"))
+    assert row.split() == ["exp/*", "3", "NaN", "(not", "finite:", "exp/seed_2)"]
+    assert "(3 runs; not finite: exp/seed_2)" in mail.html

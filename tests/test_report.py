@@ -346,3 +346,17 @@ def test_pip_install_into_a_fresh_venv_builds_a_report(tmp_path: Path) -> None:
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
     assert str(env_dir) in where.stdout  # templates from the installed package
+
+
+def test_a_diverged_group_member_is_named_in_the_table_and_legend(tmp_path: Path) -> None:
+    from tbreport import SummaryWriter
+
+    for i, v in enumerate([0.4, 0.6, float("nan")]):
+        with SummaryWriter(tmp_path / "logs" / "exp" / f"seed_{i}") as w:
+            w.add_scalar("val/loss", 1.0, 0)
+            w.add_scalar("val/loss", v, 1)
+    out = build_report(tmp_path / "logs", tmp_path / "r.html", group_by=r"seed_\d+", progress=False)
+    text = " ".join(re.sub(r"<[^>]+>", "", out.read_text(encoding="utf-8")).split())
+    assert "exp/* (3 runs; not finite: exp/seed_2) NaN" in text  # the chart's legend
+    assert "3 NaNnot finite: exp/seed_20.6667 ± 0.3055" in text  # the run-table group row
+    assert "0.5 ± 0.1414" not in text and "(2 runs)" not in text

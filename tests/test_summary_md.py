@@ -169,3 +169,18 @@ def test_every_gate_passed(sweep: Path) -> None:
         MD.render(summarize(sweep, gates=("last(val/loss) >= 1", "max(val/accuracy) > 1")))
     )
     assert "✅ Gates: all 2 passed" in text
+
+
+def _diverged_group(root: Path) -> Path:
+    for i, v in enumerate([0.4, 0.6, float("nan")]):
+        with tbreport.SummaryWriter(root / "exp" / f"seed_{i}") as w:
+            w.add_scalar("val/loss", 1.0, 0)
+            w.add_scalar("val/loss", v, 1)
+    return root
+
+
+def test_a_diverged_member_makes_the_group_row_nan_and_names_it(tmp_path: Path) -> None:
+    md = summarize(_diverged_group(tmp_path), group_by=r"seed_\d+")
+    row = next(line for line in md.splitlines() if line.startswith("| exp\\/\\* |"))
+    assert row == "| exp\\/\\* | 3 | NaN (not finite\\: exp\\/seed\\_2) |"
+    assert "0.5 ± " not in md
