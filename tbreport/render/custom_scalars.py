@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
 import re
+import signal
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -97,19 +100,31 @@ def _match_regexes(
     if not valid or not tags:
         matches.update((p, frozenset()) for p, _ in valid)
         return matches, {}
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):
         why = "there is no time-limited process to match it in on this platform (no fork)"
         return matches, {p: why for p, _ in valid}
-    mp = multiprocessing.get_context("fork")
-    receiver, sender = mp.Pipe(duplex=False)
-    proc = mp.Process(
-        target=_match_worker, args=(sender, [c for _, c in valid], list(tags)), daemon=True
-    )
+    # a bare fork rather than multiprocessing.Process: it also works in a daemonic
+    # process (a multiprocessing.Pool worker), and the child runs nothing but the matching
+    receiver, sender = multiprocessing.Pipe(duplex=False)
     with warnings.catch_warnings():
         # Python >= 3.12 warns about fork while other threads (the chart pool's) are alive:
         # the child only runs re.search and writes to a pipe, so it takes none of their locks.
         warnings.simplefilter("ignore", DeprecationWarning)
-        proc.start()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # out of processes or memory
+            receiver.close()
+            sender.close()
+            why = f"no process could be started to match it in: {exc}"
+            return matches, {p: why for p, _ in valid}
+    if pid == 0:  # the child
+        code = 1
+        try:
+            receiver.close()
+            _match_worker(sender, [c for _, c in valid], tags)
+            code = 0
+        finally:
+            os._exit(code)
     sender.close()
     deadline = time.monotonic() + limit
     done: dict[int, list[int]] = {}
@@ -127,10 +142,9 @@ def _match_regexes(
             done[i] = hits
     finally:
         receiver.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        proc.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
     for i, (p, _) in enumerate(valid):
         if i in done:
             matches[p] = frozenset(tags[k] for k in done[i])
