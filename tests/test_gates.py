@@ -111,7 +111,8 @@ CASES = [
 @cache
 def oracle(run: str, tag: str) -> dict[str, tuple[float, int | None]]:
     """Every aggregate, from TensorBoard's EventAccumulator (which purges on a restart)."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    EventAccumulator = ea.EventAccumulator  # noqa: N806 - TensorBoard's class
 
     acc = EventAccumulator(str(CORPUS / run), size_guidance={"scalars": 0})
     acc.Reload()
