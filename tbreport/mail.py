@@ -15,7 +15,9 @@ Structure, as :func:`build_message` makes it::
 Why: mail clients strip ``<script>``, Gmail and Outlook do not show inline SVG, Gmail
 clips HTML bodies over ~102 KB (so the HTML is kept under :data:`MAX_HTML_BYTES`, with
 fewer table rows when needed), and Outlook 2016 and older do not show ``data:`` images.
-Every string from the logs is escaped by the template (jinja autoescape).
+Every string from the logs is escaped by the template (jinja autoescape) and isolated
+in ``<bdi>`` (a U+202E RIGHT-TO-LEFT OVERRIDE in a run name cannot reorder the text
+around it); the text part writes such controls as a visible ``\\u202e``.
 
 :func:`send` delivers with :mod:`smtplib`; the password only ever comes from the
 environment variable :data:`PASSWORD_ENV`.
@@ -37,7 +39,7 @@ from pathlib import Path
 
 from tbreport.errors import TbreportError
 from tbreport.model import Run, ScalarSeries
-from tbreport.summary_md import SummaryData
+from tbreport.summary_md import SummaryData, show_controls
 
 __all__ = [
     "ATTACH_WARN_BYTES",
@@ -204,7 +206,9 @@ def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    """One line, bidi and zero-width controls visible (``\\u202e``): log text in the
+    plain-text part cannot reorder what is around it."""
+    return show_controls(" ".join(str(text).split()))
 
 
 def render_text(data: SummaryData, *, max_rows: int | None = None) -> str:
@@ -266,7 +270,7 @@ def render_text(data: SummaryData, *, max_rows: int | None = None) -> str:
             lines.append(f"... and {len(cmp.rows) - len(rows)} more runs in the full report")
         lines.append("")
     if cmp.groups:
-        lines.append(f"Groups (mean ± std, --group-by {cmp.group_by})")
+        lines.append(f"Groups (mean ± std, --group-by {_one_line(cmp.group_by or '')})")
         lines.append("")
         table = [["group", "runs", *[_one_line(m.tag) for m in cmp.metrics]]]
         for g in cmp.groups:

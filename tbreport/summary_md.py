@@ -9,6 +9,8 @@ Markdown only: no HTML element and no image, so it renders the same wherever mar
 does. Every string that comes from the logs (run names, tags, hparams, paths, warnings)
 goes through :func:`md_escape`: ASCII punctuation is backslash-escaped (no emphasis,
 link, autolink or table cell can be forged) and ``& < >`` become entities (no HTML).
+Invisible bidi and zero-width controls (U+202E RIGHT-TO-LEFT OVERRIDE, ...) would reorder
+or hide the text around them: :func:`show_controls` writes them as visible ``\\u202e``.
 
 :func:`collect_summary` gathers the data once; :mod:`tbreport.mail` renders the same
 data as the e-mail's plain text and HTML.
@@ -32,7 +34,14 @@ from tbreport.compare import (
 from tbreport.gates import GateResult
 from tbreport.model import Logdir, Run
 
-__all__ = ["SummaryData", "collect_summary", "md_escape", "render_markdown", "write_text"]
+__all__ = [
+    "SummaryData",
+    "collect_summary",
+    "md_escape",
+    "render_markdown",
+    "show_controls",
+    "write_text",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +50,19 @@ MAX_RUNS = 60
 
 _PUNCT = re.compile(r"""([!"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])""")
 
+#: bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width characters
+#: (space, joiners, LRM/RLM, word joiner) and the BOM: invisible, yet they reorder or hide text
+_CONTROLS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def show_controls(text: str) -> str:
+    """``text`` with every bidi or zero-width control written as a visible ``\\u202e``."""
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 def md_escape(text: object) -> str:
     """``text`` as inert markdown on one line (see the module docstring)."""
-    s = " ".join(str(text).split())
+    s = show_controls(" ".join(str(text).split()))
     s = _PUNCT.sub(r"\\\1", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -223,7 +241,7 @@ def _metric_lines(data: SummaryData) -> list[str]:
 
 def _code(text: str) -> str:
     # a code span cannot hold an escape: drop backticks and pipes instead
-    return " ".join(text.replace("`", "'").replace("|", "¦").split())
+    return show_controls(" ".join(text.replace("`", "'").replace("|", "¦").split()))
 
 
 def _hparam_lines(data: SummaryData) -> list[str]:

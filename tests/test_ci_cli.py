@@ -241,7 +241,7 @@ def test_the_run_table_compares_runs(sweep: Path, tmp_path: Path) -> None:
     assert legends[0][0] == ["Run", "Last", "Δ to lr_0.1/seed_1"]
     assert (
         out.read_text(encoding="utf-8").count(
-            "Dashed line: the last value of the baseline lr_0.1/seed_1"
+            "Dashed line: the last value of the baseline <bdi>lr_0.1/seed_1</bdi>"
         )
         == 3
     )

@@ -312,4 +312,19 @@ def test_a_diverged_group_member_is_named_in_text_and_html(tmp_path: Path) -> No
     mail = build_message(data)
     row = next(line for line in mail.text.splitlines() if line.startswith("exp/*"))
     assert row.split() == ["exp/*", "3", "NaN", "(not", "finite:", "exp/seed_2)"]
-    assert "(3 runs; not finite: exp/seed_2)" in mail.html
+    assert "(3 runs; not finite: <bdi>exp/seed_2</bdi>)" in mail.html
+
+
+def test_bidi_controls_are_visible_in_the_text_and_isolated_in_the_html(tmp_path: Path) -> None:
+    from tests.test_report import BIDI_CONTROLS, unisolated_controls
+
+    for name in ("r_\u202eRTL", "other"):
+        with tbreport.SummaryWriter(tmp_path / name) as w:
+            w.add_scalar("val/lo\u200bss", 1.0, 0)
+            w.add_scalar("val/lo\u200bss", 0.5, 1)
+    data, runs, colors = summary(tbreport.load(tmp_path), group_by="RTL", baseline="other")
+    mail = build_message(data, chart_pngs(data, runs, colors, group_by="RTL"))
+    assert not BIDI_CONTROLS.search(mail.text)
+    assert "r_\\u202eRTL" in mail.text and "val/lo\\u200bss" in mail.text
+    assert "<bdi>r_\u202eRTL</bdi>" in mail.html and "<bdi>r_\u202e*</bdi>" in mail.html
+    assert unisolated_controls(mail.html) == []

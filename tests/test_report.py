@@ -360,3 +360,78 @@ def test_a_diverged_group_member_is_named_in_the_table_and_legend(tmp_path: Path
     assert "exp/* (3 runs; not finite: exp/seed_2) NaN" in text  # the chart's legend
     assert "3 NaNnot finite: exp/seed_20.6667 ± 0.3055" in text  # the run-table group row
     assert "0.5 ± 0.1414" not in text and "(2 runs)" not in text
+
+
+#: bidi and zero-width controls: invisible, yet they reorder or hide the text around them
+BIDI_CONTROLS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_VOID = {"br", "img", "meta", "link", "input", "hr", "wbr", "col", "source", "area", "base"}
+
+
+#: elements that isolate their content: inline isolates, and blocks / table cells / SVG
+#: text, which start a bidi paragraph of their own (enough when the text is all they hold)
+_ISOLATES = {"bdi", "code"}
+_BLOCKS = {"td", "th", "li", "p", "div", "dt", "dd", "h1", "h2", "h3", "h4", "text", "option"}
+
+
+class _Isolation(HTMLParser):
+    """Text nodes holding a bidi control that is not isolated from other text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        # tag, classes, text pieces, child element count
+        self.stack: list[tuple[str, list[str], list[str], list[int]]] = []
+        self.bad: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.stack:
+            self.stack[-1][3][0] += 1
+        if tag not in _VOID:
+            self.stack.append((tag, (dict(attrs).get("class") or "").split(), [], [0]))
+
+    def handle_endtag(self, tag: str) -> None:
+        while tag not in _VOID and self.stack:
+            top = self.stack.pop()
+            self._check(*top)
+            if top[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and data.strip():
+            self.stack[-1][2].append(data)
+
+    def _check(self, tag: str, classes: list[str], texts: list[str], children: list[int]) -> None:
+        if not any(BIDI_CONTROLS.search(t) for t in texts):
+            return
+        if tag in ("title", "script", "style") or tag in _ISOLATES:
+            return
+        if {"rn", "path"} & set(classes):
+            return
+        if tag in _BLOCKS and len(texts) == 1 and children[0] == 0:
+            return
+        self.bad.append(f"<{tag} class={classes}>: {texts!r}")
+
+
+def unisolated_controls(html: str) -> list[str]:
+    """Every piece of text with a bidi/zero-width control that is not alone in an
+    isolating element (``<bdi>``, ``.rn``, ``<code>``: ``unicode-bidi: isolate``)."""
+    return _Isolation(html).bad
+
+
+def test_bidi_controls_in_run_names_and_tags_are_isolated(tmp_path: Path) -> None:
+    from tbreport import SummaryWriter
+
+    for name in ("r_\u202eRTL", "other\u2066x"):
+        with SummaryWriter(tmp_path / "logs" / name) as w:
+            w.add_hparams({"opt": "a\u202eb"}, {"val/lo\u200bss": 0.5})
+            w.add_scalar("val/lo\u200bss", 1.0, 0)
+            w.add_scalar("val/lo\u200bss", 0.5, 1)
+    out = build_report(
+        tmp_path / "logs", tmp_path / "r.html", group_by="RTL", baseline="r_\u202e*", progress=False
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "\u202e" in html and "\u200b" in html  # kept as they are, but isolated
+    assert unisolated_controls(html) == []
+    # "(1 run)" after the group's name (the chart legend) is outside the name's isolate
+    assert 'rn">r_\u202e*</span></span> <span class="muted">(1 run)' in html
+    assert "unicode-bidi: isolate" in html

@@ -184,3 +184,31 @@ def test_a_diverged_member_makes_the_group_row_nan_and_names_it(tmp_path: Path) 
     row = next(line for line in md.splitlines() if line.startswith("| exp\\/\\* |"))
     assert row == "| exp\\/\\* | 3 | NaN (not finite\\: exp\\/seed\\_2) |"
     assert "0.5 ± " not in md
+
+
+CONTROLS = [
+    *(chr(c) for c in range(0x202A, 0x202F)),
+    *(chr(c) for c in range(0x2066, 0x206A)),
+    *(chr(c) for c in range(0x200B, 0x2010)),
+    "\u2060",
+    "\ufeff",
+]
+
+
+@pytest.mark.parametrize("ch", CONTROLS, ids=[f"U+{ord(c):04X}" for c in CONTROLS])
+def test_bidi_and_zero_width_controls_are_shown_escaped(ch: str) -> None:
+    out = md_escape(f"r_{ch}RTL (1 run)")
+    assert ch not in out
+    assert out == f"r\\_\\\\u{ord(ch):04x}RTL \\(1 run\\)"
+    # rendered, the reader sees the escape itself
+    assert f"\\u{ord(ch):04x}" in text_of(MD.render(out))
+
+
+def test_a_right_to_left_override_in_a_run_name_is_visible_in_the_summary(
+    tmp_path: Path,
+) -> None:
+    with tbreport.SummaryWriter(tmp_path / "r_\u202eRTL") as w:
+        w.add_scalar("val/lo\u200bss", 1.0, 0)
+    md = summarize(tmp_path, group_by="RTL")
+    assert not re.search("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]", md)
+    assert "r\\_\\\\u202eRTL" in md and "val\\/lo\\\\u200bss" in md
