@@ -29,6 +29,7 @@ __all__ = [
     "parse_gates",
     "report_gates",
     "write_summary",
+    "write_summary_md",
 ]
 
 logger = logging.getLogger(__name__)
@@ -147,20 +148,47 @@ def write_summary(
     args: argparse.Namespace, logdir: Logdir, results: Sequence[GateResult], report: str
 ) -> None:
     """Write ``--summary-md`` for ``tbreport build`` (same runs, tags, baseline, groups)."""
-    from tbreport.compare import colors_for, select_runs
-    from tbreport.summary_md import collect_summary, render_markdown, write_text
-
-    runs = select_runs(logdir, args.runs)
-    data = collect_summary(
+    write_summary_md(
+        args.summary_md,
         logdir,
-        runs,
-        colors_for([r.name for r in runs], args.group_by),
+        results,
+        report,
+        runs=args.runs,
         title=args.title,
         tags=args.tags,
         baseline=args.baseline,
         group_by=args.group_by,
+    )
+
+
+def write_summary_md(
+    path: str,
+    logdir: Logdir,
+    results: Sequence[GateResult],
+    report: str,
+    *,
+    runs: str | None = None,
+    title: str | None = None,
+    tags: str | None = None,
+    baseline: str | None = None,
+    group_by: str | None = None,
+) -> None:
+    """Write the markdown summary of ``logdir`` to ``path`` (``-``: stdout); the options
+    are the report's (``runs`` and ``tags`` regexes, ...) so both show the same data."""
+    from tbreport.compare import colors_for, select_runs
+    from tbreport.summary_md import collect_summary, render_markdown, write_text
+
+    selected = select_runs(logdir, runs)
+    data = collect_summary(
+        logdir,
+        selected,
+        colors_for([r.name for r in selected], group_by),
+        title=title,
+        tags=tags,
+        baseline=baseline,
+        group_by=group_by,
         gates=results,
         report=report,
     )
-    write_text(args.summary_md, render_markdown(data))
-    logger.info("summary written to %s", args.summary_md)
+    write_text(path, render_markdown(data))
+    logger.info("summary written to %s", path)

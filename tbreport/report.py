@@ -22,13 +22,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from tbreport.errors import NoRunsFoundError
 from tbreport.model import Logdir, Run
 from tbreport.render.base import BuildOptions, Context, Section
+
+if TYPE_CHECKING:
+    from tbreport.gates import Gate
 
 __all__ = ["BuildOptions", "build_report", "render_html"]
 
@@ -90,13 +93,21 @@ def build_report(
 
     ``options`` are the fields of :class:`BuildOptions` (``title``, ``runs`` and
     ``tags`` regular expressions, ``smoothing``, ``x_axis``, ``format``, ``image_steps``,
-    ``jobs``, ``strict``, ...). Raises ``ValueError`` for a bad option,
-    :class:`~tbreport.errors.NoRunsFoundError` when there is nothing to report, and
+    ``jobs``, ``strict``, ``baseline``, ``group_by``, ...) and, as on the command line,
+    ``fail_if`` (a gate ``"AGG(TAG) OP NUMBER [@ RUN_REGEX]"`` or a list of them) and
+    ``summary_md`` (a path for the markdown summary, ``"-"`` for stdout). Raises
+    ``ValueError`` for a bad option (a malformed gate before anything is read),
+    :class:`~tbreport.errors.NoRunsFoundError` when there is nothing to report,
     (with ``strict=True``) :class:`~tbreport.errors.TbreportError` for damaged input
-    or a missing Graphviz.
+    or a missing Graphviz, and :class:`~tbreport.errors.TbreportError` naming every
+    tripped gate (the CLI's exit 3) once the report and the summary are written.
     """
+    from tbreport.gates import parse_gate
     from tbreport.reader.load import load
 
+    fail_if = options.pop("fail_if", None) or ()
+    summary_md = options.pop("summary_md", None)
+    gates = [parse_gate(g) for g in ([fail_if] if isinstance(fail_if, str) else fail_if)]
     opts = _options(options)
     if isinstance(logdirs, Logdir):  # already loaded (the CLI reuses it for gates, summary)
         logdir = logdirs
@@ -126,7 +137,39 @@ def build_report(
             os.unlink(tmp)
         raise
     logger.info("wrote %s (%d bytes)", out, len(html.encode("utf-8")))
+    if gates or summary_md:
+        _gates_and_summary(logdir, opts, gates, summary_md, out)
     return out
+
+
+def _gates_and_summary(
+    logdir: Logdir,
+    opts: BuildOptions,
+    gates: Sequence[Gate],
+    summary_md: PathArg | None,
+    out: Path,
+) -> None:
+    """``fail_if=`` and ``summary_md=`` of :func:`build_report`, as ``tbreport build``
+    does them: gates on the report's runs, the summary, then an error for tripped gates."""
+    from tbreport.ci_cli import check_gates, write_summary_md
+    from tbreport.errors import TbreportError
+
+    results = check_gates(gates, logdir, opts.runs)
+    if summary_md:
+        write_summary_md(
+            os.fspath(summary_md),
+            logdir,
+            results,
+            str(out),
+            runs=opts.runs,
+            title=opts.title,
+            tags=opts.tags,
+            baseline=opts.baseline,
+            group_by=opts.group_by,
+        )
+    failed = [line for r in results for line in r.messages()]
+    if failed:
+        raise TbreportError("; ".join(" ".join(line.split()) for line in failed))
 
 
 def _select_runs(logdir: Logdir, opts: BuildOptions) -> list[Run]:

@@ -435,3 +435,27 @@ def test_bidi_controls_in_run_names_and_tags_are_isolated(tmp_path: Path) -> Non
     # "(1 run)" after the group's name (the chart legend) is outside the name's isolate
     assert 'rn">r_\u202e*</span></span> <span class="muted">(1 run)' in html
     assert "unicode-bidi: isolate" in html
+
+
+def test_fail_if_and_summary_md_work_as_on_the_command_line(tmp_path: Path) -> None:
+    from tbreport import SummaryWriter
+
+    for i, v in enumerate([0.4, 0.6]):
+        with SummaryWriter(tmp_path / "logs" / f"seed_{i}") as w:
+            w.add_scalar("val/loss", 1.0, 0)
+            w.add_scalar("val/loss", v, 1)
+    logs, md = tmp_path / "logs", tmp_path / "summary.md"
+    out = build_report(logs, tmp_path / "ok.html", fail_if="last(val/loss) > 0.7", summary_md=md)
+    assert out.is_file() and "Gates: 1 passed" in md.read_text(encoding="utf-8")
+    with pytest.raises(TbreportError, match=r"gate tripped: .*'seed_1' has last\(val/loss\) = 0.6"):
+        build_report(
+            logs,
+            tmp_path / "bad.html",
+            fail_if=["last(val/loss) > 0.5", "max(val/loss) > 9"],
+            summary_md=md,
+        )
+    # the report and the summary are written first, as the CLI does before exit 3
+    assert (tmp_path / "bad.html").is_file()
+    assert "Gates: 1 of 2 failed" in md.read_text(encoding="utf-8")
+    with pytest.raises(ValueError):  # a malformed gate: before anything is read
+        build_report(tmp_path / "missing", tmp_path / "x.html", fail_if="last(val/loss) >")
