@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tbreport.errors import (
     CorruptRecordError,
     EventDecodeError,
+    GateFailedError,
     GraphvizNotFoundError,
     NoRunsFoundError,
     RecordError,
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CorruptRecordError",
     "EventDecodeError",
+    "GateFailedError",
     "GraphvizNotFoundError",
     "NoRunsFoundError",
     "RecordError",

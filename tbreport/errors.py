@@ -8,6 +8,7 @@
     │   └── CorruptRecordError        a CRC mismatch or an impossible length
     ├── EventDecodeError              a record whose bytes are not an Event
     ├── NoRunsFoundError              a logdir with no event files
+    ├── GateFailedError               a --fail-if gate tripped or could not be checked
     ├── RenderError                   the report could not be rendered
     │   └── GraphvizNotFoundError     the ``dot`` executable is missing
     └── WriterClosedError             ``add_*`` after ``close()``
@@ -21,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "CorruptRecordError",
     "EventDecodeError",
+    "GateFailedError",
     "GraphvizNotFoundError",
     "NoRunsFoundError",
     "RecordError",
@@ -59,6 +61,18 @@ class EventDecodeError(TbreportError):
 
 class NoRunsFoundError(TbreportError):
     """A logdir holds no ``*tfevents*`` files."""
+
+
+class GateFailedError(TbreportError):
+    """A metric gate (``--fail-if`` / ``fail_if=``) tripped or could not be checked.
+
+    Raised by :func:`tbreport.build_report` after the report and summary are
+    written; ``lines`` holds one message per tripped (gate, run).
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(" ".join(line.split()) for line in lines))
+        self.lines = lines
 
 
 class RenderError(TbreportError):

@@ -99,7 +99,7 @@ def build_report(
     ``ValueError`` for a bad option (a malformed gate before anything is read),
     :class:`~tbreport.errors.NoRunsFoundError` when there is nothing to report,
     (with ``strict=True``) :class:`~tbreport.errors.TbreportError` for damaged input
-    or a missing Graphviz, and :class:`~tbreport.errors.TbreportError` naming every
+    or a missing Graphviz, and :class:`~tbreport.errors.GateFailedError` naming every
     tripped gate (the CLI's exit 3) once the report and the summary are written.
     """
     from tbreport.gates import parse_gate
@@ -152,7 +152,7 @@ def _gates_and_summary(
     """``fail_if=`` and ``summary_md=`` of :func:`build_report`, as ``tbreport build``
     does them: gates on the report's runs, the summary, then an error for tripped gates."""
     from tbreport.ci_cli import check_gates, write_summary_md
-    from tbreport.errors import TbreportError
+    from tbreport.errors import GateFailedError
 
     results = check_gates(gates, logdir, opts.runs)
     if summary_md:
@@ -169,7 +169,7 @@ def _gates_and_summary(
         )
     failed = [line for r in results for line in r.messages()]
     if failed:
-        raise TbreportError("; ".join(" ".join(line.split()) for line in failed))
+        raise GateFailedError(failed)
 
 
 def _select_runs(logdir: Logdir, opts: BuildOptions) -> list[Run]:

@@ -112,7 +112,7 @@ CASES = [
 def oracle(run: str, tag: str) -> dict[str, tuple[float, int | None]]:
     """Every aggregate, from TensorBoard's EventAccumulator (which purges on a restart)."""
     ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
-    EventAccumulator = ea.EventAccumulator  # noqa: N806 - TensorBoard's class
+    EventAccumulator = ea.EventAccumulator
 
     acc = EventAccumulator(str(CORPUS / run), size_guidance={"scalars": 0})
     acc.Reload()

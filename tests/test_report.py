@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tbreport import build_report
-from tbreport.errors import NoRunsFoundError, TbreportError
+from tbreport.errors import GateFailedError, NoRunsFoundError, TbreportError
 from tests.conftest import CORPUS
 
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["runs"]
@@ -447,7 +447,9 @@ def test_fail_if_and_summary_md_work_as_on_the_command_line(tmp_path: Path) -> N
     logs, md = tmp_path / "logs", tmp_path / "summary.md"
     out = build_report(logs, tmp_path / "ok.html", fail_if="last(val/loss) > 0.7", summary_md=md)
     assert out.is_file() and "Gates: 1 passed" in md.read_text(encoding="utf-8")
-    with pytest.raises(TbreportError, match=r"gate tripped: .*'seed_1' has last\(val/loss\) = 0.6"):
+    with pytest.raises(
+        GateFailedError, match=r"gate tripped: .*'seed_1' has last\(val/loss\) = 0.6"
+    ):
         build_report(
             logs,
             tmp_path / "bad.html",
