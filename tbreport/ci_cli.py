@@ -60,6 +60,42 @@ exit status:
 """
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def _regex(text: str) -> str:
+    import re
+
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"invalid regular expression {text!r}: {exc}") from None
+    return text
+
+
+def add_selection_arguments(p: argparse.ArgumentParser) -> None:
+    """``LOGDIR...``, ``--title``, ``--runs``, ``--tags`` and ``--smoothing``, alike for
+    ``tbreport build`` and ``tbreport email``."""
+    p.add_argument("logdirs", nargs="+", metavar="LOGDIR", help="TensorBoard logdir(s)")
+    p.add_argument("--title", help="title (default: from the logdir names)")
+    p.add_argument("--runs", type=_regex, metavar="REGEX", help="only runs whose name matches")
+    p.add_argument("--tags", type=_regex, metavar="REGEX", help="only tags that match")
+    p.add_argument(
+        "--smoothing",
+        type=_fraction,
+        default=0.6,
+        metavar="W",
+        help="TensorBoard's debiased EMA weight in [0, 1) (default: 0.6; 0 = off)",
+    )
+
+
 def _group_regex(text: str) -> str:
     from tbreport.compare import check_group_regex
 

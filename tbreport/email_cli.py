@@ -14,7 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tbreport.ci_cli import GATES_HELP, add_compare_arguments, add_gate_arguments
+from tbreport.ci_cli import (
+    GATES_HELP,
+    add_compare_arguments,
+    add_gate_arguments,
+    add_selection_arguments,
+)
 from tbreport.errors import TbreportError
 
 __all__ = ["add_email_parser"]
@@ -61,8 +66,6 @@ def _port(text: str) -> int:
 
 def add_email_parser(subparsers: Any) -> None:
     """Register ``email`` on the ``tbreport`` command's subparsers."""
-    from tbreport.report_cli import _fraction, _regex
-
     p = subparsers.add_parser(
         "email",
         help="write (and send) an e-mail summary with charts",
@@ -70,7 +73,7 @@ def add_email_parser(subparsers: Any) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("logdirs", nargs="+", metavar="LOGDIR", help="TensorBoard logdir(s)")
+    add_selection_arguments(p)
     p.add_argument(
         "-o", "--output", default="summary.eml", metavar="FILE", help="default: summary.eml"
     )
@@ -83,16 +86,6 @@ def add_email_parser(subparsers: Any) -> None:
     )
     p.add_argument("--from", dest="sender", metavar="ADDRESS", help="default: tbreport <user@host>")
     p.add_argument("--subject", help="default: the title, the run count and the gate status")
-    p.add_argument("--title", help="title (default: from the logdir names)")
-    p.add_argument("--runs", type=_regex, metavar="REGEX", help="only runs whose name matches")
-    p.add_argument("--tags", type=_regex, metavar="REGEX", help="only tags that match")
-    p.add_argument(
-        "--smoothing",
-        type=_fraction,
-        default=0.6,
-        metavar="W",
-        help="TensorBoard's EMA weight for the charts, in [0, 1) (default: 0.6)",
-    )
     add_compare_arguments(p)
     add_gate_arguments(p, summary=False)
     p.add_argument(

@@ -12,7 +12,12 @@ import logging
 from typing import Any
 
 from tbreport.ci_cli import EXIT_HELP as GATE_EXIT_HELP
-from tbreport.ci_cli import GATES_HELP, add_compare_arguments, add_gate_arguments
+from tbreport.ci_cli import (
+    GATES_HELP,
+    add_compare_arguments,
+    add_gate_arguments,
+    add_selection_arguments,
+)
 from tbreport.errors import TbreportError
 
 __all__ = ["add_build_parser"]
@@ -25,16 +30,6 @@ robust y-range), images, audio, graphs, histograms, distributions, text, PR curv
 hparams and custom-scalar layouts. The file loads nothing from the network, reads
 without JavaScript, prints cleanly, and is byte-identical for identical input
 (the build time honours SOURCE_DATE_EPOCH)."""
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
 
 
 def _count(text: str) -> int:
@@ -57,16 +52,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _regex(text: str) -> str:
-    import re
-
-    try:
-        re.compile(text)
-    except re.error as exc:
-        raise argparse.ArgumentTypeError(f"invalid regular expression {text!r}: {exc}") from None
-    return text
-
-
 def add_build_parser(subparsers: Any) -> None:
     """Register ``build`` on the ``tbreport`` command's subparsers."""
     p = subparsers.add_parser(
@@ -76,19 +61,9 @@ def add_build_parser(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=GATES_HELP + "\n" + GATE_EXIT_HELP,
     )
-    p.add_argument("logdirs", nargs="+", metavar="LOGDIR", help="TensorBoard logdir(s)")
+    add_selection_arguments(p)
     p.add_argument(
         "-o", "--output", default="report.html", metavar="FILE", help="default: report.html"
-    )
-    p.add_argument("--title", help="page title (default: from the logdir names)")
-    p.add_argument("--runs", type=_regex, metavar="REGEX", help="only runs whose name matches")
-    p.add_argument("--tags", type=_regex, metavar="REGEX", help="only tags that match")
-    p.add_argument(
-        "--smoothing",
-        type=_fraction,
-        default=0.6,
-        metavar="W",
-        help="TensorBoard's debiased EMA weight in [0, 1) (default: 0.6; 0 = off)",
     )
     p.add_argument(
         "--x-axis",
