@@ -63,8 +63,8 @@ proto: ## regenerate tbreport/proto/*_pb2.py with protoc 3.19
 proto-check: proto ## fail if the committed generated code differs from a fresh generation
 	git diff --exit-code -- tbreport/proto
 
-goldens: ## rewrite tests/golden/*.pbtxt from the current encoders
-	$(PYTHON) -m pytest -q tests/kinds --update-goldens
+goldens: ## rewrite tests/golden/*.pbtxt and the report snapshot from the current code
+	$(PYTHON) -m pytest -q tests/kinds tests/report/test_snapshot.py --update-goldens
 
 sample-runs: ## regenerate sample_runs/ deterministically with tbreport's own writer
 	$(PYTHON) -m tbreport._samples sample_runs

@@ -1,10 +1,11 @@
-"""Shared test configuration: Hypothesis profiles and the corpus location."""
+"""Shared test configuration: Hypothesis profiles, the corpus location, ``--update-goldens``."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("default", max_examples=100, deadline=None)
@@ -18,3 +19,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.pbtxt and the report snapshot from the current code "
+        "(make goldens); review the diff before committing",
+    )
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites goldens instead of comparing with them."""
+    return bool(request.config.getoption("--update-goldens"))

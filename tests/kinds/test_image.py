@@ -1,0 +1,84 @@
+"""The image kind: goldens of the encoded values (pixels, not PNG bytes: zlib builds
+differ), and decode(encode(x)) gives back the pixels."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tbreport.kinds.image import decode_image, image_value
+from tbreport.proto import summary_pb2
+from tests.golden import check_golden
+
+CHW = (np.arange(3 * 4 * 5, dtype=np.float64).reshape(3, 4, 5) / 59.0).astype(np.float32)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(png)) as img:
+        assert img.format == "PNG"
+        return np.asarray(img)
+
+
+def _normalised(value: summary_pb2.Summary.Value) -> summary_pb2.Summary.Value:
+    """The value with its PNG bytes replaced by what they hold (size, mode, pixel hash)."""
+    out = summary_pb2.Summary.Value()
+    out.CopyFrom(value)
+    png = value.image.encoded_image_string
+    with Image.open(io.BytesIO(png)) as img:
+        digest = hashlib.sha256(np.asarray(img).tobytes()).hexdigest()[:16]
+        out.image.encoded_image_string = (
+            f"PNG {img.width}x{img.height} {img.mode} {digest}".encode()
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "tensor", "fmt", "batch"),
+    [
+        ("image_chw", CHW, "CHW", False),
+        ("image_hwc_uint8", (CHW.transpose(1, 2, 0) * 255).astype(np.uint8), "HWC", False),
+        ("image_hw_gray", CHW[0], "HW", False),
+        ("image_batch_nchw", np.stack([CHW, CHW[::-1]]), "NCHW", True),
+    ],
+)
+def test_goldens(
+    name: str, tensor: np.ndarray, fmt: str, batch: bool, update_goldens: bool
+) -> None:
+    value = image_value("img", tensor, fmt, batch=batch)
+    check_golden(name, _normalised(value), update=update_goldens)
+
+
+def test_decode_of_encode_gives_the_pixels() -> None:
+    value = image_value("img", CHW, "CHW")
+    point = decode_image(value, 3, 1.5)
+    assert (point.step, point.wall_time, len(point.images)) == (3, 1.5, 1)
+    img = point.images[0]
+    assert (img.width, img.height, img.mime_type) == (5, 4, "image/png")
+    expected = (CHW.transpose(1, 2, 0) * np.float32(255)).astype(np.uint8)  # truncated, as torch
+    assert np.array_equal(_pixels(img.data), expected)
+    assert np.array_equal(img.to_array(), expected)
+
+
+def test_tensor_form_decodes_like_the_legacy_form() -> None:
+    legacy = image_value("img", CHW, "CHW")
+    png = legacy.image.encoded_image_string
+    tensor = summary_pb2.Summary.Value(tag="img")
+    tensor.metadata.plugin_data.plugin_name = "images"
+    tensor.tensor.dtype = 7
+    tensor.tensor.tensor_shape.dim.add(size=4)
+    tensor.tensor.string_val.extend([b"5", b"4", png, png])
+    a, b = decode_image(legacy, 0, 0.0), decode_image(tensor, 0, 0.0)
+    assert b.images == (a.images[0].__class__(png, 5, 4),) * 2
+    assert a.images[0].data == b.images[0].data
+
+
+def test_a_malformed_tensor_is_a_value_error() -> None:
+    bad = summary_pb2.Summary.Value(tag="img")
+    bad.tensor.dtype = 1
+    bad.tensor.float_val.append(1.0)
+    with pytest.raises(ValueError, match="image tensor"):
+        decode_image(bad, 0, 0.0)
