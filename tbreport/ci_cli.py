@@ -97,7 +97,7 @@ def add_selection_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _group_regex(text: str) -> str:
-    from tbreport.compare import check_group_regex
+    from tbreport.options import check_group_regex
 
     try:
         check_group_regex(text)

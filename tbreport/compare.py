@@ -1,25 +1,6 @@
-"""Comparing runs: metric aggregates, baseline deltas, run groups (mean ± std), CSV.
-
-Everything here works on the *purged* view of runs (a resumed run drops the points it
-overwrote, as the charts show it) and on one value per step: where a step was written
-several times, the latest write wins. On top of that:
-
-* :func:`aggregate` computes ``last`` (the value at the greatest step), ``first`` (at
-  the smallest step), ``min``, ``max`` and ``mean``. A NaN anywhere makes ``min``,
-  ``max`` and ``mean`` NaN: a gate on them then fails instead of skipping the NaN.
-* :func:`direction` guesses whether lower (``loss``, ``error``, ...) or higher
-  (``accuracy``, ``f1``, ...) is better from the tag name; ``best`` and the colour of
-  a delta need it, and an unknown direction shows neither.
-* :func:`group_runs` groups runs with ``--group-by REGEX``: the part of the name the
-  regex matches is replaced by ``*``, and runs with the same result form one group
-  (``lr_0.1/seed_1``, ``lr_0.1/seed_2`` -> ``lr_0.1/seed_*`` with ``seed_\\d+``). Runs the
-  regex does not match stay on their own. A group's value is the mean ± std over the
-  members that have the tag; a member whose value is NaN or ±inf (a diverged run) makes
-  it NaN, as in gates, and the cell names that member (:func:`mean_std`,
-  :func:`group_note`). A member's ``best`` without any finite value is NaN too, so
-  ``last`` and ``best`` cover the same members.
-* :func:`build_comparison` makes the run table of the report (runs x hparams x last and
-  best metrics, group rows with mean ± std, deltas against ``--baseline``) and its CSV.
+"""Comparing runs: the report's run table (runs x hparams x last and best metrics, group
+rows with mean ± std, deltas against ``--baseline``) and its CSV, and what comparing adds
+under each scalar chart. The numbers come from :mod:`tbreport.metrics`.
 """
 
 from __future__ import annotations
@@ -32,362 +13,44 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
-from tbreport.model import HParamValue, Logdir, Run, ScalarSeries
+from tbreport.fmt import fmt_float
+from tbreport.metrics import (
+    Delta,
+    MetricStats,
+    aggregate,
+    baseline_value,
+    delta,
+    direction,
+    group_note,
+    group_runs,
+    mean_std,
+    metric_stats,
+    nonfinite_members,
+)
+from tbreport.model import HParamValue, Logdir, Run
+from tbreport.render.colors import group_colors, run_colors
 
 if TYPE_CHECKING:
-    from tbreport.render.base import BuildOptions, Context, Section
-
-Spec = TypeVar("Spec")
+    from tbreport.options import BuildOptions
+    from tbreport.render.base import Context, Section
 
 __all__ = [
-    "AGGREGATES",
+    "Cell",
     "CompareRow",
     "Comparison",
-    "Delta",
     "MetricColumn",
-    "MetricStats",
-    "RunGroup",
-    "aggregate",
-    "band",
     "build_comparison",
-    "delta",
-    "direction",
-    "group_colors",
-    "group_note",
-    "group_runs",
-    "key_metrics",
-    "mean_std",
-    "metric_stats",
-    "nonfinite_members",
-    "points",
+    "check_baseline",
+    "colors_for",
+    "decorate_report",
+    "differing_hparams",
+    "hparam_values",
     "select_runs",
-    "sparkline",
 ]
 
 logger = logging.getLogger(__name__)
-
-Int64Array = npt.NDArray[np.int64]
-Float64Array = npt.NDArray[np.float64]
-
-#: The aggregates a gate may use, in the order ``--help`` lists them.
-AGGREGATES: tuple[str, ...] = ("last", "first", "min", "max", "mean")
-
-_LOWER = re.compile(
-    r"loss|err|perplex|ppl|mse|mae|rmse|cost|nll|wer|cer|distance|fid|regret|latency", re.I
-)
-_HIGHER = re.compile(
-    r"acc|auc|f1|precision|recall|score|iou|\bmap\b|bleu|rouge|reward|return|psnr|ssim|top\d|ndcg|mrr|dice",
-    re.I,
-)
-
-SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
-SPARK_GAP = "·"
-
-
-# --------------------------------------------------------------------------- values
-
-
-def points(series: ScalarSeries) -> tuple[Int64Array, Float64Array]:
-    """One value per step, sorted by step; at a step written several times, the last
-    write wins (as the charts draw it)."""
-    st = np.asarray(series.steps, dtype=np.int64)
-    va = np.asarray(series.values, dtype=np.float64)
-    if st.size == 0:
-        return st, va
-    _, first_in_reversed = np.unique(st[::-1], return_index=True)
-    keep = st.size - 1 - first_in_reversed
-    return st[keep], va[keep]
-
-
-def aggregate(series: ScalarSeries, agg: str) -> tuple[float, int | None]:
-    """``(value, step)`` of aggregate ``agg`` (one of :data:`AGGREGATES`) over the series.
-
-    ``step`` is where the value sits (``None`` for ``mean``, or for ``min``/``max``
-    made NaN by a NaN). Raises ``ValueError`` for an unknown aggregate or an empty series.
-    """
-    if agg not in AGGREGATES:
-        raise ValueError(f"unknown aggregate {agg!r}; use one of {', '.join(AGGREGATES)}")
-    steps, values = points(series)
-    if values.size == 0:
-        raise ValueError(f"tag {series.tag!r} has no points")
-    if agg == "last":
-        return float(values[-1]), int(steps[-1])
-    if agg == "first":
-        return float(values[0]), int(steps[0])
-    if agg == "mean":
-        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is NaN: fine
-            return float(np.mean(values)), None
-    if np.isnan(values).any():
-        return math.nan, None
-    i = int(np.argmin(values) if agg == "min" else np.argmax(values))
-    return float(values[i]), int(steps[i])
-
-
-def direction(tag: str) -> str | None:
-    """``"min"`` when lower is better (loss, error, ...), ``"max"`` when higher is better
-    (accuracy, f1, ...), ``None`` when the tag name does not say."""
-    if _LOWER.search(tag):
-        return "min"
-    if _HIGHER.search(tag):
-        return "max"
-    return None
-
-
-def sparkline(values: npt.ArrayLike, width: int = 16) -> str:
-    """A unicode sparkline (``▁▂▃▄▅▆▇█``) of at most ``width`` characters.
-
-    Longer series are cut into ``width`` equal chunks and each chunk drawn at the mean of
-    its finite values; a chunk without any finite value is ``·``; a flat series is ``▄``.
-    """
-    v = np.asarray(values, dtype=np.float64)
-    if v.size == 0 or width < 1:
-        return ""
-    chunks = np.array_split(v, min(width, v.size))
-    levels = np.empty(len(chunks))
-    for i, c in enumerate(chunks):
-        f = c[np.isfinite(c)]
-        levels[i] = float(f.mean()) if f.size else math.nan
-    finite = levels[np.isfinite(levels)]
-    if finite.size == 0:
-        return SPARK_GAP * len(levels)
-    lo, hi = float(finite.min()), float(finite.max())
-    top = len(SPARK_BLOCKS) - 1
-    out = []
-    for x in levels.tolist():
-        if not math.isfinite(x):
-            out.append(SPARK_GAP)
-        elif hi <= lo:
-            out.append(SPARK_BLOCKS[top // 2])
-        else:
-            out.append(SPARK_BLOCKS[round((x - lo) / (hi - lo) * top)])
-    return "".join(out)
-
-
-@dataclass(frozen=True)
-class MetricStats:
-    """One run's scalar tag, summed up: last value and step, best value and step."""
-
-    run: str
-    tag: str
-    last: float
-    last_step: int
-    best: float | None
-    best_step: int | None
-    count: int
-    nonfinite: int
-    spark: str
-
-
-def metric_stats(run: str, series: ScalarSeries, *, spark_width: int = 16) -> MetricStats | None:
-    """Stats of ``series`` (``None`` when it is empty). ``best`` follows :func:`direction`
-    over the finite values; it is ``None`` when the direction is unknown."""
-    steps, values = points(series)
-    if values.size == 0:
-        return None
-    finite = np.isfinite(values)
-    best: float | None = None
-    best_step: int | None = None
-    way = direction(series.tag)
-    if way is not None and finite.any():
-        idx = np.flatnonzero(finite)
-        pick = idx[np.argmin(values[idx]) if way == "min" else np.argmax(values[idx])]
-        best, best_step = float(values[pick]), int(steps[pick])
-    return MetricStats(
-        run=run,
-        tag=series.tag,
-        last=float(values[-1]),
-        last_step=int(steps[-1]),
-        best=best,
-        best_step=best_step,
-        count=int(values.size),
-        nonfinite=int((~finite).sum()),
-        spark=sparkline(values, spark_width),
-    )
-
-
-def mean_std(values: Sequence[float | None]) -> tuple[float, float, int]:
-    """Mean, sample standard deviation (n - 1; 0 for one value) and count ``n`` of the
-    values that are not ``None`` (the members that have the tag).
-
-    A NaN or ±inf among them (a diverged run) makes mean and std NaN, as in gates: a
-    group is never summed up as if its diverged member did not exist. See
-    :func:`nonfinite_members` for naming the culprits."""
-    present = [v for v in values if v is not None]
-    if not present:
-        return math.nan, math.nan, 0
-    f = np.array(present, dtype=np.float64)
-    if not np.isfinite(f).all():
-        return math.nan, math.nan, int(f.size)
-    std = float(np.std(f, ddof=1)) if f.size > 1 else 0.0
-    return float(f.mean()), std, int(f.size)
-
-
-def nonfinite_members(members: Sequence[str], values: Sequence[float | None]) -> tuple[str, ...]:
-    """The members whose value is NaN or ±inf (they make :func:`mean_std` NaN)."""
-    return tuple(m for m, v in zip(members, values) if v is not None and not math.isfinite(v))
-
-
-def group_note(n: int, total: int, nonfinite: Sequence[str], *, names: int = 3) -> str:
-    """What a group's value covers, when that is not simply every member: ``"2 of 3
-    runs"`` when some members lack the tag, and the members that are not finite (they
-    make the value NaN). ``""`` otherwise. Plain text: escape it where it goes."""
-    parts = []
-    if n < total:
-        parts.append(f"{n} of {total} runs")
-    if nonfinite:
-        shown = ", ".join(nonfinite[:names])
-        more = f" and {len(nonfinite) - names} more" if len(nonfinite) > names else ""
-        parts.append(f"not finite: {shown}{more}")
-    return "; ".join(parts)
-
-
-# --------------------------------------------------------------------------- deltas
-
-
-@dataclass(frozen=True)
-class Delta:
-    """``value - baseline``; ``relative`` to ``|baseline|`` when it is not 0; ``better``
-    is ``None`` when the tag's direction is unknown or nothing changed."""
-
-    absolute: float
-    relative: float | None
-    better: bool | None
-
-    def text(self) -> str:
-        from tbreport.render.assets import fmt_float
-
-        if math.isnan(self.absolute):
-            return "NaN"
-        sign = "+" if self.absolute > 0 else ""
-        out = f"{sign}{fmt_float(self.absolute)}"
-        if self.relative is not None and math.isfinite(self.relative):
-            out += f" ({'+' if self.relative > 0 else ''}{self.relative * 100:.1f} %)"
-        return out
-
-    @property
-    def mark(self) -> str:
-        """``better``, ``worse`` or ``""`` (for CSS classes and plain text)."""
-        if self.better is None:
-            return ""
-        return "better" if self.better else "worse"
-
-
-def delta(value: float | None, base: float | None, tag: str) -> Delta | None:
-    """The change of ``value`` against ``base`` (``None`` when either is missing)."""
-    if value is None or base is None:
-        return None
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = value - base
-    rel = diff / abs(base) if base != 0 and math.isfinite(base) and math.isfinite(diff) else None
-    way = direction(tag)
-    better: bool | None = None
-    if way is not None and math.isfinite(diff) and diff != 0:
-        better = (diff < 0) if way == "min" else (diff > 0)
-    return Delta(diff, rel, better)
-
-
-# --------------------------------------------------------------------------- groups
-
-
-@dataclass(frozen=True)
-class RunGroup:
-    """Runs whose names are equal once the ``--group-by`` match is replaced by ``*``."""
-
-    label: str
-    members: tuple[str, ...]
-
-
-def check_group_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a ``--group-by`` regex; ``ValueError`` if invalid or if it matches ``""``."""
-    try:
-        rx = re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(
-            f"--group-by {pattern!r} is not a valid regular expression: {exc}"
-        ) from None
-    if rx.fullmatch("") is not None:
-        raise ValueError(
-            f"--group-by {pattern!r} matches the empty string; it must match a part of a run name"
-        )
-    return rx
-
-
-def group_runs(names: Sequence[str], pattern: str) -> list[RunGroup]:
-    """Groups of the runs ``pattern`` matches (searched in the name), in first-seen order."""
-    rx = check_group_regex(pattern)
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        if rx.search(name) is None:
-            continue
-        groups.setdefault(rx.sub("*", name), []).append(name)
-    return [RunGroup(label, tuple(members)) for label, members in groups.items()]
-
-
-def group_colors(names: Sequence[str], groups: Sequence[RunGroup]) -> dict[str, str]:
-    """Run colours where every member of a group shares its group's colour."""
-    from tbreport.render.charts import run_colors
-
-    owner = {m: g.label for g in groups for m in g.members}
-    keys: list[str] = []
-    for name in names:
-        key = owner.get(name, "\0" + name)
-        if key not in keys:
-            keys.append(key)
-    palette = run_colors(keys)
-    colors = {name: palette[owner.get(name, "\0" + name)] for name in names}
-    for g in groups:
-        colors.setdefault(g.label, palette[g.label])
-    return colors
-
-
-def band(
-    members: Sequence[tuple[npt.ArrayLike, npt.ArrayLike]],
-    *,
-    smoothing: float = 0.0,
-    max_points: int = 600,
-) -> tuple[Float64Array, Float64Array, Float64Array, Float64Array] | None:
-    """Mean ± std over runs aligned on x: ``(x, mean, lo, hi)``, or ``None``.
-
-    ``members`` are ``(x, y)`` per run (x sorted). Each run is smoothed like the chart's
-    solid lines (TensorBoard's EMA, weight ``smoothing``), then linearly interpolated on a
-    common grid inside its own x-range; the band is drawn only where at least two runs
-    have data.
-    """
-    from tbreport.render.charts import smooth
-
-    prepared = []
-    for x, y in members:
-        xa = np.asarray(x, dtype=np.float64)
-        ya = np.asarray(y, dtype=np.float64)
-        ok = np.isfinite(xa) & np.isfinite(ya)
-        xa, ya = xa[ok], ya[ok]
-        if xa.size == 0:
-            continue
-        if smoothing > 0:
-            ya = smooth(ya, smoothing)
-        prepared.append((xa, ya))
-    if len(prepared) < 2:
-        return None
-    grid = np.unique(np.concatenate([x for x, _ in prepared]))
-    if grid.size > max_points:
-        grid = np.linspace(float(grid[0]), float(grid[-1]), max_points)
-    stack = np.full((len(prepared), grid.size), np.nan)
-    for i, (xa, ya) in enumerate(prepared):
-        inside = (grid >= xa[0]) & (grid <= xa[-1])
-        stack[i, inside] = np.interp(grid[inside], xa, ya)
-    count = np.sum(np.isfinite(stack), axis=0)
-    keep = count >= 2
-    if not keep.any():
-        return None
-    grid, stack, count = grid[keep], stack[:, keep], count[keep]
-    mean = np.nanmean(stack, axis=0)
-    std = np.nanstd(stack, axis=0, ddof=1)
-    return grid, mean, mean - std, mean + std
 
 
 # --------------------------------------------------------------------------- selection
@@ -400,29 +63,6 @@ def select_runs(logdir: Logdir, pattern: str | None) -> list[Run]:
         rx = re.compile(pattern)
         runs = [r for r in runs if rx.search(r.name)]
     return [r.purged() for r in runs]
-
-
-def key_metrics(
-    runs: Sequence[Run],
-    *,
-    prefer: Sequence[str] = (),
-    tag_filter: re.Pattern[str] | None = None,
-    limit: int = 8,
-) -> list[str]:
-    """The scalar tags worth a summary: ``prefer`` first (e.g. the gated tags), then tags
-    with a known direction (loss, accuracy, ...), then the rest; within each, the tags
-    most runs have first, then by name. At most ``limit`` (``prefer`` always included)."""
-    counts: dict[str, int] = {}
-    for run in runs:
-        for tag, series in run.scalars.items():
-            if len(series) and (tag_filter is None or tag_filter.search(tag)):
-                counts[tag] = counts.get(tag, 0) + 1
-    chosen = [t for t in dict.fromkeys(prefer) if t in counts]
-    rest = sorted(
-        (t for t in counts if t not in chosen),
-        key=lambda t: (direction(t) is None, -counts[t], t),
-    )
-    return chosen + rest[: max(0, limit - len(chosen))]
 
 
 # --------------------------------------------------------------------------- the table
@@ -449,8 +89,6 @@ class Cell:
 
     @property
     def text(self) -> str:
-        from tbreport.render.assets import fmt_float
-
         if self.value is None:
             return ""
         if self.std is not None and self.n > 1 and math.isfinite(self.value):
@@ -549,8 +187,6 @@ def _csv_num(v: float | None) -> str:
 
 
 def _hp_text(v: HParamValue | None) -> str:
-    from tbreport.render.assets import fmt_float
-
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -716,8 +352,6 @@ def build_comparison(
 
 def colors_for(names: Sequence[str], group_by: str | None) -> dict[str, str]:
     """Run colours for the report: members of a ``--group-by`` group share one colour."""
-    from tbreport.render.charts import run_colors
-
     if not group_by:
         return run_colors(names)
     return group_colors(names, group_runs(names, group_by))
@@ -760,72 +394,6 @@ def check_report_options(runs: Sequence[Run], options: BuildOptions) -> None:
     names = [r.name for r in runs]
     groups = group_runs(names, options.group_by) if options.group_by else []
     check_baseline(options.baseline, names, [g.label for g in groups])
-
-
-def with_bands(spec: Spec, entries: Sequence[tuple[Run, ScalarSeries]], ctx: Context) -> Spec:
-    """``spec`` (a scalar tag's ``LineChart``) with what comparing runs adds to a chart:
-    a mean ± std band per ``--group-by`` group of at least two runs (in the group's
-    colour), and a dashed line at the ``--baseline``'s last value (a run's, or a group's
-    mean); ``spec`` itself when there is nothing to add.
-
-    Called by :func:`tbreport.render.scalars.build` before the chart is handed to the
-    context to draw. The band follows the solid (smoothed) lines on the chart's x-axis.
-    """
-    import dataclasses
-
-    from tbreport.render.charts import LineChart, x_values
-    from tbreport.render.scalars import run_start_times
-
-    opts = ctx.options
-    group_by, baseline = opts.group_by, opts.baseline
-    if not (group_by or baseline) or not isinstance(spec, LineChart):
-        return spec
-    by_name = {run.name: (run, series) for run, series in entries if len(series)}
-    groups = group_runs(list(by_name), group_by) if group_by else []
-    bands = []
-    starts = run_start_times([run for run, _ in by_name.values()]) if groups else {}
-    for g in groups:
-        if len(g.members) < 2:
-            continue
-        xy = []
-        for m in g.members:
-            series = by_name[m][1]
-            st, va = points(series)
-            x = x_values(st, _wall_per_step(series), opts.x_axis, starts.get(m, 0.0))
-            order = np.argsort(x, kind="stable")
-            xy.append((x[order], va[order]))
-        b = band(xy, smoothing=opts.smoothing)
-        if b is not None:
-            bx, _, lo, hi = b
-            color = ctx.colors.get(g.label, ctx.colors.get(g.members[0], "#888888"))
-            bands.append((color, bx, lo, hi))
-    references = []
-    if baseline:
-        lasts = {name: aggregate(series, "last")[0] for name, (_, series) in by_name.items()}
-        ref = baseline_value(baseline, lasts, groups)
-        if ref is not None and math.isfinite(ref):
-            references.append((ctx.colors.get(baseline, "#444444"), ref))
-    if not bands and not references:
-        return spec
-    changed: Spec = dataclasses.replace(
-        spec, bands=(*spec.bands, *bands), references=(*spec.references, *references)
-    )
-    return changed
-
-
-def baseline_value(
-    baseline: str, lasts: dict[str, float], groups: Sequence[RunGroup] = ()
-) -> float | None:
-    """The baseline's value among ``lasts`` (run -> value): the run's own, or for a group
-    label the mean of its members' values (NaN when one is not finite, see
-    :func:`mean_std`); ``None`` when it has none."""
-    if baseline in lasts:
-        return lasts[baseline]
-    for g in groups:
-        if g.label == baseline:
-            mean, _, n = mean_std([lasts.get(m) for m in g.members])
-            return mean if n else None
-    return None
 
 
 def decorate_report(sections: Sequence[Section], runs: Sequence[Run], ctx: Context) -> None:
@@ -881,13 +449,3 @@ def decorate_report(sections: Sequence[Section], runs: Sequence[Run], ctx: Conte
                             gl.delta = delta(gl.mean, base, tag)
                 per_tag[tag] = info
         section.data["compare"] = per_tag
-
-
-def _wall_per_step(series: ScalarSeries) -> Float64Array:
-    """The wall time of the last write at each step, in step order (as :func:`points`)."""
-    st = np.asarray(series.steps, dtype=np.int64)
-    wt = np.asarray(series.wall_times, dtype=np.float64)
-    _, first_in_reversed = np.unique(st[::-1], return_index=True)
-    keep = st.size - 1 - first_in_reversed
-    out: Float64Array = wt[keep]
-    return out

@@ -142,7 +142,8 @@ def _one_line_header(option: str, value: str | None) -> None:
 def _cmd_email(args: argparse.Namespace) -> int:
     from tbreport import mail
     from tbreport.ci_cli import check_gates, load_logdir, parse_gates, report_gates
-    from tbreport.compare import check_baseline, colors_for, group_runs, select_runs
+    from tbreport.compare import check_baseline, colors_for, select_runs
+    from tbreport.metrics import group_runs
     from tbreport.summary_md import collect_summary
 
     quiet = args.email_quiet or getattr(args, "quiet", False)

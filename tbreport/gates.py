@@ -34,7 +34,8 @@ from typing import Callable
 import numpy as np
 import numpy.typing as npt
 
-from tbreport.compare import AGGREGATES, aggregate
+from tbreport.fmt import fmt_float
+from tbreport.metrics import AGGREGATES, aggregate
 from tbreport.model import Run
 
 __all__ = ["OPERATORS", "Gate", "GateCheck", "GateResult", "evaluate", "parse_gate"]
@@ -150,8 +151,6 @@ class GateResult:
 
     def messages(self) -> list[str]:
         """One line per tripped check (or one for an uncheckable gate)."""
-        from tbreport.render.assets import fmt_float
-
         if self.problem:
             return [f"gate cannot be checked: {self.gate}: {self.problem}"]
         out = []

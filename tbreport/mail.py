@@ -38,6 +38,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from tbreport.errors import TbreportError
+from tbreport.fmt import fmt_bytes, fmt_float
 from tbreport.model import Run, ScalarSeries
 from tbreport.summary_md import SummaryData, show_controls
 
@@ -95,8 +96,6 @@ class MailSize:
     attachment: int = 0
 
     def describe(self) -> str:
-        from tbreport.render.assets import fmt_bytes
-
         parts = [f"HTML {fmt_bytes(self.html)}", f"text {fmt_bytes(self.text)}"]
         if self.image_count:
             parts.append(
@@ -133,12 +132,9 @@ def chart_pngs(
     """One small PNG line chart per key metric (every run overlaid, group bands)."""
     import dataclasses
 
-    from tbreport.compare import with_bands
-    from tbreport.render.assets import fmt_float
-    from tbreport.render.base import BuildOptions, Context
-    from tbreport.render.charts import line_chart, prepare_series, render_chart
+    from tbreport.render.charts import render_chart
+    from tbreport.render.lines import line_chart, prepare_series, with_bands
 
-    ctx = Context(options=BuildOptions(smoothing=smoothing, group_by=group_by), colors=colors)
     charts = []
     for i, metric in enumerate(data.comparison.metrics[:limit]):
         entries: list[tuple[Run, ScalarSeries]] = [
@@ -161,7 +157,7 @@ def chart_pngs(
         ]
         spec, _ = line_chart(lines)
         spec = dataclasses.replace(spec, size=CHART_SIZE)
-        spec = with_bands(spec, entries, ctx)
+        spec = with_bands(spec, entries, colors=colors, smoothing=smoothing, group_by=group_by)
         rendered = render_chart(spec, "png", salt=f"tbreport-mail-{i}")
         png = base64.b64decode(rendered.data_uri.split(",", 1)[1])
         lasts = ", ".join(
@@ -213,8 +209,6 @@ def _one_line(text: str) -> str:
 
 def render_text(data: SummaryData, *, max_rows: int | None = None) -> str:
     """The summary as plain text (the ``text/plain`` part)."""
-    from tbreport.render.assets import fmt_float
-
     cmp = data.comparison
     lines = [
         _one_line(data.title),
@@ -406,8 +400,6 @@ def build_message(
         payload = Path(attach).read_bytes()
         attached = len(payload)
         if attached > ATTACH_WARN_BYTES:
-            from tbreport.render.assets import fmt_bytes
-
             logger.warning(
                 "the attached report is %s (%s once base64-encoded): above 10 MB; many mail "
                 "services cap messages at 20-25 MB and some quarantine .html attachments",

@@ -28,7 +28,8 @@ import numpy as np
 
 from tbreport.errors import NoRunsFoundError
 from tbreport.model import Logdir, Run
-from tbreport.render.base import BuildOptions, Context, Section
+from tbreport.options import BuildOptions
+from tbreport.render.base import Context, Section
 
 if TYPE_CHECKING:
     from tbreport.gates import Gate
@@ -256,8 +257,9 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         texts,
     )
     from tbreport.render.assets import environment, read_asset
-    from tbreport.render.charts import ChartPool, render_chart
+    from tbreport.render.charts import render_chart
     from tbreport.render.markdown import render_markdown
+    from tbreport.render.pool import ChartPool
 
     opts = options if options is not None else _options(kwargs)
     opts.validate()
@@ -356,7 +358,7 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
         os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
     )
     built = build_time()
-    from tbreport.render.assets import fmt_time
+    from tbreport.fmt import fmt_time
 
     script = read_asset("report.js")
     # the page's Content-Security-Policy lets only this exact script run

@@ -24,14 +24,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tbreport.compare import (
-    Comparison,
-    build_comparison,
-    differing_hparams,
-    hparam_values,
-    key_metrics,
-)
+from tbreport.compare import Comparison, build_comparison, differing_hparams, hparam_values
+from tbreport.fmt import fmt_float, fmt_time
 from tbreport.gates import GateResult
+from tbreport.metrics import key_metrics
 from tbreport.model import Logdir, Run
 
 __all__ = [
@@ -107,7 +103,6 @@ def collect_summary(
     up to ``limit`` tags. Raises ``ValueError`` for an unknown baseline.
     """
     from tbreport import __version__
-    from tbreport.render.assets import fmt_time
     from tbreport.report import build_time
 
     tag_re = re.compile(tags) if tags else None
@@ -140,8 +135,6 @@ def _row(cells: Sequence[str]) -> str:
 
 
 def _gate_lines(data: SummaryData) -> list[str]:
-    from tbreport.render.assets import fmt_float
-
     if not data.gates:
         return []
     n = len(data.gates)
@@ -172,8 +165,6 @@ def _gate_lines(data: SummaryData) -> list[str]:
 
 
 def _metric_lines(data: SummaryData) -> list[str]:
-    from tbreport.render.assets import fmt_float
-
     cmp = data.comparison
     if not cmp.metrics:
         return ["_No scalar metrics._", ""]

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tbreport
-from tbreport.compare import AGGREGATES, select_runs
+from tbreport.compare import select_runs
 from tbreport.gates import Gate, evaluate, parse_gate
+from tbreport.metrics import AGGREGATES
 from tests.conftest import CORPUS
 
 # --------------------------------------------------------------------------- syntax

@@ -137,7 +137,7 @@ def test_key_metric_rows_hold_last_step_best_and_delta(sweep: Path) -> None:
             metric = cells[0] or metric
             rows[(metric, cells[1])] = cells
     cells = rows[("**val\\/loss**", "lr\\_0\\.01\\/seed\\_1")]
-    from tbreport.render.assets import fmt_float
+    from tbreport.fmt import fmt_float
 
     assert cells[2] == fmt_float(last)
     assert cells[3] == "200"

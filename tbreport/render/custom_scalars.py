@@ -17,8 +17,15 @@ import numpy as np
 
 from tbreport.model import Chart, ChartCategory, Run
 from tbreport.render.base import ChartSlot, Context, Group, Section
-from tbreport.render.charts import LineChart, PreparedLine, Series, prepare_series, robust_range
-from tbreport.render.scalars import PNG_WIDTH_PX, SVG_WIDTH_PX, run_start_times
+from tbreport.render.lines import (
+    LineChart,
+    PreparedLine,
+    Series,
+    prepare_series,
+    robust_range,
+    run_start_times,
+)
+from tbreport.render.scalars import PNG_WIDTH_PX, SVG_WIDTH_PX
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from tbreport.model import HistogramPoint, Run, Series
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
-from tbreport.render.charts import FloatArray, _axes, _format_x
+from tbreport.render.charts import axes, format_x
+from tbreport.render.lines import FloatArray, x_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -126,7 +127,7 @@ class RidgelineChart:
     def draw(self, fig: Figure) -> None:
         from matplotlib.colors import to_rgb
 
-        ax = _axes(fig)
+        ax = axes(fig)
         ax.grid(False)
         base = np.array(to_rgb(self.color))
         n = len(self.steps)
@@ -157,7 +158,7 @@ class DistributionChart:
     size: tuple[float, float] = (6.4, 3.0)
 
     def draw(self, fig: Figure) -> None:
-        ax = _axes(fig)
+        ax = axes(fig)
         b = self.bands
         x = self.x
         if x.size == 1:  # one step: a band as wide as a step, so it can be seen
@@ -166,7 +167,7 @@ class DistributionChart:
         for k, alpha in ((0, 0.15), (1, 0.25), (2, 0.35), (3, 0.45)):
             ax.fill_between(x, b[:, k], b[:, 8 - k], color=self.color, alpha=alpha, linewidth=0)
         ax.plot(x, b[:, 4], color=self.color, linewidth=1.4)
-        _format_x(ax, self.x_axis)
+        format_x(ax, self.x_axis)
 
 
 @dataclass
@@ -225,8 +226,6 @@ def build(runs: Sequence[Run], ctx: Context) -> list[Section]:
                 )
                 x = np.asarray([p.step for p in pts], dtype=np.float64)
                 if ctx.options.x_axis != "step":
-                    from tbreport.render.charts import x_values
-
                     wt = np.asarray([p.wall_time for p in pts])
                     x = x_values(x, wt, ctx.options.x_axis, float(wt.min()))
                 bands = np.vstack([percentiles(p) for p in pts])

@@ -11,8 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tbreport.fmt import fmt_float
 from tbreport.model import HParamsRow, HParamValue, Logdir, Run
-from tbreport.render.assets import fmt_float
 from tbreport.render.base import Context, Section
 
 logger = logging.getLogger(__name__)

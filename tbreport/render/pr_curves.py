@@ -12,7 +12,8 @@ import numpy as np
 
 from tbreport.model import PrCurvePoint, Run, Series
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
-from tbreport.render.charts import FloatArray, _axes
+from tbreport.render.charts import axes
+from tbreport.render.lines import FloatArray
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -33,7 +34,7 @@ class PrChart:
         return {"left": 0.12, "right": 0.98, "top": 0.96, "bottom": 0.14}
 
     def draw(self, fig: Figure) -> None:
-        ax = _axes(fig)
+        ax = axes(fig)
         for color, recall, precision, last in self.curves:
             ax.plot(
                 recall,

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tbreport.compare import with_bands
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
-from tbreport.render.charts import PreparedLine, line_chart, prepare_series
+from tbreport.render.lines import (
+    PreparedLine,
+    line_chart,
+    prepare_series,
+    run_start_times,
+    with_bands,
+)
 from tbreport.render.markdown import render_markdown
 
 logger = logging.getLogger(__name__)
@@ -50,15 +55,6 @@ def _nonfinite(p: PreparedLine) -> str:
         f"{n} {label}" for n, label in ((p.nan, "NaN"), (p.posinf, "+inf"), (p.neginf, "-inf")) if n
     ]
     return ", ".join(parts)
-
-
-def run_start_times(runs: Sequence[Run]) -> dict[str, float]:
-    """Each run's first wall time over its scalars (``relative`` x-axis origin)."""
-    starts: dict[str, float] = {}
-    for run in runs:
-        firsts = [float(s.wall_times.min()) for s in run.scalars.values() if len(s)]
-        starts[run.name] = min(firsts) if firsts else 0.0
-    return starts
 
 
 def prepare_lines(
@@ -123,7 +119,15 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
             entries = by_tag[tag]
             prepared = prepare_lines(entries, ctx, starts)
             spec, beyond = line_chart([p for _, p in prepared], x_axis=ctx.options.x_axis)
-            spec = with_bands(spec, entries, ctx)  # --group-by bands, --baseline line
+            spec = with_bands(  # --group-by bands, --baseline line
+                spec,
+                entries,
+                colors=ctx.colors,
+                smoothing=ctx.options.smoothing,
+                x_axis=ctx.options.x_axis,
+                group_by=ctx.options.group_by,
+                baseline=ctx.options.baseline,
+            )
             description = next((s.description for _, s in entries if s.description), "")
             items.append(
                 ScalarChart(

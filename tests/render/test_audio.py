@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from tbreport.model import AudioClip, AudioPoint, Run, Series
+from tbreport.options import BuildOptions
 from tbreport.render import audio
-from tbreport.render.base import BuildOptions, Context
+from tbreport.render.base import Context
 
 
 def test_every_clip_becomes_a_data_uri_player() -> None:

@@ -2,28 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from tbreport.render.base import BuildOptions, ChartSlot, Context, group_by_prefix
-from tbreport.render.charts import LineChart, Rendered
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"smoothing": 1.0}, "smoothing"),
-        ({"smoothing": -0.1}, "smoothing"),
-        ({"x_axis": "epoch"}, "x_axis"),
-        ({"format": "jpeg"}, "format"),
-        ({"image_steps": -1}, "image_steps"),
-        ({"jobs": -2}, "jobs"),
-        ({"max_graph_nodes": 0}, "max_graph_nodes"),
-        ({"graph_timeout": 0}, "graph_timeout"),
-        ({"runs": "("}, "--runs"),
-        ({"tags": "[a"}, "--tags"),
-    ],
-)
-def test_bad_options_name_themselves(options: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        BuildOptions(**options).validate()  # type: ignore[arg-type]
+from tbreport.options import BuildOptions
+from tbreport.render.base import ChartSlot, Context, group_by_prefix
+from tbreport.render.charts import Rendered
+from tbreport.render.lines import LineChart
 
 
 def test_group_by_prefix_like_tensorboard() -> None:

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from tbreport.model import Chart, ChartCategory, CustomScalarLayout, MarginSeries, Run, ScalarSeries
+from tbreport.options import BuildOptions
 from tbreport.render import custom_scalars
-from tbreport.render.base import BuildOptions, Context
-from tbreport.render.charts import LineChart
+from tbreport.render.base import Context
+from tbreport.render.lines import LineChart
 
 
 def scalar(tag: str, values: list[float]) -> ScalarSeries:

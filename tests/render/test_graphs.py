@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 
 from tbreport.model import Graph, GraphNode, Run
+from tbreport.options import BuildOptions
 from tbreport.render import graphs
 from tbreport.render import graphviz as gv
-from tbreport.render.base import BuildOptions, Context
+from tbreport.render.base import Context
 
 
 def _runs() -> list[Run]:

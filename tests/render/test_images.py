@@ -47,8 +47,9 @@ def test_select_steps_keeps_first_and_last() -> None:
 
 def test_a_huge_gallery_suggests_image_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     from tbreport.model import Run, Series
+    from tbreport.options import BuildOptions
     from tbreport.render import images
-    from tbreport.render.base import BuildOptions, Context
+    from tbreport.render.base import Context
 
     monkeypatch.setattr(images, "BIG_REPORT_BYTES", 1000)
     pts = [

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 
 from tbreport.model import ProjectorConfig, ProjectorEmbedding, Run, Series, TensorPoint
+from tbreport.options import BuildOptions
 from tbreport.render import other
-from tbreport.render.base import BuildOptions, Context
+from tbreport.render.base import Context
 
 
 def test_raw_tensors_and_embeddings_are_listed_with_paths_relative_to_the_run() -> None:

@@ -5,8 +5,9 @@ import math
 import numpy as np
 
 from tbreport.model import PrCurvePoint, Run, Series
+from tbreport.options import BuildOptions
 from tbreport.render import pr_curves
-from tbreport.render.base import BuildOptions, Context
+from tbreport.render.base import Context
 
 
 def curve(step: int, precision: list[float], recall: list[float]) -> PrCurvePoint:

@@ -5,11 +5,12 @@ import math
 import numpy as np
 
 from tbreport import load
+from tbreport.fmt import fmt_float
 from tbreport.model import Run, ScalarSeries
+from tbreport.options import BuildOptions
 from tbreport.render import scalars
-from tbreport.render.assets import fmt_float
-from tbreport.render.base import BuildOptions, Context
-from tbreport.render.charts import LineChart
+from tbreport.render.base import Context
+from tbreport.render.lines import LineChart
 from tests.conftest import CORPUS
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from tbreport.model import Run, Series, TextPoint
+from tbreport.options import BuildOptions
 from tbreport.render import texts
-from tbreport.render.base import BuildOptions, Context
+from tbreport.render.base import Context
 
 
 def test_text_tags_lose_the_torch_suffix_and_show_the_last_step_first() -> None:

@@ -1,0 +1,90 @@
+"""Formatting numbers, times and sizes for people: the one place every output takes them from.
+
+A leaf module (standard library only): the report's templates (as jinja filters), the
+markdown summary, the e-mail, the gates' messages and the command line all format
+through it, so a value reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any
+
+__all__ = [
+    "fmt_bytes",
+    "fmt_duration",
+    "fmt_float",
+    "fmt_int",
+    "fmt_step",
+    "fmt_time",
+    "plural",
+]
+
+
+def fmt_float(value: Any, digits: int = 4) -> str:
+    """A compact float: ``0.1235``, ``1.235e+07``, ``NaN``, ``+inf``, ``-inf``."""
+    if value is None:
+        return ""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.{digits}g}"
+
+
+def fmt_int(value: Any) -> str:
+    """``12,345``."""
+    return f"{int(value):,}"
+
+
+def fmt_step(value: Any) -> str:
+    """A step number, with thousands separators."""
+    return f"{int(value):,}"
+
+
+def fmt_time(epoch: float) -> str:
+    """UTC ISO-like timestamp (``2026-11-26 17:49:34 UTC``); empty for 0."""
+    if not epoch or not math.isfinite(epoch):
+        return ""
+    when = _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc)
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fmt_duration(seconds: float) -> str:
+    """``3.2 s``, ``4 min 05 s``, ``2 h 03 min``, ``3 d 04 h``."""
+    if seconds is None or not math.isfinite(seconds):
+        return ""
+    s = max(0.0, float(seconds))
+    if s < 60:
+        return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
+    minutes, sec = divmod(round(s), 60)
+    if minutes < 60:
+        return f"{minutes} min {sec:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours:02d} h"
+
+
+def fmt_bytes(n: int) -> str:
+    """``512 B``, ``1.5 KB``, ``2.3 MB``."""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def plural(n: int, word: str, many: str = "") -> str:
+    """``"1 run"``, ``"3 runs"``, ``"0 runs"`` (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -1,0 +1,169 @@
+"""Drawing charts on every core: :class:`ChartPool`.
+
+Preparing a chart (numpy, in the report's process) overlaps drawing it (matplotlib, in
+worker processes): :meth:`ChartPool.submit` hands each spec to the workers as soon as
+it is ready, :meth:`ChartPool.results` collects them in order. A handful of charts, or
+one job, are drawn in this process (a pool only pays off beyond a few hundred
+milliseconds of drawing).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tbreport.options import FORMATS
+from tbreport.render.charts import ChartSpec, Rendered, render_chart, use_worker_settings
+
+__all__ = ["POOL_MIN", "ChartPool", "default_jobs", "render_all"]
+
+logger = logging.getLogger(__name__)
+
+#: a pool starts once this many charts are queued
+POOL_MIN = 8
+
+
+def _init_worker() -> None:
+    """Chart worker start-up: this process is ours, so set matplotlib's settings once."""
+    use_worker_settings()
+
+
+def _render_job(job: tuple[ChartSpec, str, str]) -> Rendered:
+    spec, fmt, salt = job
+    return render_chart(spec, fmt, salt)
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+class ChartPool:
+    """Draws charts while the caller is still preparing the next ones.
+
+    :meth:`submit` queues a spec. Once :data:`POOL_MIN` charts are queued (and ``jobs``
+    > 1) worker processes start and every further spec goes to them at once, so
+    preparing (numpy, in this process) overlaps drawing (matplotlib, in the workers).
+    :meth:`results` returns every chart in submission order; fewer charts, or one job,
+    are drawn in this process (a pool only pays off beyond a few hundred milliseconds).
+    """
+
+    def __init__(self, *, fmt: str = "png", jobs: int | None = None) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"chart format must be png or svg, got {fmt!r}")
+        self.fmt = fmt
+        self.jobs = default_jobs() if not jobs or jobs < 1 else jobs
+        self._work: list[tuple[ChartSpec, str, str]] = []
+        self._futures: list[Any] = []
+        self._pool: Any = None
+        self._broken = False
+
+    def __len__(self) -> int:
+        return len(self._work)
+
+    def specs(self) -> list[ChartSpec]:
+        """The specs submitted so far, in order."""
+        return [spec for spec, _, _ in self._work]
+
+    def submit(self, spec: ChartSpec, salt: str) -> int:
+        """Queue one chart; returns its index in :meth:`results`."""
+        self._work.append((spec, self.fmt, salt))
+        if self.jobs > 1 and not self._broken:
+            if self._pool is None and len(self._work) >= POOL_MIN:
+                self._start()
+            if self._pool is not None:
+                try:
+                    while len(self._futures) < len(self._work):
+                        self._futures.append(
+                            self._pool.submit(_render_job, self._work[len(self._futures)])
+                        )
+                except (RuntimeError, OSError) as exc:  # a broken pool: draw here instead
+                    self._give_up(exc)
+        return len(self._work) - 1
+
+    def _start(self) -> None:
+        import concurrent.futures
+        import multiprocessing
+        import threading
+
+        # fork when this process has one thread (the usual case): workers start at once
+        # and never re-import the caller's __main__ (a script without a main guard,
+        # `python -`). With other threads alive, fork could copy a held lock: use a
+        # forkserver that has imported matplotlib once instead.
+        methods = multiprocessing.get_all_start_methods()
+        ctx: Any
+        if "fork" in methods and threading.active_count() == 1:
+            ctx = multiprocessing.get_context("fork")
+        elif "forkserver" in methods:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(
+                [
+                    "tbreport.render.pool",
+                    "tbreport.render.charts",
+                    "matplotlib.backends.backend_agg",
+                ]
+            )
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        try:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                initializer=_init_worker, max_workers=self.jobs, mp_context=ctx
+            )
+        except (OSError, ValueError) as exc:
+            self._give_up(exc)
+
+    def _give_up(self, exc: BaseException) -> None:
+        logger.info("chart workers failed (%s); drawing in this process", exc)
+        self._broken = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def results(self, progress: Callable[[int], None] | None = None) -> list[Rendered]:
+        """Every chart, in submission order (waits for the workers)."""
+        import concurrent.futures
+
+        out: list[Rendered] = []
+        try:
+            for i, job in enumerate(self._work):
+                rendered: Rendered | None = None
+                if i < len(self._futures) and not self._broken:
+                    try:
+                        rendered = self._futures[i].result()
+                    except (concurrent.futures.process.BrokenProcessPool, OSError) as exc:
+                        self._give_up(exc)
+                out.append(rendered if rendered is not None else _render_job(job))
+                if progress:
+                    progress(1)
+        finally:
+            self.close()
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> ChartPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def render_all(
+    specs: Sequence[tuple[ChartSpec, str]],
+    *,
+    fmt: str = "png",
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Rendered]:
+    """Render ``(spec, salt)`` pairs on ``jobs`` processes (default: all cores), in order."""
+    with ChartPool(fmt=fmt, jobs=jobs) as pool:
+        for spec, salt in specs:
+            pool.submit(spec, salt)
+        return pool.results(progress)

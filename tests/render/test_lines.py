@@ -1,0 +1,148 @@
+"""Line charts: y-range, downsampling, preparing a series, group bands and the baseline line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tbreport
+from tbreport.compare import colors_for
+from tbreport.metrics import baseline_value
+from tbreport.render.lines import (
+    LineChart,
+    downsample,
+    line_chart,
+    prepare_series,
+    robust_range,
+    with_bands,
+)
+from tests.sweep import make_sweep
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sweep(tmp_path_factory.mktemp("sweep"))
+
+
+def test_robust_range_ignores_outliers_only_when_they_stretch_the_range() -> None:
+    flat_with_spike = [1.0] * 50 + [2.0] * 49 + [1e38]
+    lo, hi = robust_range(flat_with_spike)
+    assert hi < 10 and lo < 1.0
+    rising = list(np.linspace(0.0, 1.0, 40))
+    lo, hi = robust_range(rising)
+    assert lo < 0.0 and hi > 1.0  # nothing clipped on a plain curve
+
+
+def test_robust_range_degenerate_inputs() -> None:
+    assert robust_range([]) == (-1.0, 1.0)
+    assert robust_range([float("nan")]) == (-1.0, 1.0)
+    lo, hi = robust_range([3.0, 3.0])
+    assert lo < 3.0 < hi
+    lo, hi = robust_range([0.0])
+    assert lo < 0.0 < hi
+
+
+@given(
+    st.lists(st.floats(min_value=-1e9, max_value=1e9), min_size=1, max_size=3000),
+    st.integers(min_value=1, max_value=200),
+)
+def test_downsample_keeps_extremes_and_order(values: list[float], buckets: int) -> None:
+    y = np.asarray(values)
+    x = np.arange(y.size, dtype=np.float64)
+    idx = downsample(x, y, buckets)
+    assert np.all(np.diff(idx) > 0)
+    kept = y[idx]
+    assert kept.max() == y.max() and kept.min() == y.min()
+    assert idx[0] == 0 and idx[-1] == y.size - 1
+    assert idx.size <= max(4 * buckets, y.size)
+
+
+def test_downsample_keeps_nonfinite_points() -> None:
+    y = np.sin(np.arange(10_000) / 100.0)
+    y[1234] = np.nan
+    y[4321] = np.inf
+    idx = downsample(np.arange(y.size, dtype=np.float64), y, 100)
+    assert 1234 in idx and 4321 in idx
+    assert idx.size < 500
+
+
+def test_prepare_series_dedupes_steps_keeping_the_last_write_and_sorts() -> None:
+    steps = np.array([0, 1, 2, 3, 2, 3, 4])  # resumed at step 2 without purge
+    values = np.array([0.0, 1.0, 9.0, 9.0, 2.0, 3.0, 4.0])
+    p = prepare_series(steps, np.arange(7.0), values, color="#000000", smoothing=0.0)
+    assert p.series.x.tolist() == [0, 1, 2, 3, 4]
+    assert p.series.y.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]  # no zig-zag
+    assert p.last_value == 4.0 and p.last_step == 4 and p.count == 5
+
+
+def test_prepare_series_counts_and_marks_nonfinite() -> None:
+    values = np.array([1.0, np.nan, np.inf, -np.inf, 2.0])
+    p = prepare_series(np.arange(5), np.arange(5.0), values, color="#000000", smoothing=0.6)
+    assert (p.nan, p.posinf, p.neginf) == (1, 1, 1)
+    assert p.series.nan_x.tolist() == [1.0]
+    assert p.series.posinf_x.tolist() == [2.0]
+    assert p.series.neginf_x.tolist() == [3.0]
+
+
+def test_x_axes() -> None:
+    wall = np.array([1000.0, 4600.0])
+    rel = prepare_series([0, 1], wall, [1.0, 2.0], color="#000", smoothing=0, x_axis="relative")
+    assert rel.series.x.tolist() == [0.0, 1.0]  # hours since the run's first event
+    wall_p = prepare_series([0, 1], wall, [1.0, 2.0], color="#000", smoothing=0, x_axis="wall")
+    assert wall_p.series.x.tolist() == pytest.approx([1000 / 86400, 4600 / 86400])
+    with pytest.raises(ValueError, match="x_axis"):
+        prepare_series([0], [0.0], [1.0], color="#000", smoothing=0, x_axis="epoch")
+
+
+def _entries(sweep: Path) -> tuple[list, LineChart]:  # type: ignore[type-arg]
+    runs = [r.purged() for r in tbreport.load(sweep).runs.values()]
+    entries = [(r, r.scalars["val/loss"]) for r in runs]
+    lines = [
+        prepare_series(s.steps, s.wall_times, s.values, color="#000", smoothing=0.6)
+        for _, s in entries
+    ]
+    return entries, line_chart(lines)[0]
+
+
+def test_with_bands_adds_one_band_per_group_of_two_or_more(sweep: Path) -> None:
+    entries, spec = _entries(sweep)
+    names = [r.name for r, _ in entries]
+    colors = colors_for(names, r"seed_\d+")
+    for x_axis in ("step", "relative"):
+        banded = with_bands(
+            spec, entries, colors=colors, smoothing=0.6, x_axis=x_axis, group_by=r"seed_\d+"
+        )
+        assert [b[0] for b in banded.bands] == [colors["lr_0.01/*"], colors["lr_0.1/*"]]
+        for _, bx, lo, hi in banded.bands:
+            assert bx.size > 1 and bool((hi >= lo).all())
+    # on the wall-clock axis the seeds of the sweep never run at the same time: no band
+    wall = with_bands(spec, entries, colors={}, smoothing=0.6, x_axis="wall", group_by=r"seed_\d+")
+    assert wall is spec
+    assert with_bands(spec, entries, colors={}, smoothing=0.6) is spec
+    assert with_bands(spec, entries, colors={}, smoothing=0.6, group_by="x_does_not_match") is spec
+
+
+def test_with_bands_draws_the_baseline_as_a_dashed_line(sweep: Path) -> None:
+    entries, spec = _entries(sweep)
+    names = [r.name for r, _ in entries]
+    last = {r.name: float(s.values[-1]) for r, s in entries}
+    colors = colors_for(names, None)
+    out = with_bands(spec, entries, colors=colors, smoothing=0.6, baseline="lr_0.1/seed_2")
+    assert out.bands == ()
+    assert out.references == ((colors["lr_0.1/seed_2"], last["lr_0.1/seed_2"]),)
+    colors = colors_for(names, r"seed_\d+")
+    out = with_bands(
+        spec, entries, colors=colors, smoothing=0.6, baseline="lr_0.1/*", group_by=r"seed_\d+"
+    )
+    members = [f"lr_0.1/seed_{i}" for i in (1, 2, 3)]
+    assert len(out.bands) == 2
+    (ref,) = out.references
+    assert ref == (colors["lr_0.1/*"], pytest.approx(np.mean([last[m] for m in members])))
+    assert baseline_value("nope", last) is None
+    # a baseline without the tag: no line
+    only = [(r, s) for r, s in entries if r.name != "lr_0.1/seed_2"]
+    assert with_bands(spec, only, colors={}, smoothing=0.6, baseline="lr_0.1/seed_2") is spec
