@@ -13,14 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import (
     CorruptRecordError,
+    DamagedInputError,
     EventDecodeError,
     GateFailedError,
     GraphvizNotFoundError,
+    MailError,
     NoRunsFoundError,
+    OutputError,
     RecordError,
     RenderError,
     TbreportError,
     TruncatedRecordError,
+    UsageError,
     WriterClosedError,
 )
 
@@ -28,15 +32,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CorruptRecordError",
+    "DamagedInputError",
     "EventDecodeError",
     "GateFailedError",
     "GraphvizNotFoundError",
+    "MailError",
     "NoRunsFoundError",
+    "OutputError",
     "RecordError",
     "RenderError",
     "SummaryWriter",
     "TbreportError",
     "TruncatedRecordError",
+    "UsageError",
     "WriterClosedError",
     "__version__",
     "build_report",
@@ -45,13 +53,13 @@ __all__ = [
 
 if TYPE_CHECKING:
     from tbreport.reader.load import load
-    from tbreport.report import build_report
+    from tbreport.report.html import build_report
     from tbreport.writer.summary_writer import SummaryWriter
 
 _LAZY = {
     "SummaryWriter": ("tbreport.writer.summary_writer", "SummaryWriter"),
     "load": ("tbreport.reader.load", "load"),
-    "build_report": ("tbreport.report", "build_report"),
+    "build_report": ("tbreport.report.html", "build_report"),
 }
 
 

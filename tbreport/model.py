@@ -46,6 +46,7 @@ import numpy.typing as npt
 
 __all__ = [
     "KIND_NAMES",
+    "WARNING_CATEGORIES",
     "AudioClip",
     "AudioPoint",
     "Chart",
@@ -96,17 +97,33 @@ KIND_NAMES: tuple[str, ...] = (
 )
 """Every kind a :class:`Run` can hold, in the order reports show them."""
 
+WARNING_CATEGORIES: dict[str, str] = {
+    "truncated": "a record cut short at the end of a file",
+    "corrupt": "records failing their CRC check, damaged record headers",
+    "not_records": "files without a single intact record: not event files, or wholly damaged",
+    "undecodable": "intact records whose bytes are not an Event",
+    "unreadable": "files or directories that could not be read",
+    "empty": "empty event files",
+    "skipped": "values or events that could not be decoded or are not supported",
+}
+"""The ``category`` of a :class:`LoadWarning`."""
+
 
 @dataclass(frozen=True)
 class LoadWarning:
     """Something damaged or skipped while loading: ``path`` and a one-line ``message``.
 
     ``count`` > 1 when the same problem was seen several times and aggregated.
+    ``category`` says what happened (see :data:`WARNING_CATEGORIES`); ``offset`` and
+    ``index`` locate the (first) damaged record of a file when known (else -1).
     """
 
     path: str
     message: str
     count: int = 1
+    category: str = "skipped"
+    offset: int = -1
+    index: int = -1
 
     def __str__(self) -> str:
         suffix = f" (x{self.count})" if self.count > 1 else ""

@@ -1,17 +1,34 @@
-"""The options of a report: one dataclass, checked in one place.
+"""The options of a report: one dataclass, the one source of their rules.
 
 :class:`BuildOptions` holds every option of ``tbreport build`` and
-:func:`tbreport.build_report`; :meth:`BuildOptions.validate` is the one check of their
-values. A leaf module (standard library only), so the command line can build its
-parser from it without importing numpy.
+:func:`tbreport.build_report`. Each field carries its :class:`Flag`: the help text, the
+choices, the converter from text and the check of its value.
+:meth:`BuildOptions.validate` runs the checks for the library; the command line builds
+its arguments from the same metadata (:func:`tbreport.cli.args.add_options`), so a rule
+is written once. Standard library and :mod:`tbreport.errors` only: the command line
+builds its parser without importing numpy.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-__all__ = ["FORMATS", "X_AXES", "BuildOptions", "check_group_regex"]
+from tbreport.errors import UsageError
+
+__all__ = [
+    "COMPARE_OPTIONS",
+    "DRAWING_OPTIONS",
+    "FORMATS",
+    "SELECTION_OPTIONS",
+    "X_AXES",
+    "BuildOptions",
+    "Flag",
+    "check_group_regex",
+    "flag_of",
+]
 
 #: the x-axes of scalar charts
 X_AXES = ("step", "relative", "wall")
@@ -19,64 +36,185 @@ X_AXES = ("step", "relative", "wall")
 FORMATS = ("png", "svg")
 
 
-def check_group_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a ``--group-by`` regex; ``ValueError`` if invalid or if it matches ``""``."""
+# --- checks: each returns the reason a value is bad, or "" when it is fine
+
+
+def _regex(value: Any) -> str:
     try:
-        rx = re.compile(pattern)
+        re.compile(value)
     except re.error as exc:
-        raise ValueError(
-            f"--group-by {pattern!r} is not a valid regular expression: {exc}"
-        ) from None
-    if rx.fullmatch("") is not None:
-        raise ValueError(
-            f"--group-by {pattern!r} matches the empty string; it must match a part of a run name"
-        )
-    return rx
+        return f"{value!r} is not a valid regular expression: {exc}"
+    return ""
+
+
+def _group_regex(value: Any) -> str:
+    problem = _regex(value)
+    if not problem and re.fullmatch(value, ""):
+        problem = f"{value!r} matches the empty string; it must match a part of a run name"
+    return problem
+
+
+def check_group_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a ``--group-by`` regex; :class:`UsageError` if invalid or if it matches ``""``."""
+    problem = _group_regex(pattern)
+    if problem:
+        raise UsageError(f"--group-by {problem}")
+    return re.compile(pattern)
+
+
+def _fraction(value: Any) -> str:
+    return "" if 0.0 <= value < 1.0 else f"must be in [0, 1), got {value}"
+
+
+def _count(value: Any) -> str:
+    return "" if value >= 0 else f"must be >= 0, got {value}"
+
+
+def _positive_int(value: Any) -> str:
+    return "" if value >= 1 else f"must be >= 1, got {value}"
+
+
+def _positive(value: Any) -> str:
+    return "" if value > 0 else f"must be > 0, got {value}"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """How an option appears on the command line, and the rule for its value."""
+
+    help: str
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    convert: Callable[[str], Any] = str  # command-line text -> value (ValueError if not one)
+    check: Callable[[Any], str] | None = None  # value -> why it is bad ("" if fine)
+    short: str | None = None
+    switch: bool = False  # a flag without a value (store_true)
+
+    def problem(self, value: Any) -> str:
+        """Why ``value`` is not allowed, or ``""``."""
+        if value is None:
+            return ""
+        if self.choices is not None and value not in self.choices:
+            return f"must be one of {', '.join(self.choices)}; got {value!r}"
+        return self.check(value) if self.check is not None else ""
+
+
+def _option(default: Any, flag: Flag | None) -> Any:
+    return field(default=default, metadata={"flag": flag} if flag else {})
+
+
+def flag_of(name: str) -> Flag:
+    """The :class:`Flag` of the :class:`BuildOptions` field ``name``."""
+    for f in fields(BuildOptions):
+        if f.name == name and "flag" in f.metadata:
+            flag: Flag = f.metadata["flag"]
+            return flag
+    raise KeyError(name)
 
 
 @dataclass(frozen=True)
 class BuildOptions:
     """Every option of ``tbreport build`` / :func:`tbreport.build_report`."""
 
-    title: str | None = None
-    runs: str | None = None  # regular expression, searched in run names
-    tags: str | None = None  # regular expression, searched in tags
-    smoothing: float = 0.6
-    x_axis: str = "step"
-    format: str = "png"
-    image_steps: int | None = None  # None or 0: every step
-    jobs: int | None = None  # None or 0: every core
-    strict: bool = False
-    max_graph_nodes: int = 250
-    graph_timeout: float = 30.0
-    progress: bool | None = None  # None: a bar only on a terminal
-    baseline: str | None = None  # a run (or --group-by group): others shown as deltas to it
-    group_by: str | None = None  # regex; runs equal once its match is "*" form a group
+    title: str | None = _option(None, Flag("title (default: from the logdir names)"))
+    runs: str | None = _option(
+        None, Flag("only runs whose name matches", metavar="REGEX", check=_regex)
+    )
+    tags: str | None = _option(None, Flag("only tags that match", metavar="REGEX", check=_regex))
+    smoothing: float = _option(
+        0.6,
+        Flag(
+            "TensorBoard's debiased EMA weight in [0, 1) (default: 0.6; 0 = off)",
+            metavar="W",
+            convert=float,
+            check=_fraction,
+        ),
+    )
+    x_axis: str = _option("step", Flag("x-axis of scalar charts (default: step)", choices=X_AXES))
+    format: str = _option("png", Flag("chart format (default: png)", choices=FORMATS))
+    image_steps: int | None = _option(
+        None,
+        Flag(
+            "embed at most N steps per image tag, evenly spaced (default: every step)",
+            metavar="N",
+            convert=int,
+            check=_count,
+        ),
+    )
+    jobs: int | None = _option(
+        None,
+        Flag(
+            "processes drawing charts (default: all cores)",
+            metavar="N",
+            convert=int,
+            check=_count,
+            short="-j",
+        ),
+    )
+    strict: bool = _option(
+        False,
+        Flag(
+            "damaged or skipped event files, or a missing Graphviz, are errors (exit 2)",
+            switch=True,
+        ),
+    )
+    max_graph_nodes: int = _option(
+        250,
+        Flag(
+            "collapse graphs by name scope until at most N boxes remain (default: 250)",
+            metavar="N",
+            convert=int,
+            check=_positive_int,
+        ),
+    )
+    graph_timeout: float = _option(
+        30.0,
+        Flag(
+            "time limit for Graphviz on one graph; beyond it the DOT source is shown (default: 30)",
+            metavar="S",
+            convert=float,
+            check=_positive,
+        ),
+    )
+    progress: bool | None = _option(None, None)  # None: a bar only on a terminal
+    baseline: str | None = _option(
+        None,
+        Flag(
+            "show every other run's metrics as deltas against RUN (a run name, or a "
+            "--group-by group such as 'lr_0.1/*')",
+            metavar="RUN",
+        ),
+    )
+    group_by: str | None = _option(
+        None,
+        Flag(
+            "group runs whose names are equal once the part REGEX matches is replaced by "
+            "'*' (e.g. 'seed_\\d+'): mean ± std in the tables, mean ± std bands in the charts",
+            metavar="REGEX",
+            check=_group_regex,
+        ),
+    )
 
     def validate(self) -> None:
-        """Raise ``ValueError`` naming the bad option."""
-        if not 0.0 <= self.smoothing < 1.0:
-            raise ValueError(f"smoothing must be in [0, 1), got {self.smoothing}")
-        if self.x_axis not in X_AXES:
-            raise ValueError(f"x_axis must be one of {', '.join(X_AXES)}; got {self.x_axis!r}")
-        if self.format not in FORMATS:
-            raise ValueError(f"format must be png or svg; got {self.format!r}")
-        if self.image_steps is not None and self.image_steps < 0:
-            raise ValueError(f"image_steps must be >= 0, got {self.image_steps}")
-        if self.jobs is not None and self.jobs < 0:
-            raise ValueError(f"jobs must be >= 0, got {self.jobs}")
-        if self.max_graph_nodes < 1:
-            raise ValueError(f"max_graph_nodes must be >= 1, got {self.max_graph_nodes}")
-        if not self.graph_timeout > 0:
-            raise ValueError(f"graph_timeout must be > 0, got {self.graph_timeout}")
-        for name in ("runs", "tags"):
-            pattern = getattr(self, name)
-            if pattern is not None:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ValueError(
-                        f"--{name} {pattern!r} is not a valid regular expression: {exc}"
-                    ) from None
-        if self.group_by is not None:
-            check_group_regex(self.group_by)
+        """Raise :class:`~tbreport.errors.UsageError` (a ``ValueError``) naming the bad option."""
+        for f in fields(self):
+            flag = f.metadata.get("flag")
+            problem = flag.problem(getattr(self, f.name)) if flag else ""
+            if problem:
+                raise UsageError(f"--{f.name.replace('_', '-')}: {problem}")
+
+
+#: the options choosing what to report, shared by ``build`` and ``email``
+SELECTION_OPTIONS = ("title", "runs", "tags", "smoothing")
+#: the options comparing runs, shared by ``build`` and ``email``
+COMPARE_OPTIONS = ("baseline", "group_by")
+#: the options of how ``build`` draws
+DRAWING_OPTIONS = (
+    "x_axis",
+    "format",
+    "image_steps",
+    "jobs",
+    "strict",
+    "max_graph_nodes",
+    "graph_timeout",
+)

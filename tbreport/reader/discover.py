@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass, field
 
 from tbreport.errors import NoRunsFoundError
+from tbreport.fmt import plural
 from tbreport.model import LoadWarning
 
 __all__ = ["RunDir", "find_runs", "is_event_file_name"]
@@ -67,7 +68,9 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
         try:
             dst = os.stat(path)
         except OSError as exc:
-            warnings.append(LoadWarning(path, f"cannot read directory: {exc.strerror}"))
+            warnings.append(
+                LoadWarning(path, f"cannot read directory: {exc.strerror}", category="unreadable")
+            )
             continue
         key = (dst.st_dev, dst.st_ino)
         if key in seen:
@@ -78,7 +81,9 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
             with os.scandir(path) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            warnings.append(LoadWarning(path, f"cannot list directory: {exc.strerror}"))
+            warnings.append(
+                LoadWarning(path, f"cannot list directory: {exc.strerror}", category="unreadable")
+            )
             continue
         files: list[str] = []
         subdirs: list[tuple[str, str, int]] = []
@@ -87,7 +92,9 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
             except OSError as exc:
-                warnings.append(LoadWarning(entry.path, f"cannot stat: {exc.strerror}"))
+                warnings.append(
+                    LoadWarning(entry.path, f"cannot stat: {exc.strerror}", category="unreadable")
+                )
                 continue
             if is_dir:
                 child = entry.name if name == "." else f"{name}/{entry.name}"
@@ -102,7 +109,7 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
         stack.extend(reversed(subdirs))
     if not runs:
         raise NoRunsFoundError(
-            f"{root_str}: no *tfevents* files under it (looked {max_depth} levels deep)"
+            f"{root_str}: no *tfevents* files under it (looked {plural(max_depth, 'level')} deep)"
         )
     runs.sort(key=lambda r: r.name)
     return runs

@@ -32,6 +32,20 @@ _MAX_NOTES_PER_FILE = 5
 FAST_PATH_MIN_BYTES = 64 * 1024
 
 
+@dataclass(frozen=True)
+class Note:
+    """One problem of a file: a one-line ``message``, its ``category`` (as
+    :class:`~tbreport.model.LoadWarning` has it) and where the damaged record starts."""
+
+    message: str
+    category: str = "corrupt"
+    offset: int = -1
+    index: int = -1
+
+
+_CATEGORY = {"truncated": "truncated", "bad_data_crc": "corrupt", "bad_length": "corrupt"}
+
+
 @dataclass
 class FileScan:
     """What :func:`scan_file` found in one file (picklable, no protobuf)."""
@@ -42,7 +56,7 @@ class FileScan:
     span: int = 0
     intact: int = 0
     damaged: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     scalars: fast.ScalarColumns | None = None
     #: (record index, record data) of every intact record the fast path left
     slow: list[tuple[int, int, bytes]] = field(default_factory=list)
@@ -65,14 +79,22 @@ def _describe(issue: RecordIssue, after: int) -> str:
     return issue.describe()
 
 
-def _notes(issues: list[tuple[RecordIssue, int]]) -> list[str]:
+def _notes(issues: list[tuple[RecordIssue, int]]) -> list[Note]:
     """One line per issue, the first few individually and the rest aggregated."""
-    notes = [_describe(issue, after) for issue, after in issues[:_MAX_NOTES_PER_FILE]]
+    notes = [
+        Note(_describe(issue, after), _CATEGORY[issue.kind], issue.offset, issue.index)
+        for issue, after in issues[:_MAX_NOTES_PER_FILE]
+    ]
     rest = issues[_MAX_NOTES_PER_FILE:]
     if rest:
         notes.append(
-            f"and {len(rest)} more damaged stretches (bytes {rest[0][0].offset} to "
-            f"{rest[-1][0].offset}); skipped them"
+            Note(
+                f"and {len(rest)} more damaged stretches (bytes {rest[0][0].offset} to "
+                f"{rest[-1][0].offset}); skipped them",
+                "corrupt",
+                rest[0][0].offset,
+                rest[0][0].index,
+            )
         )
     return notes
 
@@ -106,7 +128,7 @@ def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True)
     scan = FileScan(path)
     scan.size = len(buf)
     if not buf:
-        scan.notes.append("empty file (0 bytes); no records")
+        scan.notes.append(Note("empty file (0 bytes); no records", "empty"))
         return scan
 
     # Below ~64 KiB the vectorised path's fixed cost (a few hundred numpy calls)
@@ -132,8 +154,13 @@ def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True)
     if issues:
         if scan.intact == 0 and not any(i.kind == "truncated" for i in issues):
             scan.notes.append(
-                f"no intact record in its {len(buf)} bytes: not an event file (or wholly "
-                "damaged); skipped it"
+                Note(
+                    f"no intact record in its {len(buf)} bytes: not an event file (or wholly "
+                    "damaged); skipped it",
+                    "not_records",
+                    0,
+                    0,
+                )
             )
         else:
             after = [
@@ -159,7 +186,7 @@ def iter_events(path: str, notes: list[str] | None = None) -> Iterator[object]:
 
     scan = scan_file(path, use_fast_path=False)
     if notes is not None:
-        notes.extend(scan.notes)
+        notes.extend(n.message for n in scan.notes)
         if scan.error:
             notes.append(scan.error)
     for index, offset, data in scan.slow:

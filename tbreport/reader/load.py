@@ -282,9 +282,19 @@ class _RunBuilder:
 
     # -- warnings
 
-    def problem(self, key: str, example: str, *, per_file: bool = False) -> None:
-        """Count a problem; one warning per (run, problem), or per (file, problem)."""
-        entry = self.problems.setdefault((self.file if per_file else "", key), [0, example])
+    def problem(
+        self,
+        key: str,
+        example: str,
+        *,
+        per_file: bool = False,
+        category: str = "skipped",
+        at: tuple[int, int] = (-1, -1),
+    ) -> None:
+        """Count a problem; one warning per (run, problem), or per (file, problem).
+        ``at``: (byte offset, record index) of the first occurrence, when known."""
+        where = (self.file if per_file else "", key)
+        entry = self.problems.setdefault(where, [0, example, category, at])
         entry[0] += 1
 
     # -- files
@@ -292,9 +302,17 @@ class _RunBuilder:
     def add_file(self, scan: FileScan) -> None:
         self.file = scan.path
         if scan.error:
-            self.warnings.append(LoadWarning(scan.path, scan.error))
+            self.warnings.append(LoadWarning(scan.path, scan.error, category="unreadable"))
         for note in scan.notes:
-            self.warnings.append(LoadWarning(scan.path, note))
+            self.warnings.append(
+                LoadWarning(
+                    scan.path,
+                    note.message,
+                    category=note.category,
+                    offset=note.offset,
+                    index=note.index,
+                )
+            )
         info = EventFileInfo(scan.path, scan.size, scan.intact, scan.damaged)
         if scan.scalars is not None:
             for tag, (idx, steps, walls, values) in zip(scan.scalars.tags, scan.scalars.groups):
@@ -311,6 +329,8 @@ class _RunBuilder:
                     "records that are not Event protos; skipped them",
                     f"record {index} (byte {offset})",
                     per_file=True,
+                    category="undecodable",
+                    at=(offset, index),
                 )
                 continue
             info = self._safe_event(event, self.base + index, offset, info)
@@ -558,10 +578,17 @@ class _RunBuilder:
                 run.projector = embedding_kind.decode_projector_config(projector)
             except (OSError, ValueError, UnicodeDecodeError) as exc:
                 self.warnings.append(LoadWarning(projector, f"projector config skipped: {exc}"))
-        for (path, key), (count, example) in self.problems.items():
+        for (path, key), (count, example, category, (offset, index)) in self.problems.items():
             times = f"{count} " if count > 1 else ""
             self.warnings.append(
-                LoadWarning(path or run.path, f"{times}{key} (first: {example})", count)
+                LoadWarning(
+                    path or run.path,
+                    f"{times}{key} (first: {example})",
+                    count,
+                    category=category,
+                    offset=offset,
+                    index=index,
+                )
             )
         return run
 

@@ -1,14 +1,26 @@
-"""Scalars: one chart per tag, every run that has it overlaid, grouped by prefix."""
+"""Scalars: one chart per tag, every run that has it overlaid, grouped by prefix; under
+each chart its legend and what comparing runs adds (group means, baseline deltas)."""
 
 from __future__ import annotations
 
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from tbreport.metrics import (
+    Delta,
+    RunGroup,
+    aggregate,
+    baseline_value,
+    delta,
+    group_note,
+    group_runs,
+    mean_std,
+    nonfinite_members,
+)
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
 from tbreport.render.lines import (
@@ -48,6 +60,78 @@ class ScalarChart:
     legend: list[LegendRow]
     beyond: int
     description: str  # sanitised HTML
+
+
+@dataclass
+class GroupLegend:
+    """One group's line under a scalar chart: mean ± std of its members' last values."""
+
+    label: str
+    color: str
+    n: int
+    mean: float
+    std: float
+    delta: Delta | None = None
+    total: int = 0  # members in the group (``n`` of them have the tag)
+    nonfinite: tuple[str, ...] = ()  # members whose last value is NaN/inf: mean is NaN
+
+    @property
+    def note(self) -> str:
+        """What the mean covers when that is not simply every member (see :func:`group_note`)."""
+        return group_note(self.n, self.total or self.n, self.nonfinite)
+
+
+@dataclass
+class ChartCompare:
+    """What a scalar chart's legend adds: group rows and each run's delta to the baseline."""
+
+    groups: list[GroupLegend] = field(default_factory=list)
+    deltas: dict[str, Delta] = field(default_factory=dict)
+    baseline: str | None = None
+    reference: float | None = None  # the baseline's last value (the chart's dashed line)
+
+
+def chart_compare(
+    tag: str, runs: Sequence[Run], groups: Sequence[RunGroup], ctx: Context
+) -> ChartCompare:
+    """What comparing adds under the chart of ``tag``: the ``--group-by`` groups' mean ±
+    std of their members' last values and each run's delta to the ``--baseline``
+    (``templates/compare_legend.html.j2`` shows it)."""
+    baseline = ctx.options.baseline
+    info = ChartCompare(baseline=baseline)
+    lasts: dict[str, float] = {}
+    for run in runs:
+        s = run.scalars.get(tag)
+        if s is not None and len(s):
+            lasts[run.name] = aggregate(s, "last")[0]
+    for g in groups:
+        members = [m for m in g.members if m in lasts]
+        if members:
+            values = [lasts[m] for m in members]
+            mean, std, n = mean_std(values)
+            color = ctx.colors.get(g.label, ctx.colors.get(members[0], "#888888"))
+            info.groups.append(
+                GroupLegend(
+                    g.label,
+                    color,
+                    n,
+                    mean,
+                    std,
+                    total=len(g.members),
+                    nonfinite=nonfinite_members(members, values),
+                )
+            )
+    if baseline is not None:
+        base = baseline_value(baseline, lasts, groups)
+        info.reference = base if base is not None and math.isfinite(base) else None
+        for name, value in lasts.items():
+            d = delta(value, base, tag) if name != baseline else None
+            if d is not None:
+                info.deltas[name] = d
+        for gl in info.groups:
+            if gl.label != baseline:
+                gl.delta = delta(gl.mean, base, tag)
+    return info
 
 
 def _nonfinite(p: PreparedLine) -> str:
@@ -113,6 +197,11 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         return None
     starts = run_start_times(runs)
     section = Section(kind="scalars", title="Scalars", anchor="scalars", count=len(by_tag))
+    comparing = bool(ctx.options.baseline or ctx.options.group_by)
+    groups = (
+        group_runs([r.name for r in runs], ctx.options.group_by) if ctx.options.group_by else []
+    )
+    compare: dict[str, ChartCompare] = {}
     for prefix, tags in group_by_prefix(by_tag).items():
         items = []
         for tag in tags:
@@ -129,6 +218,8 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 baseline=ctx.options.baseline,
             )
             description = next((s.description for _, s in entries if s.description), "")
+            if comparing:
+                compare[tag] = chart_compare(tag, runs, groups, ctx)
             items.append(
                 ScalarChart(
                     tag=tag,
@@ -140,4 +231,6 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 )
             )
         section.groups.append(Group(prefix, ctx.anchors.make("scalars", prefix), items))
+    if comparing:
+        section.data["compare"] = compare
     return section

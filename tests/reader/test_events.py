@@ -51,7 +51,7 @@ def test_crc_corrupt_record_is_skipped_and_the_rest_kept() -> None:
     for fast_path in (True, False):
         scan = scan_bytes(bytes(buf), "f", use_fast_path=fast_path)
         assert scan.damaged == 1 and scan.intact == len(recs) - 1
-        assert scan.notes == [
+        assert [n.message for n in scan.notes] == [
             f"record 7 (byte {off}) fails its CRC check; skipped it and kept the "
             f"{len(recs) - 8} intact records after it"
         ]
@@ -66,7 +66,7 @@ def test_bad_length_crc_resyncs_on_the_next_record() -> None:
     assert _records(bytes(buf)) == [d for i, (_, d) in enumerate(recs) if i != 3]
     scan = scan_bytes(bytes(buf), "f")
     assert scan.intact == len(recs) - 1
-    assert len(scan.notes) == 1 and "damaged record header at byte" in scan.notes[0]
+    assert len(scan.notes) == 1 and "damaged record header at byte" in scan.notes[0].message
 
 
 def test_absurd_length_is_never_allocated() -> None:
@@ -86,15 +86,15 @@ def test_truncated_tail_is_a_note() -> None:
     for fast_path in (True, False):
         scan = scan_bytes(cut, "f", use_fast_path=fast_path)
         assert scan.damaged == 0 and scan.intact == len(recs) - 1
-        assert len(scan.notes) == 1 and "cut short" in scan.notes[0]
+        assert len(scan.notes) == 1 and "cut short" in scan.notes[0].message
 
 
 def test_empty_garbage_and_unreadable(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert scan_bytes(b"", "f").notes == ["empty file (0 bytes); no records"]
+    assert [n.message for n in scan_bytes(b"", "f").notes] == ["empty file (0 bytes); no records"]
     garbage = scan_bytes(b"hello, this is not an event file\n" * 10, "f")
-    assert garbage.intact == 0 and "not an event file" in garbage.notes[0]
+    assert garbage.intact == 0 and "not an event file" in garbage.notes[0].message
     assert scan_bytes(b"\x00" * 5, "f").notes  # a few stray bytes
 
     def deny(path: str) -> bytes:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tbreport.compare import colors_for
 from tbreport.metrics import group_runs
 from tbreport.render import colors as colors_module
 from tbreport.render.colors import group_colors, run_colors
+from tbreport.select import colors_for
 
 
 def test_run_colors_are_stable_and_distinct() -> None:

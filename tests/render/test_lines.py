@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tbreport
-from tbreport.compare import colors_for
 from tbreport.metrics import baseline_value
 from tbreport.render.lines import (
     LineChart,
@@ -20,6 +19,7 @@ from tbreport.render.lines import (
     robust_range,
     with_bands,
 )
+from tbreport.select import colors_for
 from tests.sweep import make_sweep
 
 

@@ -10,10 +10,11 @@ does. Every string that comes from the logs (run names, tags, hparams, paths, wa
 goes through :func:`md_escape`: ASCII punctuation is backslash-escaped (no emphasis,
 link, autolink or table cell can be forged) and ``& < >`` become entities (no HTML).
 Invisible bidi and zero-width controls (U+202E RIGHT-TO-LEFT OVERRIDE, ...) would reorder
-or hide the text around them: :func:`show_controls` writes them as visible ``\\u202e``.
+or hide the text around them: they are written as visible ``\\u202e``
+(:func:`tbreport.report.summary.show_controls`).
 
-:func:`collect_summary` gathers the data once; :mod:`tbreport.mail` renders the same
-data as the e-mail's plain text and HTML.
+The data comes from :func:`tbreport.report.summary.collect_summary`, which the e-mail
+(:mod:`tbreport.report.mail`) renders too.
 """
 
 from __future__ import annotations
@@ -22,22 +23,14 @@ import logging
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from tbreport.compare import Comparison, build_comparison, differing_hparams, hparam_values
-from tbreport.fmt import fmt_float, fmt_time
-from tbreport.gates import GateResult
-from tbreport.metrics import key_metrics
-from tbreport.model import Logdir, Run
+from tbreport.fmt import fmt_float, plural
+from tbreport.report.gates import GateResult
+from tbreport.report.output import Output
+from tbreport.report.summary import SummaryData, collect_summary, show_controls
+from tbreport.select import Selection
 
-__all__ = [
-    "SummaryData",
-    "collect_summary",
-    "md_escape",
-    "render_markdown",
-    "show_controls",
-    "write_text",
-]
+__all__ = ["md_escape", "summary_markdown", "write_summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,88 +39,12 @@ MAX_RUNS = 60
 
 _PUNCT = re.compile(r"""([!"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])""")
 
-#: bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width characters
-#: (space, joiners, LRM/RLM, word joiner) and the BOM: invisible, yet they reorder or hide text
-_CONTROLS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-
-
-def show_controls(text: str) -> str:
-    """``text`` with every bidi or zero-width control written as a visible ``\\u202e``."""
-    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
 
 def md_escape(text: object) -> str:
     """``text`` as inert markdown on one line (see the module docstring)."""
     s = show_controls(" ".join(str(text).split()))
     s = _PUNCT.sub(r"\\\1", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-@dataclass
-class SummaryData:
-    """Everything a summary shows (markdown, e-mail text and HTML)."""
-
-    title: str
-    logdirs: list[str]
-    version: str
-    built_at: str
-    comparison: Comparison  # key metrics only
-    hparam_names: list[str]  # the ones that differ between runs
-    hparams: dict[str, dict[str, str]]
-    warnings: list[str]
-    gates: list[GateResult] = field(default_factory=list)
-    run_count: int = 0
-    report: str = ""  # where the full report is, if known
-
-    @property
-    def tripped(self) -> int:
-        return sum(1 for g in self.gates if not g.passed)
-
-
-def collect_summary(
-    logdir: Logdir,
-    runs: Sequence[Run],
-    colors: dict[str, str],
-    *,
-    title: str | None = None,
-    tags: str | None = None,
-    baseline: str | None = None,
-    group_by: str | None = None,
-    gates: Sequence[GateResult] = (),
-    limit: int = 8,
-    report: str = "",
-) -> SummaryData:
-    """The summary of ``runs`` (purged; see :func:`tbreport.compare.select_runs`).
-
-    Key metrics: the gated tags first, then (see :func:`tbreport.compare.key_metrics`)
-    up to ``limit`` tags. Raises ``ValueError`` for an unknown baseline.
-    """
-    from tbreport import __version__
-    from tbreport.report import build_time
-
-    tag_re = re.compile(tags) if tags else None
-    prefer = [g.gate.tag for g in gates]
-    metrics = key_metrics(runs, prefer=prefer, tag_filter=tag_re, limit=limit)
-    comparison = build_comparison(
-        logdir, runs, metrics, colors, baseline=baseline, group_by=group_by
-    )
-    names, values = hparam_values(logdir, runs)
-    title = title or "TensorBoard summary: " + ", ".join(
-        os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
-    )
-    return SummaryData(
-        title=title,
-        logdirs=list(logdir.paths),
-        version=__version__,
-        built_at=fmt_time(build_time()),
-        comparison=comparison,
-        hparam_names=differing_hparams(names, values),
-        hparams=values,
-        warnings=[str(w) for w in logdir.warnings],
-        gates=list(gates),
-        run_count=len(runs),
-        report=report,
-    )
 
 
 def _row(cells: Sequence[str]) -> str:
@@ -254,7 +171,7 @@ def _health_lines(data: SummaryData) -> list[str]:
     if not data.warnings:
         return ["### ✅ Data health", "", "Every event file was read completely.", ""]
     lines = [
-        f"### ⚠️ Data health: {len(data.warnings)} problem{'s' if len(data.warnings) != 1 else ''}",
+        f"### ⚠️ Data health: {plural(len(data.warnings), 'problem')}",
         "",
     ]
     lines += [f"- {md_escape(w)}" for w in data.warnings[:100]]
@@ -263,13 +180,13 @@ def _health_lines(data: SummaryData) -> list[str]:
     return [*lines, ""]
 
 
-def render_markdown(data: SummaryData) -> str:
+def summary_markdown(data: SummaryData) -> str:
     """The summary as GitHub-flavoured markdown (no HTML)."""
     logdirs = ", ".join(md_escape(p) for p in data.logdirs)
     lines = [
         f"## {md_escape(data.title)}",
         "",
-        f"{data.run_count} run{'s' if data.run_count != 1 else ''} · logdir {logdirs} · "
+        f"{plural(data.run_count, 'run')} · logdir {logdirs} · "
         f"built {md_escape(data.built_at)} by tbreport {md_escape(data.version)}",
         "",
     ]
@@ -282,15 +199,15 @@ def render_markdown(data: SummaryData) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` (``-``: standard output), replacing the file."""
-    import sys
-
-    if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+def write_summary(
+    selection: Selection,
+    output: str | os.PathLike[str],
+    gates: Sequence[GateResult] = (),
+    *,
+    report: str = "",
+    title: str | None = None,
+) -> None:
+    """Write the markdown summary of ``selection`` to ``output`` (``-``: stdout)."""
+    data = collect_summary(selection, title=title, gates=gates, report=report)
+    Output(output).write_text(summary_markdown(data))
+    logger.info("summary written to %s", os.fspath(output))

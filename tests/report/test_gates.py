@@ -1,6 +1,6 @@
 """Metric gates: the expression syntax, and every aggregate checked against values that
 TensorBoard's own ``EventAccumulator`` reads from the corpus (computed here, independently
-of tbreport's reader and of :mod:`tbreport.compare`)."""
+of tbreport's reader and of :mod:`tbreport.metrics`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tbreport
-from tbreport.compare import select_runs
-from tbreport.gates import Gate, evaluate, parse_gate
 from tbreport.metrics import AGGREGATES
+from tbreport.report.gates import Gate, evaluate, parse_gate
+from tbreport.select import select
 from tests.conftest import CORPUS
 
 # --------------------------------------------------------------------------- syntax
@@ -138,7 +138,7 @@ def oracle(run: str, tag: str) -> dict[str, tuple[float, int | None]]:
 
 @lru_cache(maxsize=1)
 def corpus_runs() -> list[tbreport.model.Run]:
-    return select_runs(tbreport.load(CORPUS), None)
+    return select(tbreport.load(CORPUS)).runs
 
 
 def _same(a: float, b: float) -> bool:
@@ -257,7 +257,7 @@ def test_str_parses_back_to_the_same_gate(
 def test_every_gate_in_the_readme_parses() -> None:
     import re as _re
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     found = _re.findall(r'--fail-if "([^"]+)"', readme) + _re.findall(
         r'parse_gate\("([^"]+)"\)', readme
     )

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 import tbreport
-from tbreport.compare import colors_for, select_runs
-from tbreport.gates import evaluate, parse_gate
-from tbreport.summary_md import collect_summary, md_escape, render_markdown
+from tbreport.report.gates import evaluate, parse_gate
+from tbreport.report.markdown import md_escape, summary_markdown
+from tbreport.report.summary import collect_summary
+from tbreport.select import select
 from tests.conftest import CORPUS
 from tests.sweep import MARKUP_RUN, make_sweep
 
@@ -29,11 +30,11 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def summarize(path: Path, **kwargs: object) -> str:
     logdir = tbreport.load(path)
-    runs = select_runs(logdir, None)
-    gates = evaluate([parse_gate(g) for g in kwargs.pop("gates", ())], runs)  # type: ignore[attr-defined]
-    group_by = kwargs.get("group_by")
-    colors = colors_for([r.name for r in runs], group_by)  # type: ignore[arg-type]
-    return render_markdown(collect_summary(logdir, runs, colors, gates=gates, **kwargs))  # type: ignore[arg-type]
+    gate_texts = kwargs.pop("gates", ())
+    picked = {k: kwargs.pop(k) for k in ("tags", "baseline", "group_by") if k in kwargs}
+    selection = select(logdir, **picked)  # type: ignore[arg-type]
+    gates = evaluate([parse_gate(g) for g in gate_texts], selection.runs)  # type: ignore[attr-defined]
+    return summary_markdown(collect_summary(selection, gates=gates, **kwargs))  # type: ignore[arg-type]
 
 
 def text_of(rendered: str) -> str:

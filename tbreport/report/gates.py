@@ -34,11 +34,21 @@ from typing import Callable
 import numpy as np
 import numpy.typing as npt
 
+from tbreport.errors import UsageError
 from tbreport.fmt import fmt_float
 from tbreport.metrics import AGGREGATES, aggregate
 from tbreport.model import Run
 
-__all__ = ["OPERATORS", "Gate", "GateCheck", "GateResult", "evaluate", "parse_gate"]
+__all__ = [
+    "OPERATORS",
+    "Gate",
+    "GateCheck",
+    "GateResult",
+    "evaluate",
+    "failures",
+    "parse_gate",
+    "parse_gates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -91,35 +101,48 @@ class Gate:
         return math.isnan(value) or OPERATORS[self.op](value, limit)
 
 
+def parse_gates(expressions: str | Sequence[str] | None) -> list[Gate]:
+    """Parse one expression or several (``None``: none); see :func:`parse_gate`."""
+    if not expressions:
+        return []
+    return [parse_gate(e) for e in ([expressions] if isinstance(expressions, str) else expressions)]
+
+
+def failures(results: Sequence[GateResult]) -> list[str]:
+    """One line per tripped check or uncheckable gate, over every result."""
+    return [line for r in results for line in r.messages()]
+
+
 def parse_gate(text: str) -> Gate:
-    """Parse one expression; ``ValueError`` with a one-line reason when malformed."""
+    """Parse one expression; :class:`~tbreport.errors.UsageError` (a ``ValueError``)
+    with a one-line reason when malformed."""
     m = _GATE.match(text)
     if m is None:
-        raise ValueError(
+        raise UsageError(
             f"--fail-if {text!r} is not of the form {SYNTAX}, e.g. 'last(val/loss) > 0.5'"
         )
     agg = m["agg"]
     if agg not in AGGREGATES:
-        raise ValueError(
+        raise UsageError(
             f"--fail-if {text!r}: unknown aggregate {agg!r}; use one of {', '.join(AGGREGATES)}"
         )
     tag = m["tag"].strip()
     if not tag:
-        raise ValueError(f"--fail-if {text!r}: the tag between the parentheses is empty")
+        raise UsageError(f"--fail-if {text!r}: the tag between the parentheses is empty")
     try:
         threshold = float(m["num"])
     except ValueError:
-        raise ValueError(f"--fail-if {text!r}: {m['num']!r} is not a number") from None
+        raise UsageError(f"--fail-if {text!r}: {m['num']!r} is not a number") from None
     if math.isnan(threshold):
-        raise ValueError(f"--fail-if {text!r}: NaN is not a usable threshold")
+        raise UsageError(f"--fail-if {text!r}: NaN is not a usable threshold")
     runs = m["runs"]
     if runs is not None:
         if not runs:
-            raise ValueError(f"--fail-if {text!r}: '@' must be followed by a run regex")
+            raise UsageError(f"--fail-if {text!r}: '@' must be followed by a run regex")
         try:
             re.compile(runs)
         except re.error as exc:
-            raise ValueError(f"--fail-if {text!r}: invalid run regex {runs!r}: {exc}") from None
+            raise UsageError(f"--fail-if {text!r}: invalid run regex {runs!r}: {exc}") from None
     return Gate(agg, tag, m["op"], threshold, runs, text.strip())
 
 
@@ -166,7 +189,7 @@ class GateResult:
 def evaluate(gates: Sequence[Gate], runs: Sequence[Run]) -> list[GateResult]:
     """Check every gate against every (restricted) run that has its tag.
 
-    ``runs`` should be the purged runs the report shows (see :func:`tbreport.compare.select_runs`).
+    ``runs`` should be the purged runs the report shows (:attr:`tbreport.select.Selection.runs`).
     """
     results = []
     for gate in gates:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tbreport.cli import main
-from tbreport.mail import PASSWORD_ENV
+from tbreport.report.smtp import PASSWORD_ENV
 from tests.smtp_server import free_port, smtp_server
 from tests.sweep import MARKUP_RUN, make_sweep
 
@@ -246,11 +246,11 @@ def test_a_tripped_gate_still_writes_and_sends_then_exits_3(
     err = capsys.readouterr().err
     tripped = [line for line in err.splitlines() if "gate tripped" in line]
     assert tripped == [
-        "tbreport: gate tripped: last(val/loss) >= 0.3: run '<b>x</b>&\"y\"' has last(val/loss) = 0.86 at step 40"
+        "tbreport: error: gate tripped: last(val/loss) >= 0.3: run '<b>x</b>&\"y\"' has last(val/loss) = 0.86 at step 40"
     ]
     (envelope,) = server.inbox.messages
     msg = parse(envelope.original_content)
-    assert "1 gate(s) FAILED" in msg["Subject"]
+    assert "1 gate FAILED" in msg["Subject"]
 
 
 @pytest.mark.parametrize(

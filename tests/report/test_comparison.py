@@ -13,12 +13,8 @@ import numpy as np
 import pytest
 
 import tbreport
-from tbreport.compare import (
-    build_comparison,
-    check_baseline,
-    colors_for,
-    select_runs,
-)
+from tbreport.report.comparison import build_comparison
+from tbreport.select import check_baseline, select
 from tests.sweep import MARKUP_RUN, make_sweep
 
 
@@ -38,12 +34,10 @@ def test_check_baseline_names_the_choices() -> None:
 
 def test_comparison_table_and_csv(sweep: Path) -> None:
     logdir = tbreport.load(sweep)
-    runs = select_runs(logdir, None)
+    selection = select(logdir, baseline="lr_0.1/seed_1", group_by=r"seed_\d+")
+    runs = selection.runs
     tags = ["val/loss", "lr_free"]
-    colors = colors_for([r.name for r in runs], r"seed_\d+")
-    cmp = build_comparison(
-        logdir, runs, tags, colors, baseline="lr_0.1/seed_1", group_by=r"seed_\d+"
-    )
+    cmp = build_comparison(selection, tags)
     assert [r.name for r in cmp.rows] == [r.name for r in runs]
     assert cmp.hparam_names == ["lr", "seed", "optimizer"]
     row = {r.name: r for r in cmp.rows}
@@ -94,18 +88,16 @@ def test_csv_neutralises_formulas(tmp_path: Path) -> None:
     with SummaryWriter(tmp_path / "=HYPERLINK(1)") as w:
         w.add_scalar("-loss", 1.0, 0)
     logdir = tbreport.load(tmp_path)
-    runs = select_runs(logdir, None)
-    cmp = build_comparison(logdir, runs, ["-loss"], colors_for([r.name for r in runs], None))
+    cmp = build_comparison(select(logdir), ["-loss"])
     rows = list(csv.reader(io.StringIO(cmp.csv())))
     assert rows[0][4] == "'-loss last"
     assert rows[1][1] == "'=HYPERLINK(1)"
 
 
 def test_unknown_baseline() -> None:
-    logdir = tbreport.load(Path(__file__).parent / "data" / "corpus" / "exp1")
-    runs = select_runs(logdir, None)
+    logdir = tbreport.load(Path(__file__).parents[1] / "data" / "corpus" / "exp1")
     with pytest.raises(ValueError, match="--baseline 'x' is not a run"):
-        build_comparison(logdir, runs, ["loss"], {}, baseline="x")
+        select(logdir, baseline="x")
 
 
 def _group_of_three(tmp_path: Path, third: list[float]) -> tbreport.Logdir:
@@ -118,8 +110,7 @@ def _group_of_three(tmp_path: Path, third: list[float]) -> tbreport.Logdir:
 
 def test_a_diverged_member_makes_the_group_nan_and_is_named(tmp_path: Path) -> None:
     logdir = _group_of_three(tmp_path, [1.0, math.nan])
-    runs = select_runs(logdir, None)
-    cmp = build_comparison(logdir, runs, ["val/loss"], {}, group_by=r"seed_\d+")
+    cmp = build_comparison(select(logdir, group_by=r"seed_\d+"), ["val/loss"])
     (g,) = cmp.groups
     last, best = g.last[0], g.best[0]
     assert last.value is not None and math.isnan(last.value)
@@ -132,9 +123,7 @@ def test_a_diverged_member_makes_the_group_nan_and_is_named(tmp_path: Path) -> N
 
 def test_a_member_without_any_finite_value_has_a_nan_best(tmp_path: Path) -> None:
     logdir = _group_of_three(tmp_path, [math.nan, math.nan])
-    cmp = build_comparison(
-        logdir, select_runs(logdir, None), ["val/loss"], {}, group_by="seed_\\d+"
-    )
+    cmp = build_comparison(select(logdir, group_by="seed_\\d+"), ["val/loss"])
     last, best = cmp.groups[0].last[0], cmp.groups[0].best[0]
     assert last.value is not None and math.isnan(last.value)
     assert best.value is not None and math.isnan(best.value)

@@ -22,7 +22,7 @@ from tbreport.errors import GateFailedError, NoRunsFoundError, TbreportError
 from tests.conftest import CORPUS
 
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["runs"]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUFFIX = "/text_summary"
 
 

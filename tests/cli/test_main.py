@@ -7,6 +7,7 @@ import io
 import json
 import math
 import pathlib
+import shutil
 import subprocess
 import sys
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 from tbreport.cli import main
 
-CORPUS = pathlib.Path(__file__).resolve().parent / "data" / "corpus"
+CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
 
 
 def _expected_tbreport() -> dict[str, Any]:
@@ -40,7 +41,7 @@ def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) ->
     assert row.split() == ["torch_pr", "pr_curves", "2", "4", "0..2"]
     row = next(line for line in lines if line.startswith("tf2_summaries "))
     assert "scalars,images,histograms,texts,audio,tensors" in row
-    assert "4 warning(s):" in out
+    assert "4 warnings:" in out
     assert "crc_corrupt" in out and "record 5 (byte 230)" in out
 
 
@@ -110,17 +111,18 @@ def test_only_unreadable_event_files_exit_2(
     for command in ("ls", "scalars"):
         assert main([command, str(tmp_path)]) == 2
         err = capsys.readouterr().err.splitlines()
-        assert err[0].startswith("warning: ") and "not an event file" in err[0]
+        assert err[0].startswith("tbreport: warning: ") and "not an event file" in err[0]
         assert err[-1].startswith("tbreport: error: ") and "none holds a readable record" in err[-1]
 
 
 def test_unwritable_output_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
 ) -> None:
-    target = tmp_path / "missing_dir" / "out.csv"
+    (tmp_path / "a_file").write_text("x")
+    target = tmp_path / "a_file" / "out.csv"  # a file where a directory should be
     assert main(["scalars", str(CORPUS / "exp1"), "-o", str(target)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[-1].startswith("tbreport: error: ") and "missing_dir" in err[-1]
+    assert err == [f"tbreport: error: {target}: {tmp_path / 'a_file'} is not a directory"]
 
 
 def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -191,3 +193,121 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: pathlib.Path) -> None:
         proc.stderr.close()
         assert proc.wait(timeout=60) == 0, err
         assert "error" not in err
+
+
+# ----------------------------------------------------------- one command-line style
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["--help"],
+        ["ls", "--help"],
+        ["scalars", "--help"],
+        ["build", "--help"],
+        ["email", "--help"],
+    ],
+)
+def test_version_and_help_import_neither_numpy_nor_matplotlib(argv: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from tbreport.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'matplotlib', 'jinja2', 'google.protobuf') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+    )
+    assert "HEAVY []" in done.stderr, done.stderr
+    assert done.stdout  # the version or the help was printed
+
+
+def test_verbosity_before_and_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["-q", "scalars"], ["scalars", "-q"], ["scalars", "--quiet"]):
+        assert main([*argv, str(CORPUS)]) == 0
+        assert capsys.readouterr().err == ""  # -q: no warnings
+    assert main(["ls", str(CORPUS / "exp1"), "-v"]) == 0
+    assert "tbreport: info: read 2 runs" in capsys.readouterr().err
+
+
+def test_one_message_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scalars", str(CORPUS)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 4 and all(line.startswith("tbreport: warning: ") for line in err)
+
+
+def test_ls_and_scalars_take_several_logdirs(capsys: pytest.CaptureFixture[str]) -> None:
+    logdirs = [str(CORPUS / "exp1"), str(CORPUS / "torch_scalars")]
+    assert main(["ls", *logdirs]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert names == [
+        "exp1/lr_0.01",
+        "exp1/lr_0.1",
+        "torch_scalars",
+        "torch_scalars/train_val_train",
+        "torch_scalars/train_val_val",
+    ]
+    assert main(["scalars", *logdirs]) == 0
+    runs = {row[0] for row in csv.reader(io.StringIO(capsys.readouterr().out))}
+    assert runs == {"run", *names}
+
+
+def test_plurals(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:
+    (tmp_path / "one").mkdir()
+    assert main(["ls", str(tmp_path / "one")]) == 2
+    assert "(looked 0 levels deep)" in capsys.readouterr().err
+    (tmp_path / "one" / "sub").mkdir()
+    assert main(["ls", str(tmp_path / "one")]) == 2
+    assert "(looked 1 level deep)" in capsys.readouterr().err
+    shutil.copytree(CORPUS / "edge_cases" / "truncated", tmp_path / "t")
+    assert main(["ls", str(tmp_path / "t")]) == 0
+    assert "\n1 warning:\n" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------- outputs like a Unix tool
+
+
+def _argv(command: str, output: str) -> list[str]:
+    logdir = str(CORPUS / "exp1")
+    extra = {"build": ["-q"], "email": ["--to", "a@example.com", "-q"], "scalars": []}[command]
+    return [command, logdir, "-o", output, *extra]
+
+
+@pytest.mark.parametrize("command", ["build", "email", "scalars"])
+def test_dash_is_standard_output_in_every_command(
+    command: str, capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    assert main(_argv(command, "-")) == 0
+    out = capfdbinary.readouterr().out
+    start = {"build": b"<!DOCTYPE html>", "email": b"Subject: ", "scalars": b"run,tag,"}[command]
+    assert out.startswith(start)
+
+
+@pytest.mark.parametrize("command", ["build", "email", "scalars"])
+def test_every_command_creates_a_missing_directory_and_checks_before_work(
+    command: str, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "new" / "dir" / "out.file"
+    assert main(_argv(command, str(target))) == 0
+    assert target.stat().st_size > 0
+    (tmp_path / "taken").mkdir()
+    capsys.readouterr()
+    # a directory in the way, and a logdir that does not exist: the output is checked first
+    argv = _argv(command, str(tmp_path / "taken"))
+    argv[1] = str(tmp_path / "no_such_logdir")
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"tbreport: error: {tmp_path / 'taken'}: is a directory; give a file name\n"
+    )
+
+
+def test_a_symlinked_report_stays_a_link(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "reports").mkdir()
+    link = tmp_path / "latest.html"
+    link.symlink_to("reports/r1.html")
+    assert main(["build", str(CORPUS / "exp1"), "-o", str(link), "-q"]) == 0
+    assert link.is_symlink() and (tmp_path / "reports" / "r1.html").read_text().startswith(
+        "<!DOCTYPE html>"
+    )

@@ -69,7 +69,7 @@ def test_tripped_gates_exit_3_after_writing_everything(
     # one line per tripped (gate, run): the markup run and the two lr_0.01 runs; mean(train/loss)
     # trips for lr_0.01/seed_2, whose NaN makes its mean NaN
     assert len(lines) == 4, lines
-    assert all(line.startswith("tbreport: gate tripped: ") for line in lines)
+    assert all(line.startswith("tbreport: error: gate tripped: ") for line in lines)
     assert any(f"run {MARKUP_RUN!r} has last(val/loss) = 0.86 at step 40" in line for line in lines)
     assert any(
         "mean(train/loss) >= 10: run 'lr_0.01/seed_2' has mean(train/loss) = NaN" in line
@@ -86,7 +86,7 @@ def test_a_tag_no_run_has_is_exit_3(
     assert code == 3 and out.is_file() and md.is_file()
     (line,) = error_lines(capsys.readouterr().err)
     assert line == (
-        "tbreport: gate cannot be checked: last(val/los) >= 1: no scalar tag 'val/los' in any of "
+        "tbreport: error: gate cannot be checked: last(val/los) >= 1: no scalar tag 'val/los' in any of "
         "the 6 runs; did you mean 'val/loss'?"
     )
 
@@ -275,7 +275,7 @@ def test_report_of_the_corpus_with_every_flag(
     assert code == 3
     lines = error_lines(capsys.readouterr().err)
     assert lines == [
-        f"tbreport: gate tripped: min(special/values) <= -1: run {run!r} has min(special/values) = NaN"
+        f"tbreport: error: gate tripped: min(special/values) <= -1: run {run!r} has min(special/values) = NaN"
         for run in ("tbx_basic", "torch_scalars")  # both have a NaN in special/values
     ]
     html = (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -16,23 +16,15 @@ import numpy as np
 import pytest
 
 import tbreport
-from tbreport.compare import colors_for, select_runs
-from tbreport.gates import evaluate, parse_gate
-from tbreport.mail import (
-    MAX_HTML_BYTES,
-    PASSWORD_ENV,
-    BuiltMail,
-    build_message,
-    chart_pngs,
-    password_from_env,
-    render_text,
-)
 from tbreport.model import Logdir, Run, ScalarSeries
-from tbreport.summary_md import SummaryData, collect_summary
+from tbreport.report.gates import evaluate, parse_gate
+from tbreport.report.mail import MAX_HTML_BYTES, BuiltMail, build_message, chart_pngs, render_text
+from tbreport.report.summary import SummaryData, collect_summary
+from tbreport.select import Selection, select
 from tests.browser.cdp import Browser, PageReport, find_chromium
 from tests.sweep import MARKUP_RUN, make_sweep
 
-BUILD = Path(__file__).resolve().parents[1] / "build"
+BUILD = Path(__file__).resolve().parents[2] / "build"
 
 
 @pytest.fixture(scope="module")
@@ -46,23 +38,19 @@ def summary(
     gates: tuple[str, ...] = (),
     group_by: str | None = None,
     baseline: str | None = None,
-) -> tuple[SummaryData, list[Run], dict[str, str]]:
-    runs = select_runs(logdir, None)
-    colors = colors_for([r.name for r in runs], group_by)
-    results = evaluate([parse_gate(g) for g in gates], runs)
-    data = collect_summary(
-        logdir, runs, colors, gates=results, group_by=group_by, baseline=baseline, limit=6
-    )
-    return data, runs, colors
+) -> tuple[SummaryData, Selection]:
+    selection = select(logdir, group_by=group_by, baseline=baseline)
+    results = evaluate([parse_gate(g) for g in gates], selection.runs)
+    return collect_summary(selection, gates=results, limit=6), selection
 
 
 @pytest.fixture(scope="module")
 def built(sweep: Path) -> BuiltMail:
     logdir = tbreport.load(sweep)
-    data, runs, colors = summary(
+    data, selection = summary(
         logdir, gates=("last(val/loss) >= 0.3",), group_by=r"seed_\d+", baseline="lr_0.1/*"
     )
-    charts = chart_pngs(data, runs, colors, group_by=r"seed_\d+")
+    charts = chart_pngs(data, selection)
     return build_message(data, charts, to=["a@example.com"], sender="ci@example.com", date=1.7e9)
 
 
@@ -104,9 +92,7 @@ def test_mime_structure(built: BuiltMail) -> None:
         assert img.get_content().startswith(b"\x89PNG\r\n\x1a\n")
     assert msg["To"] == "a@example.com" and msg["From"] == "ci@example.com"
     assert msg["Date"].datetime.timestamp() == 1.7e9
-    assert re.fullmatch(
-        r"TensorBoard summary: sweep\d+: 6 runs · 1 gate\(s\) FAILED", msg["Subject"]
-    )
+    assert re.fullmatch(r"TensorBoard summary: sweep\d+: 6 runs · 1 gate FAILED", msg["Subject"])
     assert plain.get_content() == built.text
     assert content == built.html
 
@@ -171,7 +157,7 @@ def test_size_is_reported(built: BuiltMail) -> None:
 def test_attachment_and_the_10_mb_warning(
     sweep: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data, _, _ = summary(tbreport.load(sweep))
+    data, _ = summary(tbreport.load(sweep))
     report = tmp_path / "report.html"
     report.write_text("<!DOCTYPE html><p>report</p>", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="tbreport"):
@@ -185,7 +171,7 @@ def test_attachment_and_the_10_mb_warning(
     assert attachment.get_filename() == "report.html"
     assert attachment.get_content() == "<!DOCTYPE html><p>report</p>"
     assert mail.size.attachment == report.stat().st_size
-    monkeypatch.setattr("tbreport.mail.ATTACH_WARN_BYTES", 10)
+    monkeypatch.setattr("tbreport.report.mail.ATTACH_WARN_BYTES", 10)
     with caplog.at_level(logging.WARNING, logger="tbreport"):
         build_message(data, attach=report)
     assert [r for r in caplog.records if "above 10 MB" in r.getMessage()]
@@ -205,7 +191,7 @@ def many_runs(n: int) -> Logdir:
 
 
 def test_html_shrinks_below_the_gmail_limit(caplog: pytest.LogCaptureFixture) -> None:
-    data, _, _ = summary(many_runs(400))
+    data, _ = summary(many_runs(400))
     with caplog.at_level(logging.WARNING, logger="tbreport"):
         mail = build_message(data)
     assert mail.size.html < MAX_HTML_BYTES
@@ -215,17 +201,8 @@ def test_html_shrinks_below_the_gmail_limit(caplog: pytest.LogCaptureFixture) ->
     assert mail.text.count("very_long_experiment_name_") >= 400  # the text part has every run
 
 
-def test_password_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(PASSWORD_ENV, raising=False)
-    assert password_from_env(None) is None
-    with pytest.raises(tbreport.TbreportError, match=PASSWORD_ENV):
-        password_from_env("ci")
-    monkeypatch.setenv(PASSWORD_ENV, "pw")
-    assert password_from_env("ci") == "pw"
-
-
 def test_render_text_without_optional_parts(sweep: Path) -> None:
-    data, _, _ = summary(tbreport.load(sweep))
+    data, _ = summary(tbreport.load(sweep))
     text = render_text(data)
     assert "GATES" not in text and "Groups" not in text
     assert "Data health: every event file was read completely." in text
@@ -236,8 +213,8 @@ def wide() -> BuiltMail:
     """Six key metrics, long run names, a baseline and groups: the layout must stay <= 800 px."""
     logdir = many_runs(12)
     base = next(iter(logdir.runs))
-    data, runs, colors = summary(logdir, baseline=base, group_by=r"seed_\d+")
-    return build_message(data, chart_pngs(data, runs, colors, group_by=r"seed_\d+"))
+    data, selection = summary(logdir, baseline=base, group_by=r"seed_\d+")
+    return build_message(data, chart_pngs(data, selection))
 
 
 @pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed")
@@ -292,8 +269,8 @@ def test_html_stays_under_the_limit_with_many_long_run_names(
             for tag in tags:
                 w.add_scalar(tag, 1.0, 0)
                 w.add_scalar(tag, 0.5 + i / 1000, 1)
-    data, runs, colors = summary(tbreport.load(tmp_path))
-    charts = chart_pngs(data, runs, colors)
+    data, selection = summary(tbreport.load(tmp_path))
+    charts = chart_pngs(data, selection)
     assert all(len(c.runs) == 300 for c in charts)
     with caplog.at_level(logging.WARNING, logger="tbreport"):
         mail = build_message(data, charts)
@@ -308,7 +285,7 @@ def test_a_diverged_group_member_is_named_in_text_and_html(tmp_path: Path) -> No
         with tbreport.SummaryWriter(tmp_path / "exp" / f"seed_{i}") as w:
             w.add_scalar("val/loss", 1.0, 0)
             w.add_scalar("val/loss", v, 1)
-    data, _, _ = summary(tbreport.load(tmp_path), group_by=r"seed_\d+")
+    data, _ = summary(tbreport.load(tmp_path), group_by=r"seed_\d+")
     mail = build_message(data)
     row = next(line for line in mail.text.splitlines() if line.startswith("exp/*"))
     assert row.split() == ["exp/*", "3", "NaN", "(not", "finite:", "exp/seed_2)"]
@@ -316,14 +293,14 @@ def test_a_diverged_group_member_is_named_in_text_and_html(tmp_path: Path) -> No
 
 
 def test_bidi_controls_are_visible_in_the_text_and_isolated_in_the_html(tmp_path: Path) -> None:
-    from tests.test_report import BIDI_CONTROLS, unisolated_controls
+    from tests.report.test_html import BIDI_CONTROLS, unisolated_controls
 
     for name in ("r_\u202eRTL", "other"):
         with tbreport.SummaryWriter(tmp_path / name) as w:
             w.add_scalar("val/lo\u200bss", 1.0, 0)
             w.add_scalar("val/lo\u200bss", 0.5, 1)
-    data, runs, colors = summary(tbreport.load(tmp_path), group_by="RTL", baseline="other")
-    mail = build_message(data, chart_pngs(data, runs, colors, group_by="RTL"))
+    data, selection = summary(tbreport.load(tmp_path), group_by="RTL", baseline="other")
+    mail = build_message(data, chart_pngs(data, selection))
     assert not BIDI_CONTROLS.search(mail.text)
     assert "r_\\u202eRTL" in mail.text and "val/lo\\u200bss" in mail.text
     assert "<bdi>r_\u202eRTL</bdi>" in mail.html and "<bdi>r_\u202e*</bdi>" in mail.html

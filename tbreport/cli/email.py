@@ -1,8 +1,9 @@
-"""``tbreport email``: the e-mail summary subcommand, plugged into :mod:`tbreport.cli`.
+"""``tbreport email``: the e-mail summary, written as a ``.eml`` file and optionally sent.
 
-Writes the message to ``-o`` (an ``.eml`` file any mail client opens) and, with
-``--send``, delivers it over SMTP. The password comes only from the environment
-variable ``TBREPORT_SMTP_PASSWORD`` (see :data:`tbreport.mail.PASSWORD_ENV`).
+Writes the message to ``-o`` (an ``.eml`` file any mail client opens; ``-`` for
+standard output) and, with ``--send``, delivers it over SMTP. The password comes only
+from the environment variable ``TBREPORT_SMTP_PASSWORD``
+(:data:`tbreport.report.smtp.PASSWORD_ENV`).
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tbreport.ci_cli import (
-    GATES_HELP,
-    add_compare_arguments,
-    add_gate_arguments,
-    add_selection_arguments,
-)
-from tbreport.errors import TbreportError
+from tbreport.cli import args as _args
+from tbreport.errors import UsageError
+from tbreport.options import COMPARE_OPTIONS, SELECTION_OPTIONS
 
-__all__ = ["add_email_parser"]
+if TYPE_CHECKING:
+    from tbreport.options import BuildOptions
+    from tbreport.select import Selection
+
+__all__ = ["add_parser", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ no SVG) with one PNG chart per key metric as an inline cid: image. Optionally at
 the full offline report (--attach-report) and send it through SMTP (--send)."""
 
 _EPILOG = (
-    GATES_HELP
+    _args.GATES_HELP
     + """
 sending:
   --send connects to --smtp-host:--smtp-port (default localhost:25), upgrades with
@@ -64,19 +65,18 @@ def _port(text: str) -> int:
     return value
 
 
-def add_email_parser(subparsers: Any) -> None:
-    """Register ``email`` on the ``tbreport`` command's subparsers."""
+def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
         "email",
         help="write (and send) an e-mail summary with charts",
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
-    add_selection_arguments(p)
-    p.add_argument(
-        "-o", "--output", default="summary.eml", metavar="FILE", help="default: summary.eml"
-    )
+    _args.add_logdirs(p)
+    _args.add_output(p, "summary.eml")
+    _args.add_options(p, SELECTION_OPTIONS)
     p.add_argument(
         "--to",
         action="append",
@@ -86,8 +86,8 @@ def add_email_parser(subparsers: Any) -> None:
     )
     p.add_argument("--from", dest="sender", metavar="ADDRESS", help="default: tbreport <user@host>")
     p.add_argument("--subject", help="default: the title, the run count and the gate status")
-    add_compare_arguments(p)
-    add_gate_arguments(p, summary=False)
+    _args.add_options(p, COMPARE_OPTIONS)
+    _args.add_gate_arguments(p, summary=False)
     p.add_argument(
         "--attach-report",
         action="store_true",
@@ -114,8 +114,7 @@ def add_email_parser(subparsers: Any) -> None:
         metavar="USER",
         help="log in as USER; the password is read from $TBREPORT_SMTP_PASSWORD",
     )
-    p.add_argument("-q", "--quiet", dest="email_quiet", action="store_true", help="only errors")
-    p.set_defaults(func=_cmd_email)
+    p.set_defaults(func=run)
 
 
 def _recipients(values: list[str]) -> list[str]:
@@ -125,7 +124,7 @@ def _recipients(values: list[str]) -> list[str]:
     out = []
     for name, address in getaddresses(values):
         if not address or "@" not in address:
-            raise TbreportError(
+            raise UsageError(
                 f"--to: {formataddr((name, address)) or 'an empty value'} is not an e-mail address"
             )
         out.append(formataddr((name, address)))
@@ -136,97 +135,79 @@ def _one_line_header(option: str, value: str | None) -> None:
     """``TbreportError`` when a header option holds a line break or another control
     character (``--subject $'a\\r\\nBcc: x@y'`` must not add a header)."""
     if value and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise TbreportError(f"{option} must be one line without control characters (got {value!r})")
+        raise UsageError(f"{option} must be one line without control characters (got {value!r})")
 
 
-def _cmd_email(args: argparse.Namespace) -> int:
-    from tbreport import mail
-    from tbreport.ci_cli import check_gates, load_logdir, parse_gates, report_gates
-    from tbreport.compare import check_baseline, colors_for, select_runs
-    from tbreport.metrics import group_runs
-    from tbreport.summary_md import collect_summary
+def _check_arguments(args: argparse.Namespace) -> str | None:
+    """Every argument problem, before any work; the SMTP password (with ``--send``)."""
+    from tbreport.report.smtp import password_from_env
 
-    quiet = args.email_quiet or getattr(args, "quiet", False)
-    if args.email_quiet:
-        logging.getLogger("tbreport").setLevel(logging.ERROR)
-    # every argument problem before any work
-    gates = parse_gates(args.fail_if)
     _one_line_header("--subject", args.subject)
     _one_line_header("--from", args.sender)
-    to = _recipients(args.to)
-    if args.send and not to:
-        raise TbreportError("--send needs at least one --to ADDRESS")
-    password = mail.password_from_env(args.user) if args.send else None
+    if args.send and not _recipients(args.to):
+        raise UsageError("--send needs at least one --to ADDRESS")
+    password = password_from_env(args.user) if args.send else None
     if args.user and not args.send:
         logger.warning("--user is only used with --send")
     if args.report and not Path(args.report).is_file():
-        raise TbreportError(f"--report {args.report}: no such file")
+        raise UsageError(f"--report {args.report}: no such file")
+    return password
 
-    logdir = load_logdir(args.logdirs)
-    runs = select_runs(logdir, args.runs)
-    if not runs:
-        raise TbreportError(f"no run matches --runs {args.runs!r} (runs: {', '.join(logdir.runs)})")
-    names = [r.name for r in runs]
-    if args.baseline:
-        groups = group_runs(names, args.group_by) if args.group_by else []
-        try:
-            check_baseline(args.baseline, names, [g.label for g in groups])
-        except ValueError as exc:
-            raise TbreportError(str(exc)) from None
-    colors = colors_for(names, args.group_by)
-    results = check_gates(gates, logdir, args.runs)
 
+def _attachment(
+    args: argparse.Namespace, selection: Selection, opts: BuildOptions, tmp: str
+) -> Path | None:
+    """The report to attach: ``--report``, or one built now with the same options."""
+    if args.report:
+        return Path(args.report)
+    if not args.attach_report:
+        return None
+    from tbreport.report.html import build
+    from tbreport.report.output import Output
+
+    path = Path(tmp) / "report.html"
+    build(selection, opts, Output(path))
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from tbreport.report import mail, smtp
+    from tbreport.report.gates import evaluate, parse_gates
+    from tbreport.report.html import select_for
+    from tbreport.report.output import Output
+    from tbreport.report.summary import collect_summary
+
+    gates = parse_gates(args.fail_if)
+    to = _recipients(args.to)
+    password = _check_arguments(args)
+    opts = _args.options_from(args, progress=False)
+    opts.validate()
+    out = Output(args.output)
+    out.check()
+
+    selection = select_for(_args.load_readable(args.logdirs), opts)
+    results = evaluate(gates, selection.runs)
     with tempfile.TemporaryDirectory(prefix="tbreport-mail-") as tmp:
-        attach: Path | None = None
-        report_name = ""
-        if args.attach_report or args.report:
-            if args.report:
-                attach = Path(args.report)
-            else:
-                from tbreport.report import build_report
-
-                attach = build_report(
-                    logdir,
-                    Path(tmp) / "report.html",
-                    title=args.title,
-                    runs=args.runs,
-                    tags=args.tags,
-                    smoothing=args.smoothing,
-                    baseline=args.baseline,
-                    group_by=args.group_by,
-                    progress=False,
-                )
-            report_name = attach.name
+        attach = _attachment(args, selection, opts, tmp)
         data = collect_summary(
-            logdir,
-            runs,
-            colors,
+            selection,
             title=args.title,
-            tags=args.tags,
-            baseline=args.baseline,
-            group_by=args.group_by,
             gates=results,
             limit=mail.MAX_CHARTS,
-            report=report_name,
+            report=attach.name if attach is not None else "",
         )
-        charts = mail.chart_pngs(
-            data, runs, colors, smoothing=args.smoothing, group_by=args.group_by
-        )
+        charts = mail.chart_pngs(data, selection, smoothing=args.smoothing)
         built = mail.build_message(
-            data,
-            charts,
-            to=to,
-            sender=args.sender or "",
-            subject=args.subject or "",
-            attach=attach,
+            data, charts, to=to, sender=args.sender or "", subject=args.subject or "", attach=attach
         )
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(built.message.as_bytes())
+    # what happened, on stdout (on stderr when the message itself went to stdout)
+    status = sys.stderr if out.is_stdout else sys.stdout
+    quiet = getattr(args, "quiet", False)
     if not quiet:
-        print(f"wrote {out}: {built.size.describe()}")
+        print(f"wrote {out.given}: {built.size.describe()}", file=status)
     if args.send:
-        delivered = mail.send(
+        delivered = smtp.send(
             built.message,
             host=args.smtp_host,
             port=args.smtp_port,
@@ -236,6 +217,8 @@ def _cmd_email(args: argparse.Namespace) -> int:
             password=password,
         )
         if not quiet:
-            print(f"sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}")
-    sys.stdout.flush()
-    return report_gates(results)
+            print(
+                f"sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}", file=status
+            )
+    status.flush()
+    return _args.report_gates(results)

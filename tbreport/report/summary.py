@@ -1,0 +1,96 @@
+"""What a summary shows, gathered once: the markdown summary and the e-mail render it.
+
+:func:`collect_summary` takes the :class:`~tbreport.select.Selection` every output
+shares and picks the key metrics (the gated tags first), the hyperparameters that
+differ between runs, the gates' results and the data-health warnings.
+
+Strings from logs may hold invisible bidi and zero-width controls (U+202E
+RIGHT-TO-LEFT OVERRIDE, ...) that reorder or hide the text around them:
+:func:`show_controls` writes them as a visible ``\\u202e`` for the text outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tbreport.fmt import fmt_time
+from tbreport.metrics import key_metrics
+from tbreport.report.comparison import (
+    Comparison,
+    build_comparison,
+    differing_hparams,
+    hparam_values,
+)
+from tbreport.report.gates import GateResult
+from tbreport.select import Selection
+
+__all__ = ["SummaryData", "collect_summary", "show_controls"]
+
+#: bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width characters
+#: (space, joiners, LRM/RLM, word joiner) and the BOM: invisible, yet they reorder or hide text
+_CONTROLS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def show_controls(text: str) -> str:
+    """``text`` with every bidi or zero-width control written as a visible ``\\u202e``."""
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+@dataclass
+class SummaryData:
+    """Everything a summary shows (markdown, e-mail text and HTML)."""
+
+    title: str
+    logdirs: list[str]
+    version: str
+    built_at: str
+    comparison: Comparison  # key metrics only
+    hparam_names: list[str]  # the ones that differ between runs
+    hparams: dict[str, dict[str, str]]
+    warnings: list[str]
+    gates: list[GateResult] = field(default_factory=list)
+    run_count: int = 0
+    report: str = ""  # where the full report is, if known
+    built: float = 0.0  # the build time, seconds since the epoch (built_at formats it)
+
+    @property
+    def tripped(self) -> int:
+        return sum(1 for g in self.gates if not g.passed)
+
+
+def collect_summary(
+    selection: Selection,
+    *,
+    title: str | None = None,
+    gates: Sequence[GateResult] = (),
+    limit: int = 8,
+    report: str = "",
+) -> SummaryData:
+    """The summary of the selection. Key metrics: the gated tags first, then (see
+    :func:`tbreport.metrics.key_metrics`) up to ``limit`` tags."""
+    from tbreport import __version__
+
+    logdir = selection.logdir
+    prefer = [g.gate.tag for g in gates]
+    metrics = key_metrics(selection.runs, prefer=prefer, tag_filter=selection.tags, limit=limit)
+    names, values = hparam_values(logdir, selection.runs)
+    title = title or "TensorBoard summary: " + ", ".join(
+        os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
+    )
+    return SummaryData(
+        title=title,
+        logdirs=list(logdir.paths),
+        version=__version__,
+        built_at=fmt_time(selection.built),
+        comparison=build_comparison(selection, metrics),
+        hparam_names=differing_hparams(names, values),
+        hparams=values,
+        warnings=[str(w) for w in logdir.warnings],
+        gates=list(gates),
+        run_count=len(selection.runs),
+        report=report,
+        built=selection.built,
+    )

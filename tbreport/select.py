@@ -1,0 +1,214 @@
+"""One selection step shared by every output: what to report, in which colours, when.
+
+The HTML report, the markdown summary, the e-mail and the gates all start from the
+same :class:`Selection` made by :func:`select`: the runs ``--runs`` keeps (in their
+*purged* view: a resumed run drops the points it overwrote), the ``--tags`` filter,
+the ``--group-by`` groups, the ``--baseline`` (checked here, before anything is drawn),
+one colour per run, and the build time (``SOURCE_DATE_EPOCH`` when set, so identical
+input gives identical bytes). So every output shows the same runs, the same numbers
+and the same colours.
+
+:func:`select` is also where ``--strict`` turns the reader's warnings into a
+:class:`~tbreport.errors.DamagedInputError` (of the class that names the first
+problem), and where an empty selection becomes a
+:class:`~tbreport.errors.NoRunsFoundError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+from tbreport.errors import (
+    CorruptRecordError,
+    DamagedInputError,
+    EventDecodeError,
+    NoRunsFoundError,
+    RecordError,
+    TruncatedRecordError,
+    UsageError,
+)
+from tbreport.metrics import RunGroup, group_runs
+from tbreport.model import LoadWarning, Logdir, Run
+from tbreport.render.colors import group_colors, run_colors
+
+__all__ = [
+    "Selection",
+    "build_time",
+    "check_baseline",
+    "colors_for",
+    "load_logdirs",
+    "require_records",
+    "select",
+    "strict_error",
+]
+
+logger = logging.getLogger(__name__)
+
+PathArg = Union[str, "os.PathLike[str]"]
+
+
+def build_time() -> float:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env:
+        try:
+            return float(int(env))
+        except ValueError:
+            logger.warning("SOURCE_DATE_EPOCH=%r is not an integer; using the current time", env)
+    return time.time()
+
+
+def load_logdirs(paths: PathArg | Sequence[PathArg]) -> Logdir:
+    """Load one logdir, or several (run names prefixed with each logdir's name)."""
+    from tbreport.reader.load import load  # the reader's workers: only when reading
+
+    if isinstance(paths, (str, os.PathLike)):
+        return load(paths)
+    listed = [os.fspath(p) for p in paths]
+    if not listed:
+        raise UsageError("at least one logdir is needed")
+    return load(listed[0] if len(listed) == 1 else listed)
+
+
+def where(logdir: Logdir) -> str:
+    return ", ".join(logdir.paths) or "logdir"
+
+
+def require_records(logdir: Logdir) -> None:
+    """:class:`NoRunsFoundError` unless some run holds data or a readable record."""
+    if not logdir.runs:
+        raise NoRunsFoundError(f"{where(logdir)}: no runs to report")
+    readable = any(f.records for run in logdir.runs.values() for f in run.files)
+    if not readable and not any(run.kinds() for run in logdir.runs.values()):
+        problems = "; ".join(str(w) for w in logdir.warnings[:3])
+        raise NoRunsFoundError(
+            f"{where(logdir)}: event files found, but none holds a readable record"
+            + (f" ({problems})" if problems else "")
+        )
+
+
+def strict_error(warnings: Sequence[LoadWarning]) -> DamagedInputError:
+    """The ``--strict`` error for ``warnings``: its class names the first problem (a
+    truncated record, a corrupt one, a file without any intact record, an undecodable
+    record, or anything else skipped) and ``issues`` carries them all."""
+    first = warnings[0]
+    more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+    message = f"{first}{more}; --strict makes damaged input an error"
+    offset, index = max(first.offset, 0), max(first.index, 0)
+    if first.category == "truncated":
+        return TruncatedRecordError(
+            message, path=first.path, offset=offset, index=index, issues=warnings
+        )
+    if first.category == "corrupt":
+        return CorruptRecordError(
+            message, path=first.path, offset=offset, index=index, issues=warnings
+        )
+    if first.category == "not_records":
+        return RecordError(message, path=first.path, offset=0, index=0, issues=warnings)
+    if first.category == "undecodable":
+        return EventDecodeError(message, path=first.path, index=index, issues=warnings)
+    return DamagedInputError(message, issues=warnings)
+
+
+def check_baseline(baseline: str, runs: Sequence[str], groups: Sequence[str] = ()) -> None:
+    """:class:`UsageError` naming the choices unless ``baseline`` is one of ``runs`` or ``groups``."""
+    if baseline in runs or baseline in groups:
+        return
+    names = ", ".join(runs)
+    more = f"; groups: {', '.join(groups)}" if groups else ""
+    raise UsageError(f"--baseline {baseline!r} is not a run of the report (runs: {names}{more})")
+
+
+def colors_for(names: Sequence[str], group_by: str | None) -> dict[str, str]:
+    """Run colours: members of a ``--group-by`` group share one colour."""
+    if not group_by:
+        return run_colors(names)
+    return group_colors(names, group_runs(names, group_by))
+
+
+@dataclass
+class Selection:
+    """What every output reports (see the module docstring)."""
+
+    logdir: Logdir
+    runs: list[Run]  # selected by --runs, purged, in name order
+    raw_runs: list[Run]  # the same runs as read (the header counts what was read)
+    colors: dict[str, str]
+    groups: list[RunGroup] = field(default_factory=list)
+    tags: re.Pattern[str] | None = None
+    baseline: str | None = None
+    group_by: str | None = None
+    built: float = 0.0  # build time, seconds since the epoch
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self.runs]
+
+    @property
+    def filtered_out(self) -> int:
+        return len(self.logdir.runs) - len(self.runs)
+
+    def want_tag(self, tag: str) -> bool:
+        return self.tags is None or self.tags.search(tag) is not None
+
+    def scalar_tags(self) -> list[str]:
+        """Every scalar tag with points in a selected run that ``--tags`` keeps, sorted."""
+        return sorted(
+            {t for r in self.runs for t, s in r.scalars.items() if len(s) and self.want_tag(t)}
+        )
+
+
+def _compile(option: str, pattern: str | None) -> re.Pattern[str] | None:
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise UsageError(
+            f"--{option} {pattern!r} is not a valid regular expression: {exc}"
+        ) from None
+
+
+def select(
+    logdir: Logdir,
+    *,
+    runs: str | None = None,
+    tags: str | None = None,
+    baseline: str | None = None,
+    group_by: str | None = None,
+    strict: bool = False,
+) -> Selection:
+    """The selection of ``logdir`` every output shares (see the module docstring).
+
+    Raises :class:`NoRunsFoundError` when nothing is left to report,
+    :class:`UsageError` for a bad regular expression or an unknown ``baseline``, and
+    with ``strict`` the :class:`DamagedInputError` of :func:`strict_error`.
+    """
+    require_records(logdir)
+    if strict and logdir.warnings:
+        raise strict_error(logdir.warnings)
+    run_re = _compile("runs", runs)
+    raw = [r for r in logdir.runs.values() if run_re is None or run_re.search(r.name)]
+    if not raw:
+        raise NoRunsFoundError(f"no run matches --runs {runs!r} (runs: {', '.join(logdir.runs)})")
+    names = [r.name for r in raw]
+    groups = group_runs(names, group_by) if group_by else []
+    if baseline is not None:
+        check_baseline(baseline, names, [g.label for g in groups])
+    return Selection(
+        logdir=logdir,
+        runs=[r.purged() for r in raw],
+        raw_runs=raw,
+        colors=group_colors(names, groups) if groups else run_colors(names),
+        groups=groups,
+        tags=_compile("tags", tags),
+        baseline=baseline,
+        group_by=group_by,
+        built=build_time(),
+    )
