@@ -84,16 +84,16 @@ HParamValue = Union[float, str, bool]
 
 KIND_NAMES: tuple[str, ...] = (
     "scalars",
+    "custom_scalars",
     "images",
+    "audio",
+    "graph",
     "histograms",
     "texts",
-    "audio",
     "pr_curves",
     "hparams",
-    "graph",
-    "custom_scalars",
-    "projector",
     "tensors",
+    "projector",
 )
 """Every kind a :class:`Run` can hold, in the order reports show them."""
 

@@ -282,18 +282,19 @@ def _draw(ctx: Context, opts: BuildOptions) -> None:
 
 
 def _counts(selection: Selection, scalar_tags: Sequence[str]) -> list[tuple[str, int]]:
+    """The header's counts, as ``(label, n)`` with the label's plural right."""
     runs = selection.raw_runs
-    counts = {
-        "runs": len(runs),
-        "scalar tags": len(scalar_tags),
-        "scalar points": sum(len(s) for r in runs for s in r.scalars.values()),
-        "images": sum(len(p.images) for r in runs for s in r.images.values() for p in s.points),
-        "histograms": sum(len(s) for r in runs for s in r.histograms.values()),
-        "texts": sum(len(s) for r in runs for s in r.texts.values()),
-        "audio clips": sum(len(p.clips) for r in runs for s in r.audio.values() for p in s.points),
-        "graphs": sum(1 for r in runs if r.graph is not None),
-    }
-    return [(k, v) for k, v in counts.items() if v]
+    counts = [
+        ("run", len(runs)),
+        ("scalar tag", len(scalar_tags)),
+        ("scalar point", sum(len(s) for r in runs for s in r.scalars.values())),
+        ("image", sum(len(p.images) for r in runs for s in r.images.values() for p in s.points)),
+        ("audio clip", sum(len(p.clips) for r in runs for s in r.audio.values() for p in s.points)),
+        ("graph", sum(1 for r in runs if r.graph is not None)),
+        ("histogram", sum(len(s) for r in runs for s in r.histograms.values())),
+        ("text", sum(len(s) for r in runs for s in r.texts.values())),
+    ]
+    return [(word if n == 1 else word + "s", n) for word, n in counts if n]
 
 
 def _page(

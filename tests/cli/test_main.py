@@ -40,7 +40,7 @@ def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) ->
     row = next(line for line in lines if line.startswith("torch_pr "))
     assert row.split() == ["torch_pr", "pr_curves", "2", "4", "0..2"]
     row = next(line for line in lines if line.startswith("tf2_summaries "))
-    assert "scalars,images,histograms,texts,audio,tensors" in row
+    assert "scalars,images,audio,histograms,texts,tensors" in row
     assert "4 warnings:" in out
     assert "crc_corrupt" in out and "record 5 (byte 230)" in out
 
