@@ -6,15 +6,41 @@ import io
 import logging
 import struct
 import wave
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tbreport import model as _model
-from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_float, to_numpy
+from tbreport.kinds.base import Point, SectionSpec, SeriesKind
+from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import summary_pb2
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    """One encoded audio clip (WAV, usually)."""
+
+    data: bytes
+    sample_rate: float = 0.0
+    num_channels: int = 0
+    length_frames: int = 0
+    content_type: str = "audio/wav"
+    label: str = ""
+
+    @property
+    def duration(self) -> float:
+        """Seconds, when the writer recorded frames and rate (else 0.0)."""
+        return self.length_frames / self.sample_rate if self.sample_rate else 0.0
+
+
+@dataclass(frozen=True)
+class AudioPoint(Point):
+    clips: tuple[AudioClip, ...] = ()
+
 
 logger = logging.getLogger(__name__)
 
@@ -90,24 +116,22 @@ def _wav_info(data: bytes) -> tuple[float, int, int]:
     return float(rate), channels, 0
 
 
-def decode_audio(
-    value: summary_pb2.Summary.Value, step: int, wall_time: float
-) -> _model.AudioPoint:
+def decode_audio(value: summary_pb2.Summary.Value, step: int, wall_time: float) -> AudioPoint:
     """Audio clips of one value: legacy ``Summary.Audio``, or TF2's string tensor
     ``[k, 2]`` of (encoded audio, label). Bytes stay encoded; rate and length of a
     tensor clip are read from its WAV header.
     """
     if value.WhichOneof("value") == "audio":
         a = value.audio
-        clip = _model.AudioClip(
+        clip = AudioClip(
             a.encoded_audio_string,
             a.sample_rate,
             int(a.num_channels),
             int(a.length_frames),
             a.content_type or "audio/wav",
         )
-        return _model.AudioPoint(step, wall_time, (clip,))
-    arr = _tensor.tensor_to_array(value.tensor)
+        return AudioPoint(step, wall_time, (clip,))
+    arr = tensor_to_array(value.tensor)
     if arr.dtype != object or arr.ndim not in (1, 2):
         raise ValueError(f"an audio tensor must be [k, 2] strings, got {arr.dtype} {arr.shape}")
     rows = arr.reshape(arr.shape[0], -1) if arr.ndim == 2 else arr.reshape(-1, 1)
@@ -116,5 +140,26 @@ def decode_audio(
         data = bytes(row[0])
         label = bytes(row[1]).decode("utf-8", "replace") if row.shape[0] > 1 else ""
         rate, channels, frames = _wav_info(data)
-        clips.append(_model.AudioClip(data, rate, channels, frames, "audio/wav", label))
-    return _model.AudioPoint(step, wall_time, tuple(clips))
+        clips.append(AudioClip(data, rate, channels, frames, "audio/wav", label))
+    return AudioPoint(step, wall_time, tuple(clips))
+
+
+# --- the kind ---
+
+KIND = SeriesKind(
+    name="audio",
+    module="audio",
+    attr="audio",
+    plugin_names=(PLUGIN_NAME,),
+    legacy_field="audio",
+    decode=decode_audio,
+    sections=(SectionSpec("tbreport.render.audio:build", ("kinds/audio.html.j2",)),),
+    counts=(
+        (
+            "audio clip",
+            lambda sel: sum(
+                len(p.clips) for r in sel.raw_runs for s in r.audio.values() for p in s.points
+            ),
+        ),
+    ),
+)

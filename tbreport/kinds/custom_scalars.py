@@ -3,11 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from tbreport import model as _model
-from tbreport.kinds import tensor as _tensor
+from tbreport.kinds.base import Kind, Meta, RunSink, SectionSpec
+from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True)
+class MarginSeries:
+    value: str
+    lower: str
+    upper: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A custom-scalar chart: ``tags`` are regular expressions (multiline) or margin series."""
+
+    title: str
+    kind: str = "multiline"
+    tags: tuple[str, ...] = ()
+    margin: tuple[MarginSeries, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChartCategory:
+    title: str
+    charts: tuple[Chart, ...] = ()
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class CustomScalarLayout:
+    categories: tuple[ChartCategory, ...] = ()
+
 
 PLUGIN_NAME = "custom_scalars"
 
@@ -75,9 +108,9 @@ LAYOUT_TAG = "custom_scalars__config__"
 """The tag under which writers store the layout."""
 
 
-def decode_layout(value: summary_pb2.Summary.Value) -> _model.CustomScalarLayout:
+def decode_layout(value: summary_pb2.Summary.Value) -> CustomScalarLayout:
     """The ``Layout`` proto held in a string tensor (raises ``ValueError``)."""
-    arr = _tensor.tensor_to_array(value.tensor)
+    arr = tensor_to_array(value.tensor)
     if arr.dtype != object or arr.size != 1:
         raise ValueError(f"a custom-scalar layout must be one string, got {arr.dtype} {arr.shape}")
     try:
@@ -89,11 +122,40 @@ def decode_layout(value: summary_pb2.Summary.Value) -> _model.CustomScalarLayout
         charts = []
         for chart in cat.chart:
             if chart.WhichOneof("content") == "margin":
-                margin = tuple(
-                    _model.MarginSeries(s.value, s.lower, s.upper) for s in chart.margin.series
-                )
-                charts.append(_model.Chart(chart.title, "margin", (), margin))
+                margin = tuple(MarginSeries(s.value, s.lower, s.upper) for s in chart.margin.series)
+                charts.append(Chart(chart.title, "margin", (), margin))
             else:
-                charts.append(_model.Chart(chart.title, "multiline", tuple(chart.multiline.tag)))
-        categories.append(_model.ChartCategory(cat.title, tuple(charts), cat.closed))
-    return _model.CustomScalarLayout(tuple(categories))
+                charts.append(Chart(chart.title, "multiline", tuple(chart.multiline.tag)))
+        categories.append(ChartCategory(cat.title, tuple(charts), cat.closed))
+    return CustomScalarLayout(tuple(categories))
+
+
+# --- the kind ---
+
+
+@dataclass(frozen=True)
+class CustomScalarsKind(Kind):
+    """A run's custom-scalar layout (the last one written wins)."""
+
+    def read_value(
+        self,
+        sink: RunSink,
+        value: summary_pb2.Summary.Value,
+        tag: str,
+        meta: Meta | None,
+        index: int,
+        step: int,
+        wall_time: float,
+    ) -> None:
+        sink.run.custom_scalar_layout = decode_layout(value)
+
+
+KIND = CustomScalarsKind(
+    name="custom_scalars",
+    module="custom_scalars",
+    attr="custom_scalar_layout",
+    plugin_names=(PLUGIN_NAME,),
+    sections=(
+        SectionSpec("tbreport.render.custom_scalars:build", ("kinds/custom_scalars.html.j2",)),
+    ),
+)

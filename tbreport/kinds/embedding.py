@@ -4,10 +4,33 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from tbreport import model as _model
+from tbreport.kinds.base import Kind, RunSink, SectionSpec
 from tbreport.proto import projector_pb2
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True)
+class ProjectorEmbedding:
+    """One embedding of a ``projector_config.pbtxt``; paths resolved against the run dir."""
+
+    tensor_name: str
+    tensor_path: str = ""
+    metadata_path: str = ""
+    sprite_path: str = ""
+    sprite_single_image_dim: tuple[int, ...] = ()
+    tensor_shape: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectorConfig:
+    path: str
+    embeddings: tuple[ProjectorEmbedding, ...] = ()
+    model_checkpoint_path: str = ""
+
 
 PLUGIN_NAME = "projector"
 
@@ -103,7 +126,7 @@ CONFIG_NAME = "projector_config.pbtxt"
 """The file a writer puts beside its event files."""
 
 
-def decode_projector_config(path: str) -> _model.ProjectorConfig:
+def decode_projector_config(path: str) -> ProjectorConfig:
     """Read a ``projector_config.pbtxt``; relative paths are resolved against its directory.
 
     Raises ``OSError`` if unreadable and ``ValueError`` if it does not parse.
@@ -122,7 +145,7 @@ def decode_projector_config(path: str) -> _model.ProjectorConfig:
         return os.path.normpath(os.path.join(base, p)) if p else ""
 
     embeddings = tuple(
-        _model.ProjectorEmbedding(
+        ProjectorEmbedding(
             e.tensor_name,
             resolve(e.tensor_path),
             resolve(e.metadata_path),
@@ -132,4 +155,28 @@ def decode_projector_config(path: str) -> _model.ProjectorConfig:
         )
         for e in config.embeddings
     )
-    return _model.ProjectorConfig(path, embeddings, config.model_checkpoint_path)
+    return ProjectorConfig(path, embeddings, config.model_checkpoint_path)
+
+
+# --- the kind ---
+
+
+@dataclass(frozen=True)
+class EmbeddingKind(Kind):
+    """The projector's embeddings: ``projector_config.pbtxt`` beside a run's event files."""
+
+    def finish(self, sink: RunSink) -> None:
+        path = os.path.join(sink.run.path, CONFIG_NAME)
+        if os.path.isfile(path):
+            try:
+                sink.run.projector = decode_projector_config(path)
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                sink.warn(path, f"projector config skipped: {exc}")
+
+
+KIND = EmbeddingKind(
+    name="projector",
+    module="embedding",
+    attr="projector",
+    sections=(SectionSpec("tbreport.render.embedding:build", ("kinds/embedding.html.j2",)),),
+)

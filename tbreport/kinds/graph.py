@@ -2,9 +2,49 @@
 
 from __future__ import annotations
 
-from tbreport import model as _model
-from tbreport.kinds import tensor as _tensor
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tbreport.kinds.base import Kind, RunSink, SectionSpec
+from tbreport.kinds.tensor import dtype_name
 from tbreport.proto import event_pb2, graph_pb2, tensor_pb2
+
+if TYPE_CHECKING:
+    from tbreport.model import Run
+
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One node of a graph.
+
+    ``attrs`` are the node's attributes rendered to short strings (a shape as
+    ``[2,1,14,14]``, a dtype as ``float32``, a list as ``[a, b]``);
+    ``output_shapes`` come from ``_output_shapes`` (``-1`` = unknown dimension).
+    """
+
+    name: str
+    op: str
+    inputs: tuple[str, ...] = ()
+    device: str = ""
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    output_shapes: tuple[tuple[int, ...], ...] = ()
+
+
+@dataclass
+class Graph:
+    """A graph of a run; ``source`` is ``"graph_def"`` or ``"meta_graph_def"``."""
+
+    nodes: list[GraphNode] = field(default_factory=list)
+    source: str = "graph_def"
+    step: int = 0
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
 
 PLUGIN_NAME = "graphs"
 
@@ -68,12 +108,12 @@ def attr_text(attr: graph_pb2.AttrValue) -> str:
     if which == "b":
         return "true" if attr.b else "false"
     if which == "type":
-        return _tensor.dtype_name(attr.type)
+        return dtype_name(attr.type)
     if which == "shape":
         return _shape_text(attr.shape)
     if which == "tensor":
         t = attr.tensor
-        return f"tensor<{_tensor.dtype_name(t.dtype)}{_shape_text(t.tensor_shape)}>"
+        return f"tensor<{dtype_name(t.dtype)}{_shape_text(t.tensor_shape)}>"
     if which == "func":
         return str(attr.func.name)
     if which == "placeholder":
@@ -85,16 +125,16 @@ def attr_text(attr: graph_pb2.AttrValue) -> str:
             + [str(i) for i in lst.i]
             + [repr(f) for f in lst.f]
             + ["true" if b else "false" for b in lst.b]
-            + [_tensor.dtype_name(t) for t in lst.type]
+            + [dtype_name(t) for t in lst.type]
             + [_shape_text(s) for s in lst.shape]
-            + [f"tensor<{_tensor.dtype_name(t.dtype)}>" for t in lst.tensor]
+            + [f"tensor<{dtype_name(t.dtype)}>" for t in lst.tensor]
             + [f.name for f in lst.func]
         )
         return _short("[" + ", ".join(items) + "]")
     return ""
 
 
-def decode_graph_def(data: bytes, *, source: str = "graph_def", step: int = 0) -> _model.Graph:
+def decode_graph_def(data: bytes, *, source: str = "graph_def", step: int = 0) -> Graph:
     """A serialized ``GraphDef`` as a :class:`~tbreport.model.Graph` (raises ``ValueError``)."""
     try:
         graph = graph_pb2.GraphDef.FromString(data)
@@ -110,10 +150,8 @@ def decode_graph_def(data: bytes, *, source: str = "graph_def", step: int = 0) -
                 shapes = tuple(_shape(s) for s in value.list.shape)
                 continue
             attrs[key] = attr_text(value)
-        nodes.append(
-            _model.GraphNode(node.name, node.op, tuple(node.input), node.device, attrs, shapes)
-        )
-    return _model.Graph(nodes, source, step)
+        nodes.append(GraphNode(node.name, node.op, tuple(node.input), node.device, attrs, shapes))
+    return Graph(nodes, source, step)
 
 
 def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -155,6 +193,48 @@ def graph_def_of_meta_graph(data: bytes) -> bytes:
     return found
 
 
-def decode_meta_graph_def(data: bytes, *, step: int = 0) -> _model.Graph:
+def decode_meta_graph_def(data: bytes, *, step: int = 0) -> Graph:
     """The graph inside a serialized ``MetaGraphDef`` (raises ``ValueError``)."""
     return decode_graph_def(graph_def_of_meta_graph(data), source="meta_graph_def", step=step)
+
+
+# --- the kind ---
+
+
+@dataclass(frozen=True)
+class GraphKind(Kind):
+    """A run's model graph (``graph_def`` or ``meta_graph_def`` events) and the tags of
+    its ``RunMetadata``."""
+
+    def read_event(self, sink: RunSink, event: Any, step: int) -> None:
+        what = event.WhichOneof("what")
+        run = sink.run
+        if what == "tagged_run_metadata":
+            run.run_metadata_tags.append(str(event.tagged_run_metadata.tag))
+            return
+        if what == "meta_graph_def" and run.graph is not None and run.graph.source != what:
+            return  # a graph_def has precedence over a meta_graph_def
+        try:
+            if what == "graph_def":
+                graph = decode_graph_def(event.graph_def, step=step)
+            else:
+                graph = decode_meta_graph_def(event.meta_graph_def, step=step)
+        except ValueError as exc:
+            sink.problem("graphs that do not parse; skipped them", str(exc))
+            return
+        if run.graph is not None and run.graph.source == graph.source:
+            sink.problem("graph events after the first; kept the last one", f"step {graph.step}")
+        run.graph = graph
+
+    def present(self, run: Run) -> bool:
+        return run.graph is not None or bool(run.run_metadata_tags)
+
+
+KIND = GraphKind(
+    name="graph",
+    module="graph",
+    attr="graph",
+    event_fields=("graph_def", "meta_graph_def", "tagged_run_metadata"),
+    sections=(SectionSpec("tbreport.render.graph:build", ("kinds/graph.html.j2",)),),
+    counts=(("graph", lambda sel: sum(1 for r in sel.raw_runs if r.graph is not None)),),
+)

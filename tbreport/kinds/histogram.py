@@ -3,15 +3,49 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tbreport import model as _model
-from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_float, to_numpy
+from tbreport.kinds.base import Point, SectionSpec, SeriesKind
+from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import summary_pb2
+
+Float64Array = npt.NDArray[np.float64]
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True, eq=False)
+class HistogramPoint(Point):
+    """A histogram as buckets ``[left[i], right[i])`` holding ``counts[i]``, whatever the source.
+
+    Legacy ``HistogramProto`` buckets are turned into edges (the first left edge is
+    ``min``); TF2's ``[k, 3]`` tensors are ``(left, right, count)`` already. ``minimum``,
+    ``maximum``, ``total``, ``value_sum``, ``value_sum_squares`` come from the proto when present,
+    else they are derived from the buckets (the sums then are NaN).
+    """
+
+    left: Float64Array = field(default_factory=lambda: np.zeros(0))
+    right: Float64Array = field(default_factory=lambda: np.zeros(0))
+    counts: Float64Array = field(default_factory=lambda: np.zeros(0))
+    minimum: float = math.nan
+    maximum: float = math.nan
+    total: float = 0.0
+    value_sum: float = math.nan
+    value_sum_squares: float = math.nan
+
+    @property
+    def num_buckets(self) -> int:
+        return int(self.counts.shape[0])
+
+    @property
+    def mean(self) -> float:
+        return self.value_sum / self.total if self.total else math.nan
+
 
 PLUGIN_NAME = "histograms"
 
@@ -132,7 +166,7 @@ def histogram_raw_value(
 
 def decode_histogram(
     value: summary_pb2.Summary.Value, step: int, wall_time: float
-) -> _model.HistogramPoint:
+) -> HistogramPoint:
     """A histogram as (left edges, right edges, counts), from either form.
 
     Legacy ``HistogramProto``: ``bucket_limit[i]`` is the right edge of bucket ``i``
@@ -154,7 +188,7 @@ def decode_histogram(
             inner = limits[first:last]
             left = np.concatenate([[h.min], inner])
             right = np.concatenate([inner, [h.max]])
-        return _model.HistogramPoint(
+        return HistogramPoint(
             step,
             wall_time,
             left,
@@ -166,12 +200,12 @@ def decode_histogram(
             value_sum=h.sum,
             value_sum_squares=h.sum_squares,
         )
-    arr = _tensor.tensor_to_array(value.tensor)
+    arr = tensor_to_array(value.tensor)
     if arr.dtype == object or arr.ndim != 2 or (arr.shape[1] != 3 and arr.size):
         raise ValueError(f"a histogram tensor must be [k, 3], got {arr.dtype} {arr.shape}")
     data = arr.astype(np.float64).reshape(-1, 3)
     left, right, counts = data[:, 0].copy(), data[:, 1].copy(), data[:, 2].copy()
-    return _model.HistogramPoint(
+    return HistogramPoint(
         step,
         wall_time,
         left,
@@ -181,3 +215,24 @@ def decode_histogram(
         maximum=float(right[-1]) if len(right) else math.nan,
         total=float(counts.sum()),
     )
+
+
+# --- the kind ---
+
+KIND = SeriesKind(
+    name="histograms",
+    module="histogram",
+    attr="histograms",
+    plugin_names=(PLUGIN_NAME,),
+    legacy_field="histo",
+    decode=decode_histogram,
+    sections=(
+        SectionSpec(
+            "tbreport.render.histogram:build",
+            ("kinds/histogram.html.j2", "kinds/histogram_distributions.html.j2"),
+        ),
+    ),
+    counts=(
+        ("histogram", lambda sel: sum(len(s) for r in sel.raw_runs for s in r.histograms.values())),
+    ),
+)

@@ -3,14 +3,83 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 from google.protobuf import struct_pb2
 
-from tbreport import model as _model
 from tbreport.kinds._arrays import to_float
+from tbreport.kinds.base import Kind, Meta, RunSink, SectionSpec
 from tbreport.proto import hparams_pb2, summary_pb2
+
+if TYPE_CHECKING:
+    from tbreport.model import Run
+
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+HParamValue = Union[float, str, bool]
+
+
+@dataclass(frozen=True)
+class HParamInfo:
+    """One hyperparameter declared by the experiment.
+
+    ``type`` is ``"float"``, ``"string"``, ``"bool"`` or ``""`` (unset). ``domain`` is
+    the discrete values, or ``interval`` = ``(min, max)``, or neither.
+    """
+
+    name: str
+    type: str = ""
+    display_name: str = ""
+    description: str = ""
+    domain: tuple[HParamValue, ...] = ()
+    interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A metric of the experiment: scalar ``tag`` in run ``group`` (relative; ``""``: same run)."""
+
+    tag: str
+    group: str = ""
+    display_name: str = ""
+    description: str = ""
+
+
+@dataclass
+class HParams:
+    """What the hparams plugin recorded in one run.
+
+    ``hparam_infos``/``metric_infos`` come from the experiment summary (often only
+    in a parent run); ``values``, ``group_name``, ``start_time`` from the session
+    start; ``status``/``end_time`` from the session end. Use
+    :meth:`Logdir.hparams_table` for the joined view of a sweep.
+    """
+
+    hparam_infos: list[HParamInfo] = field(default_factory=list)
+    metric_infos: list[MetricInfo] = field(default_factory=list)
+    has_experiment: bool = False
+    values: dict[str, HParamValue] = field(default_factory=dict)
+    group_name: str = ""
+    model_uri: str = ""
+    start_time: float = 0.0
+    has_session: bool = False
+    status: str = ""
+    end_time: float = 0.0
+
+
+@dataclass(frozen=True)
+class HParamsRow:
+    """One session of a sweep: run name, its hparams, its final metric values and status."""
+
+    run: str
+    hparams: dict[str, HParamValue]
+    metrics: dict[str, float]
+    status: str = ""
+
 
 PLUGIN_NAME = "hparams"
 
@@ -109,7 +178,7 @@ _TYPE_NAMES = {1: "string", 2: "bool", 3: "float"}
 _STATUS_NAMES = {0: "STATUS_UNKNOWN", 1: "STATUS_SUCCESS", 2: "STATUS_FAILURE", 3: "STATUS_RUNNING"}
 
 
-def _plain(value: struct_pb2.Value) -> _model.HParamValue:
+def _plain(value: struct_pb2.Value) -> HParamValue:
     which = value.WhichOneof("kind")
     if which == "number_value":
         return float(value.number_value)
@@ -120,7 +189,7 @@ def _plain(value: struct_pb2.Value) -> _model.HParamValue:
     return ""
 
 
-def decode_hparams(content: bytes, into: _model.HParams) -> str:
+def decode_hparams(content: bytes, into: HParams) -> str:
     """Merge one ``HParamsPluginData`` (the plugin content of an ``_hparams_/*`` value)
     into ``into``; return which part it was (``experiment``, ``session_start_info``,
     ``session_end_info``, or ``""``). Raises ``ValueError`` if it does not parse.
@@ -135,14 +204,14 @@ def decode_hparams(content: bytes, into: _model.HParams) -> str:
         into.has_experiment = True
         into.hparam_infos = []
         for info in exp.hparam_infos:
-            domain: tuple[_model.HParamValue, ...] = ()
+            domain: tuple[HParamValue, ...] = ()
             interval = None
             if info.WhichOneof("domain") == "domain_discrete":
                 domain = tuple(_plain(v) for v in info.domain_discrete.values)
             elif info.WhichOneof("domain") == "domain_interval":
                 interval = (info.domain_interval.min_value, info.domain_interval.max_value)
             into.hparam_infos.append(
-                _model.HParamInfo(
+                HParamInfo(
                     info.name,
                     _TYPE_NAMES.get(info.type, ""),
                     info.display_name,
@@ -152,7 +221,7 @@ def decode_hparams(content: bytes, into: _model.HParams) -> str:
                 )
             )
         into.metric_infos = [
-            _model.MetricInfo(m.name.tag, m.name.group, m.display_name, m.description)
+            MetricInfo(m.name.tag, m.name.group, m.display_name, m.description)
             for m in exp.metric_infos
         ]
     elif part == "session_start_info":
@@ -166,3 +235,96 @@ def decode_hparams(content: bytes, into: _model.HParams) -> str:
         into.status = _STATUS_NAMES.get(data.session_end_info.status, "STATUS_UNKNOWN")
         into.end_time = data.session_end_info.end_time_secs
     return part
+
+
+# --- the joined view of a sweep (Logdir.hparams_table) ---
+
+
+def hparams_table(runs: Mapping[str, Run]) -> list[HParamsRow]:
+    """One row per run with a session start: its hparams joined with its metrics.
+
+    The metrics declared by the nearest experiment (the run itself or an
+    ancestor run) are looked up as the last scalar value of the tag in the run
+    ``<session run>/<group>`` (or the session run itself when ``group`` is empty
+    or not a run); runs without an experiment report every scalar whose tag
+    starts with ``hparam/``.
+    """
+    rows: list[HParamsRow] = []
+    for name, run in runs.items():
+        hp = run.hparams
+        if hp is None or not hp.has_session:
+            continue
+        infos = _experiment_metrics(runs, name)
+        metrics: dict[str, float] = {}
+        if infos is not None:
+            for info in infos:
+                value = _metric_value(runs, name, info)
+                if value is not None:
+                    metrics[info.display_name or info.tag] = value
+        else:
+            for tag, series in run.scalars.items():
+                last = series.last()
+                if tag.startswith("hparam/") and last is not None:
+                    metrics[tag] = last[2]
+        rows.append(HParamsRow(name, dict(hp.values), metrics, hp.status))
+    return rows
+
+
+def _experiment_metrics(runs: Mapping[str, Run], name: str) -> list[MetricInfo] | None:
+    candidate = name
+    while True:
+        run = runs.get(candidate)
+        if run is not None and run.hparams is not None and run.hparams.has_experiment:
+            return run.hparams.metric_infos
+        if candidate == ".":
+            return None
+        candidate = candidate.rpartition("/")[0] or "."
+
+
+def _metric_value(runs: Mapping[str, Run], name: str, info: MetricInfo) -> float | None:
+    for candidate in (f"{name}/{info.group}" if info.group else name, name):
+        key = candidate[2:] if candidate.startswith("./") else candidate
+        run = runs.get(key)
+        series = run.scalars.get(info.tag) if run else None
+        last = series.last() if series is not None else None
+        if last is not None:
+            return last[2]
+    return None
+
+
+# --- the kind ---
+
+
+@dataclass(frozen=True)
+class HParamsKind(Kind):
+    """What the hparams plugin recorded in a run, merged from its ``_hparams_/*`` values."""
+
+    def read_value(
+        self,
+        sink: RunSink,
+        value: summary_pb2.Summary.Value,
+        tag: str,
+        meta: Meta | None,
+        index: int,
+        step: int,
+        wall_time: float,
+    ) -> None:
+        # hparams live in the plugin content of each value's own metadata
+        content = (
+            bytes(value.metadata.plugin_data.content)
+            if value.HasField("metadata")
+            else (meta.content if meta else b"")
+        )
+        if sink.run.hparams is None:
+            sink.run.hparams = HParams()
+        decode_hparams(content, sink.run.hparams)
+
+
+KIND = HParamsKind(
+    name="hparams",
+    module="hparams",
+    attr="hparams",
+    plugin_names=(PLUGIN_NAME,),
+    any_value=True,
+    sections=(SectionSpec("tbreport.render.hparams:build", ("kinds/hparams.html.j2",)),),
+)

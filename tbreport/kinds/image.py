@@ -4,17 +4,55 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tbreport import model as _model
-from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_float, to_numpy
+from tbreport.kinds.base import Point, SectionSpec, SeriesKind
+from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import summary_pb2
 
 PLUGIN_NAME = "images"
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """One encoded image (PNG, usually); ``width``/``height`` as the writer declared them."""
+
+    data: bytes
+    width: int = 0
+    height: int = 0
+    colorspace: int = 0
+
+    @property
+    def mime_type(self) -> str:
+        if self.data.startswith(b"\x89PNG"):
+            return "image/png"
+        if self.data.startswith(b"\xff\xd8"):
+            return "image/jpeg"
+        if self.data.startswith(b"GIF8"):
+            return "image/gif"
+        return "application/octet-stream"
+
+    def to_array(self) -> npt.NDArray[np.uint8]:
+        """Decode to an ``[H, W, C]`` uint8 array (needs Pillow; imported here only)."""
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self.data)) as img:
+            return np.asarray(img)
+
+
+@dataclass(frozen=True)
+class ImagePoint(Point):
+    """The images of one event: 1 for the legacy form, any number for TF2's tensor form."""
+
+    images: tuple[EncodedImage, ...] = ()
+
 
 # --- encode (writer side) ---
 
@@ -268,21 +306,38 @@ def _int_or_zero(raw: bytes) -> int:
         return 0
 
 
-def decode_image(
-    value: summary_pb2.Summary.Value, step: int, wall_time: float
-) -> _model.ImagePoint:
+def decode_image(value: summary_pb2.Summary.Value, step: int, wall_time: float) -> ImagePoint:
     """Images of one value: the legacy ``Summary.Image``, or TF2's string tensor
     ``[width, height, image, image, ...]`` (any number of images). Bytes stay encoded.
     """
     if value.WhichOneof("value") == "image":
         img = value.image
-        encoded = _model.EncodedImage(
-            img.encoded_image_string, img.width, img.height, img.colorspace
-        )
-        return _model.ImagePoint(step, wall_time, (encoded,))
-    arr = _tensor.tensor_to_array(value.tensor)
+        encoded = EncodedImage(img.encoded_image_string, img.width, img.height, img.colorspace)
+        return ImagePoint(step, wall_time, (encoded,))
+    arr = tensor_to_array(value.tensor)
     if arr.dtype != object or arr.ndim != 1 or arr.shape[0] < 2:
         raise ValueError(f"an image tensor must be [width, height, images...], got {arr.shape}")
     width, height = _int_or_zero(arr[0]), _int_or_zero(arr[1])
-    images = tuple(_model.EncodedImage(bytes(b), width, height) for b in arr[2:])
-    return _model.ImagePoint(step, wall_time, images)
+    images = tuple(EncodedImage(bytes(b), width, height) for b in arr[2:])
+    return ImagePoint(step, wall_time, images)
+
+
+# --- the kind ---
+
+KIND = SeriesKind(
+    name="images",
+    module="image",
+    attr="images",
+    plugin_names=(PLUGIN_NAME,),
+    legacy_field="image",
+    decode=decode_image,
+    sections=(SectionSpec("tbreport.render.image:build", ("kinds/image.html.j2",)),),
+    counts=(
+        (
+            "image",
+            lambda sel: sum(
+                len(p.images) for r in sel.raw_runs for s in r.images.values() for p in s.points
+            ),
+        ),
+    ),
+)

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tbreport import model as _model
-from tbreport.kinds import tensor as _tensor
 from tbreport.kinds._arrays import to_numpy
+from tbreport.kinds.base import Point, SectionSpec, SeriesKind
+from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
+
+Float64Array = npt.NDArray[np.float64]
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True, eq=False)
+class PrCurvePoint(Point):
+    """One precision-recall curve; thresholds are ``i / (N - 1)`` as TensorBoard assumes."""
+
+    true_positives: Float64Array = field(default_factory=lambda: np.zeros(0))
+    false_positives: Float64Array = field(default_factory=lambda: np.zeros(0))
+    true_negatives: Float64Array = field(default_factory=lambda: np.zeros(0))
+    false_negatives: Float64Array = field(default_factory=lambda: np.zeros(0))
+    precision: Float64Array = field(default_factory=lambda: np.zeros(0))
+    recall: Float64Array = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def num_thresholds(self) -> int:
+        return int(self.precision.shape[0])
+
+    @property
+    def thresholds(self) -> Float64Array:
+        n = self.num_thresholds
+        return np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(n)
+
 
 PLUGIN_NAME = "pr_curves"
 
@@ -149,12 +176,22 @@ def pr_curve_raw_value(
 # --- decode (reader side) ---
 
 
-def decode_pr_curve(
-    value: summary_pb2.Summary.Value, step: int, wall_time: float
-) -> _model.PrCurvePoint:
+def decode_pr_curve(value: summary_pb2.Summary.Value, step: int, wall_time: float) -> PrCurvePoint:
     """A ``[6, N]`` tensor: rows TP, FP, TN, FN, precision, recall."""
-    arr = _tensor.tensor_to_array(value.tensor)
+    arr = tensor_to_array(value.tensor)
     if arr.dtype == object or arr.ndim != 2 or arr.shape[0] != 6:
         raise ValueError(f"a pr_curve tensor must be [6, N], got {arr.dtype} {arr.shape}")
     rows = [r.copy() for r in arr.astype(np.float64)]
-    return _model.PrCurvePoint(step, wall_time, *rows)
+    return PrCurvePoint(step, wall_time, *rows)
+
+
+# --- the kind ---
+
+KIND = SeriesKind(
+    name="pr_curves",
+    module="pr_curve",
+    attr="pr_curves",
+    plugin_names=(PLUGIN_NAME,),
+    decode=decode_pr_curve,
+    sections=(SectionSpec("tbreport.render.pr_curve:build", ("kinds/pr_curve.html.j2",)),),
+)

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tbreport import model as _model
 from tbreport.kinds._arrays import to_numpy
+from tbreport.kinds.base import Meta, Point, RunSink, SectionSpec, SeriesKind
 from tbreport.proto import summary_pb2, tensor_pb2, types_pb2
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True, eq=False)
+class TensorPoint(Point):
+    """Any other tensor summary, kept as written so nothing is dropped.
+
+    ``value`` is the decoded numpy array (object dtype of ``bytes`` for strings);
+    ``dtype`` is the TensorFlow dtype name (``"float32"``, ``"string"``, ...).
+    """
+
+    value: npt.NDArray[np.generic] = field(default_factory=lambda: np.zeros(0))
+    dtype: str = ""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.value.shape)
+
 
 PLUGIN_NAME = ""
 RAW_TENSOR_PLUGIN = "tensor"  # the plugin name torch's and tbreport's add_tensor write
@@ -163,8 +183,44 @@ def tensor_to_array(tensor: tensor_pb2.TensorProto) -> npt.NDArray[np.generic]:
     return arr.reshape(shape)
 
 
-def decode_tensor(
-    tensor: tensor_pb2.TensorProto, step: int, wall_time: float
-) -> _model.TensorPoint:
+def decode_tensor(tensor: tensor_pb2.TensorProto, step: int, wall_time: float) -> TensorPoint:
     """Any tensor summary as a raw :class:`~tbreport.model.TensorPoint`."""
-    return _model.TensorPoint(step, wall_time, tensor_to_array(tensor), dtype_name(tensor.dtype))
+    return TensorPoint(step, wall_time, tensor_to_array(tensor), dtype_name(tensor.dtype))
+
+
+# --- the kind ---
+
+
+@dataclass(frozen=True)
+class TensorKind(SeriesKind):
+    """Tensor summaries no other kind claims, kept as written so nothing is dropped."""
+
+    def read_value(
+        self,
+        sink: RunSink,
+        value: summary_pb2.Summary.Value,
+        tag: str,
+        meta: Meta | None,
+        index: int,
+        step: int,
+        wall_time: float,
+    ) -> None:
+        sink.add(self, tag, meta, index, decode_tensor(value.tensor, step, wall_time))
+        plugin = meta.plugin_name if meta else ""
+        # "tensor" is what torch's and our add_tensor write: a raw tensor by design.
+        if plugin and plugin != RAW_TENSOR_PLUGIN:
+            sink.problem(
+                f"values of plugin {plugin!r}, which tbreport does not know; kept them as "
+                "raw tensors",
+                f"tag {tag!r}",
+            )
+
+
+KIND = TensorKind(
+    name="tensors",
+    module="tensor",
+    attr="tensors",
+    plugin_names=(RAW_TENSOR_PLUGIN,),
+    fallback=True,
+    sections=(SectionSpec("tbreport.render.tensor:build", ("kinds/tensor.html.j2",)),),
+)

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
-from tbreport import model as _model
-from tbreport.kinds import tensor as _tensor
+from dataclasses import dataclass
+
+from tbreport.kinds.base import Point, SectionSpec, SeriesKind
+from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
+
+# --- the data (re-exported by tbreport.model) ---
+
+
+@dataclass(frozen=True)
+class TextPoint(Point):
+    """A string tensor of any shape: ``values`` flattened in C order, ``shape`` as written."""
+
+    values: tuple[str, ...] = ()
+    shape: tuple[int, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The value of a scalar string tensor; rows joined with newlines otherwise."""
+        return "\n".join(self.values)
+
 
 PLUGIN_NAME = "text"
 
@@ -35,12 +53,25 @@ def text_value(tag: str, text_string: str) -> summary_pb2.Summary.Value:
 # --- decode (reader side) ---
 
 
-def decode_text(value: summary_pb2.Summary.Value, step: int, wall_time: float) -> _model.TextPoint:
+def decode_text(value: summary_pb2.Summary.Value, step: int, wall_time: float) -> TextPoint:
     """A string tensor of any shape (UTF-8; undecodable bytes are replaced)."""
-    arr = _tensor.tensor_to_array(value.tensor)
+    arr = tensor_to_array(value.tensor)
     if arr.dtype != object:
         raise ValueError(f"a text summary must be a string tensor, got {arr.dtype}")
     values = tuple(
         b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b) for b in arr.reshape(-1)
     )
-    return _model.TextPoint(step, wall_time, values, tuple(int(d) for d in arr.shape))
+    return TextPoint(step, wall_time, values, tuple(int(d) for d in arr.shape))
+
+
+# --- the kind ---
+
+KIND = SeriesKind(
+    name="texts",
+    module="text",
+    attr="texts",
+    plugin_names=(PLUGIN_NAME,),
+    decode=decode_text,
+    sections=(SectionSpec("tbreport.render.text:build", ("kinds/text.html.j2",)),),
+    counts=(("text", lambda sel: sum(len(s) for r in sel.raw_runs for s in r.texts.values())),),
+)

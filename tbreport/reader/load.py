@@ -19,35 +19,14 @@ import os
 import sys
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any, Union, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from tbreport.kinds import audio as audio_kind
-from tbreport.kinds import custom_scalars as custom_scalars_kind
-from tbreport.kinds import embedding as embedding_kind
-from tbreport.kinds import graph as graph_kind
-from tbreport.kinds import histogram as histogram_kind
-from tbreport.kinds import hparams as hparams_kind
-from tbreport.kinds import image as image_kind
-from tbreport.kinds import pr_curve as pr_curve_kind
-from tbreport.kinds import scalar as scalar_kind
-from tbreport.kinds import tensor as tensor_kind
-from tbreport.kinds import text as text_kind
-from tbreport.model import (
-    EventFileInfo,
-    HParams,
-    LoadWarning,
-    Logdir,
-    Point,
-    Restart,
-    Run,
-    ScalarSeries,
-    Series,
-    SessionLogEntry,
-)
+from tbreport.kinds import KINDS, by_event_field, claim, fast_path_kind
+from tbreport.kinds.base import Accumulator, ColumnSink, Kind, Meta
+from tbreport.model import EventFileInfo, LoadWarning, Logdir, Restart, Run, SessionLogEntry
 from tbreport.proto import event_pb2
 from tbreport.reader.discover import RunDir, find_runs
 from tbreport.reader.events import FileScan, scan_file
@@ -121,11 +100,6 @@ def load(
         len(warnings),
     )
     return logdir
-
-
-def _compact(idx: npt.NDArray[np.int64]) -> npt.NDArray[np.integer[Any]]:
-    """Record numbers as uint32 when they fit (4 bytes a point instead of 8)."""
-    return idx.astype(np.uint32) if idx.shape[0] and int(idx[-1]) < 2**32 else idx
 
 
 def _prefixes(roots: list[str]) -> list[str]:
@@ -219,66 +193,48 @@ def _scan_one(args: tuple[str, bool]) -> FileScan:
 # ----------------------------------------------------------------- run builder
 
 
-@dataclass
-class _Meta:
-    plugin_name: str
-    content: bytes
-    display_name: str
-    description: str
-
-
-# (index base of the file, record indices in the file, steps, wall_times, values)
-_Columns = tuple[
-    int,
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-]
-
-
-_SCALARS_META = _Meta(scalar_kind.PLUGIN_NAME, b"", "", "")
-
-
-@dataclass
-class _ScalarAccum:
-    """Scalars of one tag: column chunks from the fast path, lists from the protobuf path."""
-
-    chunks: list[_Columns] = field(default_factory=list)
-    idx: list[int] = field(default_factory=list)
-    steps: list[int] = field(default_factory=list)
-    walls: list[float] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-
-
-@dataclass
-class _SeriesAccum:
-    series: Series[Any]
-    idx: list[int] = field(default_factory=list)
-
-
 class _RunBuilder:
-    """Accumulates the records of one run, in file order, then builds the :class:`Run`."""
+    """Accumulates the records of one run, in file order, then builds the :class:`Run`.
+
+    Each value goes to the kind that claims it (:func:`tbreport.kinds.claim`); the
+    builder is the :class:`~tbreport.kinds.base.RunSink` the kinds read into.
+    """
 
     def __init__(self, name: str, path: str, warnings: list[LoadWarning]) -> None:
         self.run = Run(name, path)
         self.warnings = warnings
-        self.meta: dict[str, _Meta] = {}
-        self.scalars: dict[str, _ScalarAccum] = {}
-        self.series: dict[str, dict[str, _SeriesAccum]] = {
-            k: {} for k in ("images", "histograms", "texts", "audio", "pr_curves", "tensors")
-        }
+        self.meta: dict[str, Meta] = {}
+        self.accums: dict[str, Accumulator] = {}  # kind name -> its accumulator
+        self.fast = fast_path_kind()  # the kind of what the vectorised fast path decodes
+        self.fast_meta_first = Meta(self.fast.plugin_names[0], b"", "", "")
         self.starts: list[tuple[int, int]] = []  # (record index in the run, step)
         self.base = 0
         self.file = ""
-        # (file or "" for the run, problem) -> [count, first example]: one warning each
+        # (file or "" for the run, problem) -> [count, first example, category, at]
         self.problems: dict[tuple[str, str], list[Any]] = {}
         self.file_version: float | None = None  # the latest file_version seen in the run
         self.most_recent_step = -1  # for files older than brain.Event:2
         self.tag_purges: dict[str, list[tuple[int, int]]] = {}  # tag -> (record index, step)
         self.file_log: list[tuple[int, int, list[str] | None]] = []
-        # tags whose first metadata (plugin "scalars") was read by the fast path, and where
+        # tags whose first metadata was read by the fast path, and where
         self.fast_meta: dict[str, int] = {}
+
+    # -- the sink the kinds read into
+
+    def _accum(self, kind: Kind) -> Accumulator:
+        acc = self.accums.get(kind.name)
+        if acc is None:
+            made = kind.accumulator()
+            if made is None:
+                raise TypeError(f"kind {kind.name!r} keeps no per-tag series")
+            acc = self.accums[kind.name] = made
+        return acc
+
+    def add(self, kind: Kind, tag: str, meta: Meta | None, index: int, item: Any) -> None:
+        self._accum(kind).add(tag, meta, index, item)
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(LoadWarning(path, message))
 
     # -- warnings
 
@@ -315,8 +271,9 @@ class _RunBuilder:
             )
         info = EventFileInfo(scan.path, scan.size, scan.intact, scan.damaged)
         if scan.scalars is not None:
+            columns = cast(ColumnSink, self._accum(self.fast))
             for tag, (idx, steps, walls, values) in zip(scan.scalars.tags, scan.scalars.groups):
-                self._scalar_acc(tag).chunks.append((self.base, idx, steps, walls, values))
+                columns.add_columns(tag, self.base, idx, steps, walls, values)
             for tag, first in scan.scalars.meta_first.items():
                 # the tag's metadata, seen by the fast path at this record
                 self.fast_meta.setdefault(tag, self.base + first)
@@ -378,12 +335,6 @@ class _RunBuilder:
             )
             return info
 
-    def _scalar_acc(self, tag: str) -> _ScalarAccum:
-        acc = self.scalars.get(tag)
-        if acc is None:
-            acc = self.scalars[tag] = _ScalarAccum()
-        return acc
-
     # -- events
 
     def _event(self, event: Any, index: int, info: EventFileInfo) -> EventFileInfo:
@@ -407,46 +358,30 @@ class _RunBuilder:
                 str(event.file_version),
                 str(event.source_metadata.writer),
             )
-        elif what == "graph_def":
-            self._graph(lambda: graph_kind.decode_graph_def(event.graph_def, step=step))
-        elif what == "meta_graph_def":
-            if self.run.graph is None or self.run.graph.source == "meta_graph_def":
-                self._graph(
-                    lambda: graph_kind.decode_meta_graph_def(event.meta_graph_def, step=step)
-                )
-        elif what == "tagged_run_metadata":
-            self.run.run_metadata_tags.append(str(event.tagged_run_metadata.tag))
         elif what == "session_log":
-            log = event.session_log
-            status = _SESSION_STATUS.get(int(log.status), "UNSPECIFIED")
-            self.run.session_logs.append(
-                SessionLogEntry(step, wall, status, str(log.msg), str(log.checkpoint_path))
-            )
-            # TensorBoard honours START only in brain.Event:2 files (older ones use steps)
-            if status == "START" and self.file_version is not None and self.file_version >= 2:
-                self.starts.append((index, step))
-        elif what == "log_message":
-            pass  # deprecated; TensorBoard ignores it too
+            self._session_log(event.session_log, index, step, wall)
+        elif what is not None and (kind := by_event_field(what)) is not None:
+            kind.read_event(self, event, step)
+        # log_message is deprecated; TensorBoard ignores it too
         return info
 
-    def _graph(self, decode: Callable[[], Any]) -> None:
-        try:
-            graph = decode()
-        except ValueError as exc:
-            self.problem("graphs that do not parse; skipped them", str(exc))
-            return
-        if self.run.graph is not None and self.run.graph.source == graph.source:
-            self.problem("graph events after the first; kept the last one", f"step {graph.step}")
-        self.run.graph = graph
+    def _session_log(self, log: Any, index: int, step: int, wall: float) -> None:
+        status = _SESSION_STATUS.get(int(log.status), "UNSPECIFIED")
+        self.run.session_logs.append(
+            SessionLogEntry(step, wall, status, str(log.msg), str(log.checkpoint_path))
+        )
+        # TensorBoard honours START only in brain.Event:2 files (older ones use steps)
+        if status == "START" and self.file_version is not None and self.file_version >= 2:
+            self.starts.append((index, step))
 
     def _value(self, value: Any, index: int, step: int, wall: float) -> None:
         tag = str(value.tag) or str(value.node_name)
         meta = self.meta.get(tag)
         if meta is None and self.fast_meta.get(tag, index) < index:
-            meta = self.meta[tag] = _SCALARS_META
+            meta = self.meta[tag] = self.fast_meta_first
         if meta is None and value.HasField("metadata"):
             m = value.metadata
-            meta = self.meta[tag] = _Meta(
+            meta = self.meta[tag] = Meta(
                 str(m.plugin_data.plugin_name),
                 bytes(m.plugin_data.content),
                 str(m.display_name),
@@ -454,35 +389,10 @@ class _RunBuilder:
             )
         plugin = meta.plugin_name if meta else ""
         which = value.WhichOneof("value")
+        kind = claim(which, plugin)
         try:
-            if which == "simple_value" or (which == "tensor" and plugin == scalar_kind.PLUGIN_NAME):
-                # Decode before appending: a value that fails must not leave its step
-                # behind, or every later value would sit on the wrong step.
-                decoded = scalar_kind.decode_scalar(value)
-                acc = self._scalar_acc(tag)
-                acc.idx.append(index)
-                acc.steps.append(step)
-                acc.walls.append(wall)
-                acc.values.append(decoded)
-            elif which == "image" or (which == "tensor" and plugin == image_kind.PLUGIN_NAME):
-                self._point("images", tag, meta, index, image_kind.decode_image(value, step, wall))
-            elif which == "histo" or (which == "tensor" and plugin == histogram_kind.PLUGIN_NAME):
-                point = histogram_kind.decode_histogram(value, step, wall)
-                self._point("histograms", tag, meta, index, point)
-            elif which == "audio" or (which == "tensor" and plugin == audio_kind.PLUGIN_NAME):
-                self._point("audio", tag, meta, index, audio_kind.decode_audio(value, step, wall))
-            elif plugin == hparams_kind.PLUGIN_NAME:
-                # hparams live in the plugin content of each value's own metadata
-                content = (
-                    bytes(value.metadata.plugin_data.content)
-                    if value.HasField("metadata")
-                    else (meta.content if meta else b"")
-                )
-                if self.run.hparams is None:
-                    self.run.hparams = HParams()
-                hparams_kind.decode_hparams(content, self.run.hparams)
-            elif which == "tensor":
-                self._tensor_value(value, tag, meta, plugin, index, step, wall)
+            if kind is not None:
+                kind.read_value(self, value, tag, meta, index, step, wall)
             elif which is None:
                 self.problem("values holding no data; skipped them", f"tag {tag!r}")
             else:
@@ -492,49 +402,6 @@ class _RunBuilder:
                 f"{plugin or which} values that could not be decoded; skipped them",
                 f"tag {tag!r} step {step}: {exc}",
             )
-
-    def _tensor_value(
-        self,
-        value: Any,
-        tag: str,
-        meta: _Meta | None,
-        plugin: str,
-        index: int,
-        step: int,
-        wall: float,
-    ) -> None:
-        if plugin == text_kind.PLUGIN_NAME:
-            self._point("texts", tag, meta, index, text_kind.decode_text(value, step, wall))
-        elif plugin == pr_curve_kind.PLUGIN_NAME:
-            self._point(
-                "pr_curves", tag, meta, index, pr_curve_kind.decode_pr_curve(value, step, wall)
-            )
-        elif plugin == custom_scalars_kind.PLUGIN_NAME:
-            self.run.custom_scalar_layout = custom_scalars_kind.decode_layout(value)
-        else:
-            point = tensor_kind.decode_tensor(value.tensor, step, wall)
-            self._point("tensors", tag, meta, index, point)
-            # "tensor" is what torch's and our add_tensor write: a raw tensor by design.
-            if plugin and plugin != tensor_kind.RAW_TENSOR_PLUGIN:
-                self.problem(
-                    f"values of plugin {plugin!r}, which tbreport does not know; kept them as "
-                    "raw tensors",
-                    f"tag {tag!r}",
-                )
-
-    def _point(self, kind: str, tag: str, meta: _Meta | None, index: int, point: Point) -> None:
-        accs = self.series[kind]
-        acc = accs.get(tag)
-        if acc is None:
-            series: Series[Any] = Series(tag)
-            if meta is not None:
-                series.display_name = meta.display_name
-                series.description = meta.description
-                series.plugin_name = meta.plugin_name
-                series.plugin_content = meta.content
-            acc = accs[tag] = _SeriesAccum(series)
-        acc.series.points.append(point)
-        acc.idx.append(index)
 
     # -- finish
 
@@ -554,30 +421,10 @@ class _RunBuilder:
 
     def finish(self) -> Run:
         run = self.run
-        # Tags in order of first appearance in the run.
-        firsts: dict[str, int] = {}
-        built: dict[str, ScalarSeries] = {}
-        for tag, acc in self.scalars.items():
-            built[tag], firsts[tag] = self._scalar_series(tag, acc)
-        run.scalars = {tag: built[tag] for tag in sorted(built, key=firsts.__getitem__)}
-        targets: dict[str, dict[str, Any]] = {
-            "images": run.images,
-            "histograms": run.histograms,
-            "texts": run.texts,
-            "audio": run.audio,
-            "pr_curves": run.pr_curves,
-            "tensors": run.tensors,
-        }
-        for kind, accs in self.series.items():
-            for tag, sacc in accs.items():
-                sacc.series.restarts = self._restarts(tag, np.asarray(sacc.idx, dtype=np.int64))
-                targets[kind][tag] = sacc.series
-        projector = os.path.join(run.path, embedding_kind.CONFIG_NAME)
-        if os.path.isfile(projector):
-            try:
-                run.projector = embedding_kind.decode_projector_config(projector)
-            except (OSError, ValueError, UnicodeDecodeError) as exc:
-                self.warnings.append(LoadWarning(projector, f"projector config skipped: {exc}"))
+        for acc in self.accums.values():
+            acc.store(run, self._restarts, self.meta)
+        for kind in KINDS:
+            kind.finish(self)
         for (path, key), (count, example, category, (offset, index)) in self.problems.items():
             times = f"{count} " if count > 1 else ""
             self.warnings.append(
@@ -591,38 +438,3 @@ class _RunBuilder:
                 )
             )
         return run
-
-    def _scalar_series(self, tag: str, acc: _ScalarAccum) -> tuple[ScalarSeries, int]:
-        """The series of ``tag`` and the run-wide index of its first record."""
-        parts = list(acc.chunks)
-        if acc.idx:
-            parts.append(
-                (
-                    0,
-                    np.asarray(acc.idx, dtype=np.int64),  # run-wide already
-                    np.asarray(acc.steps, dtype=np.int64),
-                    np.asarray(acc.walls, dtype=np.float64),
-                    np.asarray(acc.values, dtype=np.float64),
-                )
-            )
-        if len(parts) == 1:
-            base, local, steps, walls, values = parts[0]
-            idx = local.astype(np.int64) + base
-        else:
-            idx = np.concatenate([p[1].astype(np.int64) + p[0] for p in parts])
-            steps, walls, values = (np.concatenate([p[k] for p in parts]) for k in (2, 3, 4))
-            if not bool(np.all(idx[1:] > idx[:-1])):
-                order = np.argsort(idx, kind="stable")
-                idx, steps, walls, values = idx[order], steps[order], walls[order], values[order]
-        meta = self.meta.get(tag)
-        series = ScalarSeries(
-            tag,
-            np.ascontiguousarray(steps, dtype=np.int64),
-            np.ascontiguousarray(walls, dtype=np.float64),
-            np.ascontiguousarray(values, dtype=np.float64),
-            display_name=meta.display_name if meta else "",
-            description=meta.description if meta else "",
-            restarts=self._restarts(tag, idx),
-            records=_compact(idx),
-        )
-        return series, int(idx[0])

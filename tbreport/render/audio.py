@@ -56,7 +56,13 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 by_tag.setdefault(tag, []).append((run, series))
     if not by_tag:
         return None
-    section = Section(kind="audio", title="Audio", anchor="audio", count=len(by_tag))
+    section = Section(
+        kind="audio",
+        title="Audio",
+        anchor="audio",
+        template="kinds/audio.html.j2",
+        count=len(by_tag),
+    )
     for prefix, tags in group_by_prefix(by_tag).items():
         items = []
         for tag in tags:

@@ -1,9 +1,11 @@
-"""What every section renderer shares: build options, the render context, sections.
+"""What every section builder shares: the render context, sections, chart slots.
 
-A section renderer (``tbreport/render/<kind>.py``) is a function
-``build(runs, ctx) -> Section | None``. It turns model data into plain template data,
-asks the context for charts (``ctx.chart(spec)``, drawn later, all at once, on every
-core) and names its template ``kinds/<kind>.html.j2``.
+A kind's section builder (``tbreport/render/<module>.py``, named in its registry entry,
+:data:`tbreport.kinds.KINDS`) is a function ``build(runs, ctx)`` returning a
+:class:`Section` (or several, or ``None``). It turns model data into plain template
+data, asks the context for charts (``ctx.chart(spec)``, drawn later, all at once, on
+every core) and names its template ``kinds/<module>.html.j2``. A kind the report lists
+without drawing adds a :class:`Part` to the shared "Other data" section (:func:`listing`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tbreport.model import Logdir
 from tbreport.options import BuildOptions
 from tbreport.render.assets import Anchors
 from tbreport.render.charts import ChartSpec, Rendered
@@ -59,6 +62,7 @@ class Context:
     charts: list[ChartSlot] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # build-time problems for the health box
     pool: ChartPool | None = None  # draws charts as they are asked for (else: all at the end)
+    logdir: Logdir | None = None  # the whole logdir (hparams experiments live in parent runs)
     _tag_re: re.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
@@ -92,19 +96,46 @@ class Group:
 
 
 @dataclass
+class Part:
+    """A kind's share of a section several kinds fill (see :func:`listing`)."""
+
+    template: str
+    data: dict[str, Any]
+    count: int
+
+
+@dataclass
 class Section:
-    """One part of the page: ``template`` is ``kinds/<kind>.html.j2``."""
+    """One section of the page. ``kind`` is its key in the page (the CSS class
+    ``kind-<kind>``); ``template`` draws it (``kinds/<module>.html.j2``)."""
 
     kind: str
     title: str
     anchor: str
+    template: str
     groups: list[Group] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     count: int = 0
+    parts: list[Part] = field(default_factory=list)
 
-    @property
-    def template(self) -> str:
-        return f"kinds/{self.kind}.html.j2"
+    def merge(self, other: Section) -> None:
+        """Take ``other``'s parts (the same shared section, from another kind)."""
+        self.parts.extend(other.parts)
+        self.count += other.count
+
+
+def listing(part: Part) -> Section:
+    """The "Other data" section holding one kind's :class:`Part`: what the reader kept
+    but the report does not draw, listed so nothing is silently dropped. The report
+    merges the parts of every kind into one section."""
+    return Section(
+        kind="other",
+        title="Other data",
+        anchor="other",
+        template="listing.html.j2",
+        count=part.count,
+        parts=[part],
+    )
 
 
 def group_by_prefix(tags: Iterable[str]) -> dict[str, list[str]]:

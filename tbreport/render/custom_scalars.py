@@ -18,6 +18,8 @@ import numpy as np
 from tbreport.model import Chart, ChartCategory, Run
 from tbreport.render.base import ChartSlot, Context, Group, Section
 from tbreport.render.lines import (
+    PNG_WIDTH_PX,
+    SVG_WIDTH_PX,
     LineChart,
     PreparedLine,
     Series,
@@ -25,7 +27,6 @@ from tbreport.render.lines import (
     robust_range,
     run_start_times,
 )
-from tbreport.render.scalars import PNG_WIDTH_PX, SVG_WIDTH_PX
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +280,12 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         return None
     starts = run_start_times(runs)
     matches = _tag_matches(categories.values(), runs, ctx)
-    section = Section(kind="custom_scalars", title="Custom scalars", anchor="custom-scalars")
+    section = Section(
+        kind="custom_scalars",
+        title="Custom scalars",
+        anchor="custom-scalars",
+        template="kinds/custom_scalars.html.j2",
+    )
     for title, cat in categories.items():
         items = [_chart(ch, runs, ctx, starts, matches) for ch in cat.charts]
         section.groups.append(Group(title, ctx.anchors.make("custom-cat", title), items))

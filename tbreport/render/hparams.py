@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tbreport.fmt import fmt_float
-from tbreport.model import HParamsRow, HParamValue, Logdir, Run
+from tbreport.model import HParamsRow, HParamValue, Run
 from tbreport.render.base import Context, Section
 
 logger = logging.getLogger(__name__)
@@ -170,9 +170,10 @@ def parallel_coordinates(
     return ParallelCoords(WIDTH, HEIGHT, axes, lines)
 
 
-def build(logdir: Logdir, runs: Sequence[Run], ctx: Context) -> Section | None:
+def build(runs: Sequence[Run], ctx: Context) -> Section | None:
     selected = {r.name for r in runs}
-    rows = [r for r in logdir.hparams_table() if r.run in selected]
+    table_of = ctx.logdir.hparams_table() if ctx.logdir is not None else []
+    rows = [r for r in table_of if r.run in selected]
     if not rows:
         return None
     hp_order: list[str] = []
@@ -196,7 +197,13 @@ def build(logdir: Logdir, runs: Sequence[Run], ctx: Context) -> Section | None:
         )
         for r in rows
     ]
-    section = Section(kind="hparams", title="HParams", anchor="hparams", count=len(rows))
+    section = Section(
+        kind="hparams",
+        title="HParams",
+        anchor="hparams",
+        template="kinds/hparams.html.j2",
+        count=len(rows),
+    )
     section.data = {
         "hp_names": hp_names,
         "metric_names": metric_names,

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OUTLIER_STRETCH",
+    "PNG_WIDTH_PX",
+    "SVG_WIDTH_PX",
     "LineChart",
     "PreparedLine",
     "Series",
@@ -52,6 +54,11 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: pixel width lines are downsampled for: a PNG chart's plot area is ~560 px; SVG
+#: lines stay coarser (every point is markup)
+PNG_WIDTH_PX = 560
+SVG_WIDTH_PX = 200
 
 #: the y-range ignores values beyond the 5th-95th percentiles only when they would
 #: stretch it by more than this factor

@@ -28,6 +28,7 @@ import numpy as np
 
 from tbreport.errors import GateFailedError
 from tbreport.fmt import fmt_time
+from tbreport.kinds import KINDS
 from tbreport.model import Logdir, Run
 from tbreport.options import BuildOptions
 from tbreport.render.base import Context, Section
@@ -151,17 +152,7 @@ def build_report(
 
 
 def _wall_range(run: Run) -> tuple[float, float] | None:
-    walls: list[float] = []
-    for s in run.scalars.values():
-        if len(s):
-            walls += [float(s.wall_times.min()), float(s.wall_times.max())]
-    for m in (run.images, run.histograms, run.texts, run.audio, run.pr_curves, run.tensors):
-        for series in m.values():
-            if series.points:
-                walls += [
-                    min(p.wall_time for p in series.points),
-                    max(p.wall_time for p in series.points),
-                ]
+    walls = [w for s in run.all_series() if (r := s.wall_range()) for w in r]
     walls = [w for w in walls if math.isfinite(w) and w > 0]
     return (min(walls), max(walls)) if walls else None
 
@@ -223,36 +214,20 @@ def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: A
 
 
 def _sections(selection: Selection, ctx: Context) -> list[Section]:
-    """Every section of the page, in the report's order."""
-    from tbreport.render import (
-        audio,
-        custom_scalars,
-        graphs,
-        histograms,
-        hparams,
-        images,
-        other,
-        pr_curves,
-        scalars,
-        texts,
-    )
-
-    purged = selection.runs
+    """Every section of the page: each kind's builders, in the registry's order; the
+    parts of a shared section (the "Other data" listing) merged into one."""
     sections: list[Section] = []
-    for result in (
-        scalars.build(purged, ctx),
-        custom_scalars.build(purged, ctx),
-        images.build(purged, ctx),
-        audio.build(purged, ctx),
-        graphs.build(purged, ctx),
-        *histograms.build(purged, ctx),
-        texts.build(purged, ctx),
-        pr_curves.build(purged, ctx),
-        hparams.build(selection.logdir, purged, ctx),
-        other.build(purged, ctx),
-    ):
-        if result is not None:
-            sections.append(result)
+    by_anchor: dict[str, Section] = {}
+    for kind in KINDS:
+        for spec in kind.sections:
+            result = spec.load()(selection.runs, ctx)
+            built = [] if result is None else [result] if isinstance(result, Section) else result
+            for section in built:
+                if section.anchor in by_anchor:
+                    by_anchor[section.anchor].merge(section)
+                    continue
+                by_anchor[section.anchor] = section
+                sections.append(section)
     return sections
 
 
@@ -281,19 +256,10 @@ def _draw(ctx: Context, opts: BuildOptions) -> None:
     logger.info("drew %d charts in %.2f s", len(rendered), time.perf_counter() - started)
 
 
-def _counts(selection: Selection, scalar_tags: Sequence[str]) -> list[tuple[str, int]]:
+def _counts(selection: Selection) -> list[tuple[str, int]]:
     """The header's counts, as ``(label, n)`` with the label's plural right."""
-    runs = selection.raw_runs
-    counts = [
-        ("run", len(runs)),
-        ("scalar tag", len(scalar_tags)),
-        ("scalar point", sum(len(s) for r in runs for s in r.scalars.values())),
-        ("image", sum(len(p.images) for r in runs for s in r.images.values() for p in s.points)),
-        ("audio clip", sum(len(p.clips) for r in runs for s in r.audio.values() for p in s.points)),
-        ("graph", sum(1 for r in runs if r.graph is not None)),
-        ("histogram", sum(len(s) for r in runs for s in r.histograms.values())),
-        ("text", sum(len(s) for r in runs for s in r.texts.values())),
-    ]
+    counts = [("run", len(selection.raw_runs))]
+    counts += [(label, count(selection)) for kind in KINDS for label, count in kind.counts]
     return [(word if n == 1 else word + "s", n) for word, n in counts if n]
 
 
@@ -318,7 +284,7 @@ def _page(
         "version": __version__,
         "built_at": fmt_time(selection.built),
         "built_epoch": int(selection.built),
-        "counts": _counts(selection, scalar_tags),
+        "counts": _counts(selection),
         "options": opts,
         "health": [Health(w.path, w.message, w.count) for w in logdir.warnings],
         "notes": list(ctx.notes),
@@ -346,6 +312,7 @@ def _render(selection: Selection, opts: BuildOptions) -> str:
         options=opts,
         colors=selection.colors,
         pool=ChartPool(fmt=opts.format, jobs=opts.jobs),
+        logdir=selection.logdir,
     )
     try:
         sections = _sections(selection, ctx)

@@ -44,7 +44,13 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 by_tag.setdefault(tag, []).append((run, series))
     if not by_tag:
         return None
-    section = Section(kind="texts", title="Text", anchor="text", count=len(by_tag))
+    section = Section(
+        kind="texts",
+        title="Text",
+        anchor="text",
+        template="kinds/text.html.j2",
+        count=len(by_tag),
+    )
     shown = {display_tag(t): t for t in by_tag}
     for prefix, names in group_by_prefix(shown).items():
         items = []

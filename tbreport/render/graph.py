@@ -97,6 +97,12 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         )
     if not items:
         return None
-    section = Section(kind="graphs", title="Graphs", anchor="graphs", count=len(items))
+    section = Section(
+        kind="graphs",
+        title="Graphs",
+        anchor="graphs",
+        template="kinds/graph.html.j2",
+        count=len(items),
+    )
     section.data = {"items": items}
     return section

@@ -4,7 +4,7 @@ import pytest
 
 from tbreport.model import Graph, GraphNode, Run
 from tbreport.options import BuildOptions
-from tbreport.render import graphs
+from tbreport.render import graph as graphs
 from tbreport.render import graphviz as gv
 from tbreport.render.base import Context
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from tbreport.model import PrCurvePoint, Run, Series
 from tbreport.options import BuildOptions
-from tbreport.render import pr_curves
+from tbreport.render import pr_curve as pr_curves
 from tbreport.render.base import Context
 
 

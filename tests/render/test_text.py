@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from tbreport.model import Run, Series, TextPoint
 from tbreport.options import BuildOptions
-from tbreport.render import texts
+from tbreport.render import text as texts
 from tbreport.render.base import Context
 
 

@@ -8,7 +8,7 @@ from tbreport import load
 from tbreport.fmt import fmt_float
 from tbreport.model import Run, ScalarSeries
 from tbreport.options import BuildOptions
-from tbreport.render import scalars
+from tbreport.render import scalar as scalars
 from tbreport.render.base import Context
 from tbreport.render.lines import LineChart
 from tests.conftest import CORPUS

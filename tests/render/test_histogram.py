@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from tbreport.model import HistogramPoint
-from tbreport.render.histograms import BASIS_POINTS, percentiles, rebin, value_range
+from tbreport.render.histogram import BASIS_POINTS, percentiles, rebin, value_range
 
 
 def uniform(

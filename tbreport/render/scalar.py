@@ -24,6 +24,8 @@ from tbreport.metrics import (
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
 from tbreport.render.lines import (
+    PNG_WIDTH_PX,
+    SVG_WIDTH_PX,
     PreparedLine,
     line_chart,
     prepare_series,
@@ -33,10 +35,6 @@ from tbreport.render.lines import (
 from tbreport.render.markdown import render_markdown
 
 logger = logging.getLogger(__name__)
-
-#: Pixel width the lines are downsampled for (the plot area of a chart is ~560 px).
-PNG_WIDTH_PX = 560
-SVG_WIDTH_PX = 200
 
 
 @dataclass
@@ -196,7 +194,13 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
     if not by_tag:
         return None
     starts = run_start_times(runs)
-    section = Section(kind="scalars", title="Scalars", anchor="scalars", count=len(by_tag))
+    section = Section(
+        kind="scalars",
+        title="Scalars",
+        anchor="scalars",
+        template="kinds/scalar.html.j2",
+        count=len(by_tag),
+    )
     comparing = bool(ctx.options.baseline or ctx.options.group_by)
     groups = (
         group_runs([r.name for r in runs], ctx.options.group_by) if ctx.options.group_by else []

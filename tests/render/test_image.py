@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from tbreport.model import EncodedImage, ImagePoint
-from tbreport.render.images import image_size, picture, select_steps
+from tbreport.render.image import image_size, picture, select_steps
 
 
 def png(w: int, h: int) -> bytes:
@@ -48,7 +48,7 @@ def test_select_steps_keeps_first_and_last() -> None:
 def test_a_huge_gallery_suggests_image_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     from tbreport.model import Run, Series
     from tbreport.options import BuildOptions
-    from tbreport.render import images
+    from tbreport.render import image as images
     from tbreport.render.base import Context
 
     monkeypatch.setattr(images, "BIG_REPORT_BYTES", 1000)

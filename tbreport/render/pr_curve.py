@@ -94,7 +94,13 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 by_tag.setdefault(tag, []).append((run, series))
     if not by_tag:
         return None
-    section = Section(kind="pr_curves", title="PR curves", anchor="pr-curves", count=len(by_tag))
+    section = Section(
+        kind="pr_curves",
+        title="PR curves",
+        anchor="pr-curves",
+        template="kinds/pr_curve.html.j2",
+        count=len(by_tag),
+    )
     for prefix, tags in group_by_prefix(by_tag).items():
         items = []
         for tag in tags:

@@ -191,9 +191,19 @@ def build(runs: Sequence[Run], ctx: Context) -> list[Section]:
                 by_tag.setdefault(tag, []).append((run, series))
     if not by_tag:
         return []
-    hist = Section(kind="histograms", title="Histograms", anchor="histograms", count=len(by_tag))
+    hist = Section(
+        kind="histograms",
+        title="Histograms",
+        anchor="histograms",
+        template="kinds/histogram.html.j2",
+        count=len(by_tag),
+    )
     dist = Section(
-        kind="distributions", title="Distributions", anchor="distributions", count=len(by_tag)
+        kind="distributions",
+        title="Distributions",
+        anchor="distributions",
+        template="kinds/histogram_distributions.html.j2",
+        count=len(by_tag),
     )
     for prefix, tags in group_by_prefix(by_tag).items():
         h_items, d_items = [], []
