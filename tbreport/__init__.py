@@ -65,7 +65,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
+        import importlib  # on first use: keeps import tbreport light
 
         module_name, attr = _LAZY[name]
         value = getattr(importlib.import_module(module_name), attr)

@@ -40,7 +40,7 @@ attribute per kind, and everything that goes over all kinds (:meth:`Run.kinds`,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,7 @@ from tbreport.kinds.hparams import (
     HParamsRow,
     HParamValue,
     MetricInfo,
+    hparam_texts,
     hparams_table,
 )
 from tbreport.kinds.image import EncodedImage, ImagePoint
@@ -255,3 +256,9 @@ class Logdir:
         """One row per run with a session start: its hparams joined with its metrics
         (see :func:`tbreport.kinds.hparams.hparams_table`)."""
         return hparams_table(self.runs)
+
+    def hparam_texts(self, names: Sequence[str]) -> tuple[list[str], dict[str, dict[str, str]]]:
+        """The hparams of the runs called ``names`` (declaration order, then the rest
+        sorted) and each run's values as the tables show them (see
+        :func:`tbreport.kinds.hparams.hparam_texts`)."""
+        return hparam_texts(self.runs, names)

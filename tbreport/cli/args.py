@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
+from tbreport.errors import NoRunsFoundError
 from tbreport.fmt import plural
 from tbreport.options import BuildOptions, Flag, flag_of
 
@@ -199,7 +200,6 @@ def add_gate_arguments(p: argparse.ArgumentParser, *, summary: bool = True) -> N
 def load_readable(paths: Sequence[str]) -> Logdir:
     """Load the logdirs; :class:`~tbreport.errors.NoRunsFoundError` (after a warning per
     problem met) when not a single record could be read."""
-    from tbreport.errors import NoRunsFoundError
     from tbreport.select import load_logdirs, require_records  # numpy: only when run
 
     logdir = load_logdirs(paths)

@@ -8,6 +8,7 @@ from typing import Any
 
 from tbreport.cli import args as _args
 from tbreport.options import COMPARE_OPTIONS, DRAWING_OPTIONS, SELECTION_OPTIONS
+from tbreport.report.output import Output
 
 __all__ = ["add_parser", "run"]
 
@@ -38,9 +39,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tbreport.report.gates import parse_gates
-    from tbreport.report.html import build, select_for
-    from tbreport.report.output import Output
+    from tbreport.report.gates import parse_gates  # the library: only when run (--help stays light)
+    from tbreport.report.html import build, select_for  # the library: only when run
 
     # every argument problem before any work: gates, option values, outputs
     gates = parse_gates(args.fail_if)

@@ -12,12 +12,14 @@ import argparse
 import logging
 import sys
 import tempfile
+from email.utils import formataddr, getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tbreport.cli import args as _args
 from tbreport.errors import UsageError
 from tbreport.options import COMPARE_OPTIONS, SELECTION_OPTIONS
+from tbreport.report.output import Output
 
 if TYPE_CHECKING:
     from tbreport.options import BuildOptions
@@ -119,7 +121,6 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _recipients(values: list[str]) -> list[str]:
     """``--to`` values, each possibly a comma-separated list (``"Doe, J" <j@x>`` stays one)."""
-    from email.utils import formataddr, getaddresses
 
     out = []
     for name, address in getaddresses(values):
@@ -140,6 +141,7 @@ def _one_line_header(option: str, value: str | None) -> None:
 
 def _check_arguments(args: argparse.Namespace) -> str | None:
     """Every argument problem, before any work; the SMTP password (with ``--send``)."""
+    # the library: only when run (--help stays light)
     from tbreport.report.smtp import password_from_env
 
     _one_line_header("--subject", args.subject)
@@ -162,8 +164,7 @@ def _attachment(
         return Path(args.report)
     if not args.attach_report:
         return None
-    from tbreport.report.html import build
-    from tbreport.report.output import Output
+    from tbreport.report.html import build  # the library: only when run
 
     path = Path(tmp) / "report.html"
     build(selection, opts, Output(path))
@@ -171,11 +172,10 @@ def _attachment(
 
 
 def run(args: argparse.Namespace) -> int:
-    from tbreport.report import mail, smtp
-    from tbreport.report.gates import evaluate, parse_gates
-    from tbreport.report.html import select_for
-    from tbreport.report.output import Output
-    from tbreport.report.summary import collect_summary
+    from tbreport.report import mail, smtp  # the library: only when run (--help stays light)
+    from tbreport.report.gates import evaluate, parse_gates  # the library: only when run
+    from tbreport.report.html import select_for  # the library: only when run
+    from tbreport.report.summary import collect_summary  # the library: only when run
 
     gates = parse_gates(args.fail_if)
     to = _recipients(args.to)

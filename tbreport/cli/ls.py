@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from tbreport.cli import args as _args
+from tbreport.fmt import plural
 
 __all__ = ["add_parser", "run"]
 
@@ -28,7 +29,6 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tbreport.fmt import plural
 
     logdir = _args.load_readable(args.logdirs)
     rows = [("RUN", "KINDS", "TAGS", "POINTS", "STEPS")]

@@ -11,6 +11,7 @@ import math
 from typing import IO, TYPE_CHECKING, Any
 
 from tbreport.cli import args as _args
+from tbreport.report.output import Output
 
 if TYPE_CHECKING:
     from tbreport.model import Logdir
@@ -45,7 +46,6 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tbreport.report.output import Output
 
     out = Output(args.output)
     out.check()  # before any work
@@ -70,7 +70,7 @@ def _num(x: float) -> str:
 
 def _write_csv(logdir: Logdir, out: IO[str]) -> None:
     """Every scalar point, run by run, each run's points in the order they were written."""
-    import numpy as np
+    import numpy as np  # numpy: only when exporting (--help stays light)
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("run", "tag", "step", "wall_time", "value"))

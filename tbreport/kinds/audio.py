@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tbreport.kinds._arrays import to_float, to_numpy
+from tbreport.kinds._tensors import tensor_to_array
 from tbreport.kinds.base import Point, SectionSpec, SeriesKind
-from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import summary_pb2
 
 # --- the data (re-exported by tbreport.model) ---

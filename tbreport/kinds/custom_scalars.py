@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tbreport.kinds._tensors import tensor_to_array
 from tbreport.kinds.base import Kind, Meta, RunSink, SectionSpec
-from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
 
 # --- the data (re-exported by tbreport.model) ---

@@ -7,6 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from google.protobuf import text_format
+
+from tbreport.kinds._arrays import to_numpy
+from tbreport.kinds._pixels import encode_png, make_grid, to_uint8
 from tbreport.kinds.base import Kind, RunSink, SectionSpec
 from tbreport.proto import projector_pb2
 
@@ -58,11 +63,6 @@ def write_embedding(
     ``config`` is the writer's ``ProjectorConfig`` message; the new embedding is
     appended and the whole ``projector_config.pbtxt`` rewritten. Returns the subdir.
     """
-    import numpy as np
-    from google.protobuf import text_format
-
-    from tbreport.kinds._arrays import to_numpy
-    from tbreport.kinds.image import encode_png, make_grid, to_uint8
 
     arr = to_numpy(mat, "mat")
     if arr.ndim != 2:
@@ -131,7 +131,6 @@ def decode_projector_config(path: str) -> ProjectorConfig:
 
     Raises ``OSError`` if unreadable and ``ValueError`` if it does not parse.
     """
-    from google.protobuf import text_format
 
     with open(path, encoding="utf-8") as fh:
         text = fh.read()

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tbreport.kinds._tensors import dtype_name
 from tbreport.kinds.base import Kind, RunSink, SectionSpec
-from tbreport.kinds.tensor import dtype_name
 from tbreport.proto import event_pb2, graph_pb2, tensor_pb2
 
 if TYPE_CHECKING:

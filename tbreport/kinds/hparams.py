@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 from google.protobuf import struct_pb2
 
+from tbreport.fmt import fmt_float
 from tbreport.kinds._arrays import to_float
 from tbreport.kinds.base import Kind, Meta, RunSink, SectionSpec
 from tbreport.proto import hparams_pb2, summary_pb2
@@ -290,6 +291,44 @@ def _metric_value(runs: Mapping[str, Run], name: str, info: MetricInfo) -> float
         if last is not None:
             return last[2]
     return None
+
+
+def hparam_names(runs: Sequence[Run], rows: Sequence[HParamsRow]) -> list[str]:
+    """The hparams of ``rows``: in the order the ``runs``' experiments declare them,
+    then the undeclared ones sorted; only those some row has."""
+    names: list[str] = []
+    for run in runs:
+        if run.hparams is not None:
+            for info in run.hparams.hparam_infos:
+                if info.name not in names:
+                    names.append(info.name)
+    for name in sorted({k for r in rows for k in r.hparams}):
+        if name not in names:
+            names.append(name)
+    return [n for n in names if any(n in r.hparams for r in rows)]
+
+
+def value_text(v: HParamValue | None) -> str:
+    """A hparam value as the tables show it (``true``, ``0.001``, ``adam``)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, (int, float)):
+        return fmt_float(float(v), 6)
+    return str(v)
+
+
+def hparam_texts(
+    runs: Mapping[str, Run], names: Sequence[str]
+) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """For the runs called ``names``: their hparams (see :func:`hparam_names`) and each
+    run's values as text."""
+    chosen = [runs[n] for n in names if n in runs]
+    selected = set(names)
+    rows = [r for r in hparams_table(runs) if r.run in selected]
+    values = {r.run: {k: value_text(v) for k, v in r.hparams.items()} for r in rows}
+    return hparam_names(chosen, rows), values
 
 
 # --- the kind ---

@@ -11,8 +11,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tbreport.kinds._arrays import to_float, to_numpy
+from tbreport.kinds._pixels import encode_png, make_grid, to_uint8  # re-exported
+from tbreport.kinds._tensors import tensor_to_array
 from tbreport.kinds.base import Point, SectionSpec, SeriesKind
-from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import summary_pb2
 
 PLUGIN_NAME = "images"
@@ -41,7 +42,7 @@ class EncodedImage:
 
     def to_array(self) -> npt.NDArray[np.uint8]:
         """Decode to an ``[H, W, C]`` uint8 array (needs Pillow; imported here only)."""
-        from PIL import Image
+        from PIL import Image  # Pillow: only when an image is encoded
 
         with Image.open(io.BytesIO(self.data)) as img:
             return np.asarray(img)
@@ -79,44 +80,6 @@ def _check_dataformats(dataformats: object, arr: npt.NDArray[Any], allowed: str)
     return fmt
 
 
-def to_uint8(arr: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
-    """Pixels as uint8: floats are taken as [0, 1] and scaled by 255; integers as [0, 255].
-
-    torch and tensorboardX scale every non-uint8 array by 255, which turns an int64
-    image in [0, 255] white; we only scale floating-point arrays.
-    """
-    if arr.dtype == np.uint8:
-        return arr.astype(np.uint8, copy=False)
-    if arr.dtype == np.bool_:
-        return np.where(arr, np.uint8(255), np.uint8(0)).astype(np.uint8)
-    if np.issubdtype(arr.dtype, np.floating):
-        scaled: npt.NDArray[np.float32] = np.nan_to_num(
-            arr.astype(np.float32) * np.float32(255.0), nan=0.0, posinf=255.0, neginf=0.0
-        )
-        return scaled.clip(0, 255).astype(np.uint8)
-    if np.issubdtype(arr.dtype, np.integer):
-        return arr.clip(0, 255).astype(np.uint8)
-    raise TypeError(f"img_tensor must hold numbers, got dtype {arr.dtype}")
-
-
-def make_grid(nchw: npt.NDArray[Any], ncols: int = 8) -> npt.NDArray[Any]:
-    """Tile a batch ``[N, C, H, W]`` into one ``[C, H*rows, W*cols]`` image (grayscale becomes RGB)."""
-    if nchw.shape[1] == 1:
-        nchw = np.concatenate([nchw, nchw, nchw], 1)
-    n, c, h, w = nchw.shape
-    if c not in (3, 4):
-        raise ValueError(f"img_tensor must have 1, 3 or 4 channels, got {c}")
-    if n == 0:
-        raise ValueError("img_tensor holds no image (N = 0)")
-    ncols = min(n, ncols)
-    nrows = -(-n // ncols)
-    canvas = np.zeros((c, h * nrows, w * ncols), dtype=nchw.dtype)
-    for i in range(n):
-        y, x = divmod(i, ncols)
-        canvas[:, y * h : (y + 1) * h, x * w : (x + 1) * w] = nchw[i]
-    return canvas
-
-
 def to_hwc(arr: npt.NDArray[Any], dataformats: str) -> npt.NDArray[Any]:
     """An image (or a batch, tiled) in ``dataformats`` as ``[H, W, C]`` with C in 3 or 4."""
     if len(dataformats) == 4 and "C" not in dataformats:
@@ -140,14 +103,6 @@ def to_hwc(arr: npt.NDArray[Any], dataformats: str) -> npt.NDArray[Any]:
         return hwc
     hw = arr.transpose([dataformats.index(c) for c in "HW"])
     return np.stack([hw, hw, hw], 2)
-
-
-def encode_png(hwc: npt.NDArray[np.uint8]) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(hwc)).save(out, format="PNG")
-    return out.getvalue()
 
 
 def image_value(
@@ -197,7 +152,7 @@ def image_with_boxes_value(
     As torch: boxes in red with optional labels, then the image is scaled by
     ``rescale``; the stored height and width are the unscaled ones, as torch stores them.
     """
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont  # Pillow: only when an image is encoded
 
     arr = to_numpy(img_tensor, "img_tensor")
     fmt = _check_dataformats(dataformats, arr, "CHW")
@@ -235,13 +190,14 @@ def image_with_boxes_value(
 
 def figure_to_hwc(figure: Any, close: bool) -> npt.NDArray[np.uint8]:
     """Render a matplotlib figure to RGB pixels (matplotlib is imported here only)."""
+    # matplotlib: only when drawing a figure (add_figure)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
     if close:
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # matplotlib: only when drawing a figure (add_figure)
 
         plt.close(figure)
     return np.ascontiguousarray(rgba[:, :, :3])
@@ -268,7 +224,7 @@ def figure_value(tag: str, figure: Any, close: bool) -> summary_pb2.Summary.Valu
 
 def video_value(tag: str, vid_tensor: Any, fps: float) -> summary_pb2.Summary.Value:
     """A video ``[N, T, C, H, W]`` as an animated GIF (encoded with Pillow, no moviepy needed)."""
-    from PIL import Image
+    from PIL import Image  # Pillow: only when a video is encoded
 
     arr = to_numpy(vid_tensor, "vid_tensor")
     if arr.ndim != 5:

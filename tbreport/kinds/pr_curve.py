@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from tbreport.kinds._arrays import to_numpy
+from tbreport.kinds._tensors import tensor_to_array
 from tbreport.kinds.base import Point, SectionSpec, SeriesKind
-from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
 
 Float64Array = npt.NDArray[np.float64]

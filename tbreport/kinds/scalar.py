@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from tbreport.kinds._tensors import tensor_to_array
 from tbreport.kinds.base import Kind, Meta, Restart, Restarts, RunSink, SectionSpec, keep_mask
-from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import summary_pb2, tensor_pb2, types_pb2
 
 if TYPE_CHECKING:
@@ -326,7 +326,12 @@ KIND = ScalarKind(
     attr="scalars",
     plugin_names=(PLUGIN_NAME,),
     legacy_field="simple_value",
-    sections=(SectionSpec("tbreport.render.scalar:build", ("kinds/scalar.html.j2",)),),
+    sections=(
+        SectionSpec(
+            "tbreport.render.scalar:build",
+            ("kinds/scalar.html.j2", "kinds/scalar_compare_legend.html.j2"),
+        ),
+    ),
     counts=(
         ("scalar tag", lambda sel: len(sel.scalar_tags())),
         ("scalar point", lambda sel: sum(len(s) for r in sel.raw_runs for s in r.scalars.values())),

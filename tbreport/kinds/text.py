@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tbreport.kinds._tensors import tensor_to_array
 from tbreport.kinds.base import Point, SectionSpec, SeriesKind
-from tbreport.kinds.tensor import tensor_to_array
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
 
 # --- the data (re-exported by tbreport.model) ---

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tbreport.proto import event_pb2
 from tbreport.reader import fast
 from tbreport.record import HEADER_SIZE, RecordIssue
 
@@ -57,7 +58,8 @@ class FileScan:
     intact: int = 0
     damaged: int = 0
     notes: list[Note] = field(default_factory=list)
-    scalars: fast.ScalarColumns | None = None
+    #: values the vectorised fast path decoded (the registry's fast_path_kind), as columns
+    columns: fast.ScalarColumns | None = None
     #: (record index, record data) of every intact record the fast path left
     slow: list[tuple[int, int, bytes]] = field(default_factory=list)
     #: the file could not be read at all
@@ -169,8 +171,8 @@ def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True)
             ]
             scan.notes.extend(_notes(list(zip(issues, after))))
     if use_fast_path:
-        scan.scalars = fast.decode_simple_scalars(buf, frames)
-        rest = np.flatnonzero(~scan.scalars.decoded)
+        scan.columns = fast.decode_simple_scalars(buf, frames)
+        rest = np.flatnonzero(~scan.columns.decoded)
     else:
         rest = np.arange(len(frames))
     starts = frames.starts[rest].tolist()
@@ -182,7 +184,6 @@ def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True)
 def iter_events(path: str, notes: list[str] | None = None) -> Iterator[object]:
     """Every ``Event`` proto of one file in order (the slow, general path; for tools
     and tests). Damage is reported in ``notes``; never raises for bad data."""
-    from tbreport.proto import event_pb2
 
     scan = scan_file(path, use_fast_path=False)
     if notes is not None:

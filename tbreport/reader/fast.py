@@ -409,21 +409,36 @@ def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
     return ScalarColumns(tags, groups, decoded, meta_first)
 
 
-def _decode_chunk(
-    a: UInt8Array, d: Int64Array, lengths: Int64Array
-) -> list[tuple[str, tuple[Int64Array, Int64Array, Float64Array, Float64Array], int]]:
-    """Per tag: (tag, (record indices within the chunk, steps, walls, values), index of
-    the first record carrying ``scalars`` metadata or -1) of the decodable records."""
+@dataclass
+class _Fields:
+    """Where the fields of each record of a chunk are (vectorised), and which records
+    have the common scalar shape (``ok``)."""
+
+    ok: npt.NDArray[np.bool_]
+    has_wall: npt.NDArray[np.bool_]
+    has_step: npt.NDArray[np.bool_]
+    step_raw: npt.NDArray[np.uint64]
+    has_tag: npt.NDArray[np.bool_]
+    tag_start: Int64Array
+    tag_len: Int64Array
+    value_pos: Int64Array  # where the float32 (or, for a double tensor, float64) is
+    tensor: npt.NDArray[np.bool_]  # the tensor form (with the scalars metadata)
+    is_double: npt.NDArray[np.bool_]
+
+
+def _at_of(a: UInt8Array) -> Any:
     n = a.shape[0]
-    end = d + lengths
-    ok = lengths >= 9  # 2a 07 0a 05 15 + 4 bytes is the smallest
-    if not ok.any():
-        return []
 
     def at(p: Int64Array) -> UInt8Array:
         out: UInt8Array = a[np.minimum(p, n - 1)]
         return out
 
+    return at
+
+
+def _fields(a: UInt8Array, d: Int64Array, end: Int64Array, ok: npt.NDArray[np.bool_]) -> _Fields:
+    """Walk Event { wall_time, step, summary { value { tag, simple_value | tensor } } }."""
+    at = _at_of(a)
     has_wall = at(d) == 0x09
     p = d + np.where(has_wall, 9, 0)
     has_step = at(p) == 0x10
@@ -450,47 +465,45 @@ def _decode_chunk(
     p = np.where(has_tag, tag_start + tlen_i, p)
     # legacy: simple_value (field 2, fixed32) ends the value
     simple = (at(p) == 0x15) & (p + 5 == end)
-    # tensor scalar: tensor (field 8) {dtype float|double, [empty shape], one value},
-    # then exactly the metadata plugin_data { plugin_name: "scalars" }
-    tensor = ok & ~simple & (at(p) == 0x42)
+    tensor, value_pos, is_double = _tensor_scalars(a, p, end, ok & ~simple & (at(p) == 0x42))
+    ok &= simple | tensor
+    return _Fields(
+        ok, has_wall, has_step, step_raw, has_tag, tag_start, tlen_i, value_pos, tensor, is_double
+    )
+
+
+def _tensor_scalars(
+    a: UInt8Array, p: Int64Array, end: Int64Array, tensor: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.bool_], Int64Array, npt.NDArray[np.bool_]]:
+    """The tensor form: tensor (field 8) {dtype float|double, [empty shape], one value},
+    then exactly the metadata plugin_data { plugin_name: "scalars" }. Returns which
+    records have it, where their value is, and which are doubles."""
+    at = _at_of(a)
     value_pos = p + 1
     is_double = np.zeros(p.shape[0], dtype=bool)
-    if tensor.any():
-        tl, tl_len, v4 = _varints(a, p + 1, tensor, 2)
-        q = p + 1 + tl_len
-        t_end = q + tl.astype(np.int64)
-        is_float = (at(q) == 0x08) & (at(q + 1) == 0x01)
-        is_double = (at(q) == 0x08) & (at(q + 1) == 0x02)
-        r = q + 2
-        r = r + np.where((at(r) == 0x12) & (at(r + 1) == 0x00), 2, 0)
-        field = at(r)
-        content = field == 0x22  # tensor_content
-        float_ok = is_float & (content | (field == 0x2A)) & (at(r + 1) == 4) & (r + 6 == t_end)
-        double_ok = is_double & (content | (field == 0x32)) & (at(r + 1) == 8) & (r + 10 == t_end)
-        meta_ok = end - t_end == len(_SCALARS_METADATA)
-        cand = np.flatnonzero(tensor & v4 & (float_ok | double_ok) & meta_ok)
-        same = np.all(_rows(a, t_end[cand], len(_SCALARS_METADATA)) == _SCALARS_METADATA, axis=1)
-        tensor = np.zeros(p.shape[0], dtype=bool)
-        tensor[cand[same]] = True
-        value_pos = np.where(tensor, r + 2, value_pos)
-    ok &= simple | tensor
-    idx = np.flatnonzero(ok)
-    if idx.shape[0] == 0:
-        return []
+    if not tensor.any():
+        return tensor, value_pos, is_double
+    tl, tl_len, v4 = _varints(a, p + 1, tensor, 2)
+    q = p + 1 + tl_len
+    t_end = q + tl.astype(np.int64)
+    is_float = (at(q) == 0x08) & (at(q + 1) == 0x01)
+    is_double = (at(q) == 0x08) & (at(q + 1) == 0x02)
+    r = q + 2
+    r = r + np.where((at(r) == 0x12) & (at(r + 1) == 0x00), 2, 0)
+    field = at(r)
+    content = field == 0x22  # tensor_content
+    float_ok = is_float & (content | (field == 0x2A)) & (at(r + 1) == 4) & (r + 6 == t_end)
+    double_ok = is_double & (content | (field == 0x32)) & (at(r + 1) == 8) & (r + 10 == t_end)
+    meta_ok = end - t_end == len(_SCALARS_METADATA)
+    cand = np.flatnonzero(tensor & v4 & (float_ok | double_ok) & meta_ok)
+    same = np.all(_rows(a, t_end[cand], len(_SCALARS_METADATA)) == _SCALARS_METADATA, axis=1)
+    found = np.zeros(p.shape[0], dtype=bool)
+    found[cand[same]] = True
+    return found, np.where(found, r + 2, value_pos), is_double
 
-    # Columns of the decoded records.
-    vpos = value_pos[idx]
-    values = _at(a, vpos, "<f4").astype(np.float64)
-    doubles = np.flatnonzero(tensor[idx] & is_double[idx])
-    if doubles.shape[0]:
-        values[doubles] = _at(a, vpos[doubles], "<f8")
-    walls = np.where(has_wall[idx], _at(a, d[idx] + 1, "<f8"), 0.0)
-    steps = np.where(has_step[idx], step_raw[idx], np.uint64(0)).view(np.int64)
-    with_meta = tensor[idx]
 
-    # Group by tag: hash the tag bytes, then verify every member equals its group's first.
-    t_start = np.where(has_tag[idx], tag_start[idx], 0)
-    t_len = np.where(has_tag[idx], tlen_i[idx], 0)
+def _tag_words(a: UInt8Array, t_start: Int64Array, t_len: Int64Array) -> npt.NDArray[np.uint64]:
+    """Each tag's bytes as little-endian 64-bit words, zero-padded."""
     width = int(t_len.max()) if t_len.shape[0] else 0
     width8 = max(8, (width + 7) // 8 * 8)
     words = np.empty((t_start.shape[0], width8 // 8), dtype=np.uint64)
@@ -505,6 +518,16 @@ def _decode_chunk(
             )
             word[partial] &= mask
         words[:, j] = word
+    return words
+
+
+def _group_by_tag(
+    a: UInt8Array, t_start: Int64Array, t_len: Int64Array
+) -> tuple[list[str], npt.NDArray[np.bool_], Int64Array, Int64Array]:
+    """Group records by tag: hash the tag bytes, then verify every member equals its
+    group's first. Returns the groups' tags, which groups are usable, the records in
+    group order and each group's bounds in it."""
+    words = _tag_words(a, t_start, t_len)
     mat = words.view(np.uint8)
     h = t_len.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     for j in range(words.shape[1]):
@@ -526,12 +549,39 @@ def _decode_chunk(
     small = np.uint8 if uniq.shape[0] < 256 else np.uint16 if uniq.shape[0] < 65536 else np.int64
     order = np.argsort(inverse.astype(small), kind="stable")  # radix sort for small ints
     bounds = np.searchsorted(inverse[order], np.arange(uniq.shape[0] + 1))
+    return tags, group_ok, order, bounds
+
+
+def _decode_chunk(
+    a: UInt8Array, d: Int64Array, lengths: Int64Array
+) -> list[tuple[str, tuple[Int64Array, Int64Array, Float64Array, Float64Array], int]]:
+    """Per tag: (tag, (record indices within the chunk, steps, walls, values), index of
+    the first record carrying ``scalars`` metadata or -1) of the decodable records."""
+    ok = lengths >= 9  # 2a 07 0a 05 15 + 4 bytes is the smallest
+    if not ok.any():
+        return []
+    f = _fields(a, d, d + lengths, ok)
+    idx = np.flatnonzero(f.ok)
+    if idx.shape[0] == 0:
+        return []
+    # Columns of the decoded records.
+    vpos = f.value_pos[idx]
+    values = _at(a, vpos, "<f4").astype(np.float64)
+    doubles = np.flatnonzero(f.tensor[idx] & f.is_double[idx])
+    if doubles.shape[0]:
+        values[doubles] = _at(a, vpos[doubles], "<f8")
+    walls = np.where(f.has_wall[idx], _at(a, d[idx] + 1, "<f8"), 0.0)
+    steps = np.where(f.has_step[idx], f.step_raw[idx], np.uint64(0)).view(np.int64)
+    with_meta = f.tensor[idx]
+    t_start = np.where(f.has_tag[idx], f.tag_start[idx], 0)
+    t_len = np.where(f.has_tag[idx], f.tag_len[idx], 0)
+    tags, group_ok, order, bounds = _group_by_tag(a, t_start, t_len)
     out = []
-    for g in range(uniq.shape[0]):
+    for g, tag in enumerate(tags):
         if not group_ok[g]:
             continue
         sel = order[bounds[g] : bounds[g + 1]]
         meta_at = np.flatnonzero(with_meta[sel])
         first_meta = int(idx[sel][meta_at[0]]) if meta_at.shape[0] else -1
-        out.append((tags[g], (idx[sel], steps[sel], walls[sel], values[sel]), first_meta))
+        out.append((tag, (idx[sel], steps[sel], walls[sel], values[sel]), first_meta))
     return out

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Generator, Sequence
 from typing import Any, Union, cast
@@ -154,8 +156,6 @@ def _fork_context() -> Any:
     re-runs an unguarded script (or fails from stdin / a notebook), so tbreport only
     uses 'fork', and only while this process runs a single thread.
     """
-    import multiprocessing
-    import threading
 
     if "fork" not in multiprocessing.get_all_start_methods() or sys.platform == "darwin":
         return None
@@ -270,11 +270,11 @@ class _RunBuilder:
                 )
             )
         info = EventFileInfo(scan.path, scan.size, scan.intact, scan.damaged)
-        if scan.scalars is not None:
+        if scan.columns is not None:
             columns = cast(ColumnSink, self._accum(self.fast))
-            for tag, (idx, steps, walls, values) in zip(scan.scalars.tags, scan.scalars.groups):
+            for tag, (idx, steps, walls, values) in zip(scan.columns.tags, scan.columns.groups):
                 columns.add_columns(tag, self.base, idx, steps, walls, values)
-            for tag, first in scan.scalars.meta_first.items():
+            for tag, first in scan.columns.meta_first.items():
                 # the tag's metadata, seen by the fast path at this record
                 self.fast_meta.setdefault(tag, self.base + first)
         self.file_log = []
@@ -309,8 +309,8 @@ class _RunBuilder:
         summary whose step is below the latest step purges its tags' later points
         (what TensorBoard's ``EventAccumulator`` does for such files)."""
         records: list[tuple[int, int, list[str] | None]] = list(self.file_log)
-        if scan.scalars is not None:
-            for tag, (idx, steps, _, _) in zip(scan.scalars.tags, scan.scalars.groups):
+        if scan.columns is not None:
+            for tag, (idx, steps, _, _) in zip(scan.columns.tags, scan.columns.groups):
                 at = (idx.astype(np.int64) + self.base).tolist()
                 records.extend((i, s, [tag]) for i, s in zip(at, steps.tolist()))
         records.sort(key=lambda r: r[0])

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tbreport.errors import RenderError
 from tbreport.fmt import fmt_bytes, fmt_duration, fmt_float, fmt_int, fmt_step, fmt_time
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ def templates_dir() -> Path:
     for candidate in (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates"):
         if (candidate / "report.html.j2").is_file():
             return candidate
-    from tbreport.errors import RenderError
 
     raise RenderError(
         "the report templates are missing (looked in "
@@ -45,7 +45,7 @@ def templates_dir() -> Path:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The one jinja environment (autoescape on for every template, undefined is an error)."""
-    import jinja2
+    import jinja2  # jinja2: only when rendering
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
@@ -70,7 +70,7 @@ def environment() -> jinja2.Environment:
 
 def wrap_path(text: Any) -> Any:
     """Escaped text with a line-break opportunity after each ``/`` (long run names)."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup, escape  # jinja2: only when rendering
 
     return Markup("/<wbr>").join(escape(str(text)).split("/"))
 

@@ -37,7 +37,7 @@ class ChartSlot:
     @property
     def html(self) -> str:
         """Markup for the template (inline SVG, or an ``<img>`` with a data URI)."""
-        from markupsafe import Markup, escape
+        from markupsafe import Markup, escape  # jinja2: only when rendering
 
         r = self.rendered
         if r is None:

@@ -14,6 +14,7 @@ so several inline SVGs never share an id; no date). Same spec in, same bytes out
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import logging
@@ -93,7 +94,7 @@ def axes(fig: Figure) -> Axes:
 
 def format_x(ax: Axes, x_axis: str) -> None:
     if x_axis == "wall":
-        import matplotlib.dates as mdates
+        import matplotlib.dates as mdates  # matplotlib: only when drawing
 
         locator = mdates.AutoDateLocator(tz="UTC")
         ax.xaxis.set_major_locator(locator)
@@ -141,11 +142,10 @@ _DECIMALS = re.compile(r"(\d\.\d)\d+")
 
 def render_chart(spec: ChartSpec, fmt: str = "png", salt: str = "tbreport") -> Rendered:
     """Draw one spec and encode it. Deterministic for a given (spec, fmt, salt)."""
-    import base64
 
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    import matplotlib  # matplotlib: only when drawing
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib: only when drawing
+    from matplotlib.figure import Figure  # matplotlib: only when drawing
 
     if fmt not in FORMATS:
         raise ValueError(f"chart format must be png or svg, got {fmt!r}")
@@ -174,7 +174,7 @@ def render_chart(spec: ChartSpec, fmt: str = "png", salt: str = "tbreport") -> R
 
 
 def _quantised_png(rgba: bytes, size: tuple[int, int]) -> bytes:
-    from PIL import Image
+    from PIL import Image  # Pillow: only when drawing
 
     img = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
     pal = img.quantize(
@@ -203,7 +203,7 @@ def use_worker_settings() -> None:
     """In a chart worker (a process of our own): set matplotlib's settings once, so
     :func:`render_chart` skips the per-chart ``rc_context`` (~5 ms a chart)."""
     global _IN_WORKER
-    import matplotlib
+    import matplotlib  # matplotlib: only when drawing (in a chart worker)
 
     matplotlib.rcParams.update(_RC)
     _IN_WORKER = True

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import multiprocessing
 import os
 import re
 import signal
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,8 +100,6 @@ def _match_regexes(
     Returns ``(matches, left)``: ``left`` maps each pattern that could not be matched as
     a regex to the reason. A pattern that does not compile matches nothing, as before.
     """
-    import multiprocessing
-    import warnings
 
     compiled = {p: _compile(p) for p in patterns}
     matches = {p: frozenset[str]() for p, c in compiled.items() if c is None}

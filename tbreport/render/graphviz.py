@@ -17,9 +17,13 @@ import subprocess
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tbreport.errors import GraphvizNotFoundError, RenderError
 from tbreport.model import Graph, GraphNode
+
+if TYPE_CHECKING:
+    import graphviz
 
 logger = logging.getLogger(__name__)
 
@@ -104,21 +108,11 @@ def _constant_feeders(nodes: Sequence[GraphNode], by_name: dict[str, GraphNode])
     return folded if len(folded) < len(nodes) else set()
 
 
-def layout(
-    graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "", fold_constants: bool = True
-) -> GraphLayout:
-    """Collapse ``graph`` by scope depth until it fits ``max_nodes`` and build DOT source.
-
-    Constant feeders (:data:`CONSTANT_OPS`) are folded into their consumers' labels."""
-    import graphviz
-
-    all_nodes = list(graph.nodes)
-    by_name = {n.name: n for n in all_nodes}
-    folded = _constant_feeders(all_nodes, by_name) if fold_constants else set()
-    nodes = [n for n in all_nodes if n.name not in folded]
-    feeds: Counter[str] = Counter()
-    for n in nodes:
-        feeds[n.name] = sum(1 for raw in n.inputs if _clean_input(raw) in folded)
+def _collapse(
+    nodes: Sequence[GraphNode], max_nodes: int
+) -> tuple[dict[str, list[GraphNode]], int | None, list[str], int]:
+    """Group nodes by scope, from full depth down, until at most ``max_nodes`` boxes:
+    (groups by box key, the depth kept, the keys drawn, how many boxes were left out)."""
     max_depth = max((len(_scopes(n.name)) for n in nodes), default=0)
     depth: int | None = None
     groups: dict[str, list[GraphNode]] = {}
@@ -131,14 +125,14 @@ def layout(
         if len(groups) <= max_nodes:
             break
     keys = list(groups)
-    dropped = 0
-    if len(keys) > max_nodes:
-        dropped = len(keys) - max_nodes
-        keys = keys[:max_nodes]
-    shown = set(keys)
-    member_of = {n.name: key for key, members in groups.items() for n in members}
+    dropped = max(0, len(keys) - max_nodes)
+    return groups, depth, keys[:max_nodes], dropped
 
-    dot = graphviz.Digraph(
+
+def _digraph(title: str) -> graphviz.Digraph:
+    import graphviz  # only when a graph is drawn
+
+    return graphviz.Digraph(
         "G",
         graph_attr={
             "rankdir": "TB",
@@ -162,28 +156,38 @@ def layout(
         edge_attr={"color": "#8a94a6", "arrowsize": "0.6"},
     )
 
-    def box_label(key: str) -> str:
-        members = groups[key]
-        collapsed = len(members) > 1 or (members[0].name != key)
-        if collapsed:
-            ops = Counter(m.op for m in members)
-            top = ", ".join(f"{op}×{c}" if c > 1 else op for op, c in ops.most_common(3))
-            more = "…" if len(ops) > 3 else ""
-            return "\n".join(
-                graphviz.escape(s)
-                for s in (key.rsplit("/", 1)[-1] + "/", f"{len(members)} ops: {top}{more}")
-            ).replace("\n", "\\n")
-        n = members[0]
-        lines = [n.name.rsplit("/", 1)[-1] or n.name, n.op]
-        if n.output_shapes:
-            lines.append(" ".join(_fmt_shape(s) for s in n.output_shapes[:3]))
-        if feeds[n.name]:
-            lines.append(f"+{feeds[n.name]} const/param")
-        return "\\n".join(graphviz.escape(s) for s in lines if s)
 
-    # DOT ids are n0, n1, ...: names from logs only ever appear in (escaped) labels
-    ids = {key: f"n{i}" for i, key in enumerate(keys)}
-    # nested clusters by scope: a trie of scope paths holding the boxes drawn in them
+def _box_label(key: str, members: Sequence[GraphNode], feeds: Counter[str]) -> str:
+    import graphviz  # only when a graph is drawn
+
+    collapsed = len(members) > 1 or (members[0].name != key)
+    if collapsed:
+        ops = Counter(m.op for m in members)
+        top = ", ".join(f"{op}×{c}" if c > 1 else op for op, c in ops.most_common(3))
+        more = "…" if len(ops) > 3 else ""
+        return "\n".join(
+            graphviz.escape(s)
+            for s in (key.rsplit("/", 1)[-1] + "/", f"{len(members)} ops: {top}{more}")
+        ).replace("\n", "\\n")
+    n = members[0]
+    lines = [n.name.rsplit("/", 1)[-1] or n.name, n.op]
+    if n.output_shapes:
+        lines.append(" ".join(_fmt_shape(s) for s in n.output_shapes[:3]))
+    if feeds[n.name]:
+        lines.append(f"+{feeds[n.name]} const/param")
+    return "\\n".join(graphviz.escape(s) for s in lines if s)
+
+
+def _emit_boxes(
+    dot: graphviz.Digraph,
+    keys: Sequence[str],
+    groups: dict[str, list[GraphNode]],
+    feeds: Counter[str],
+    ids: dict[str, str],
+) -> None:
+    """The boxes, in nested clusters by scope (a trie of scope paths)."""
+    import graphviz  # only when a graph is drawn
+
     boxes_in: dict[tuple[str, ...], list[str]] = {}
     for key in keys:
         scope = tuple(key.split("/")[:-1])
@@ -194,23 +198,23 @@ def layout(
     for scope in sorted(boxes_in):
         if scope:
             children.setdefault(scope[:-1], []).append(scope)
-
-    cluster_ids: list[tuple[str, ...]] = []
+    clusters = 0
 
     def emit(parent: graphviz.Digraph, scope: tuple[str, ...]) -> None:
+        nonlocal clusters
         for key in boxes_in.get(scope, []):
             members = groups[key]
             collapsed = len(members) > 1 or members[0].name != key
             extra = {"fillcolor": "#dfe7f3", "style": "rounded,filled,bold"} if collapsed else {}
             parent.node(
                 ids[key],
-                label=graphviz.nohtml(box_label(key)),
+                label=graphviz.nohtml(_box_label(key, members, feeds)),
                 tooltip=graphviz.nohtml(graphviz.escape(key)),
                 **extra,
             )
         for child in children.get(scope, []):
-            with parent.subgraph(name=f"cluster_{len(cluster_ids)}") as sub:
-                cluster_ids.append(child)
+            with parent.subgraph(name=f"cluster_{clusters}") as sub:
+                clusters += 1
                 sub.attr(
                     label=graphviz.nohtml(graphviz.escape(child[-1])),
                     style="rounded,filled",
@@ -223,28 +227,58 @@ def layout(
 
     emit(dot, ())
 
+
+def _emit_edges(
+    dot: graphviz.Digraph,
+    nodes: Sequence[GraphNode],
+    member_of: dict[str, str],
+    ids: dict[str, str],
+    max_edges: int,
+) -> int:
+    """The edges between the boxes drawn; how many weak ones were left out."""
     edges: Counter[tuple[str, str]] = Counter()
     for n in nodes:
         dst = member_of[n.name]
-        if dst not in shown:
+        if dst not in ids:
             continue
         for raw in n.inputs:
             src_name = _clean_input(raw)
             if src_name not in member_of:  # unknown, or a folded constant
                 continue
             src = member_of[src_name]
-            if src != dst and src in shown:
+            if src != dst and src in ids:
                 edges[(src, dst)] += 1
     # Dense edges between collapsed scopes make dot slow and the picture unreadable:
     # keep the strongest connections (ties broken by name, so the output is stable).
-    max_edges = max_nodes * 3
     kept = sorted(edges.items(), key=lambda kv: (-kv[1], kv[0]))[:max_edges]
-    dropped_edges = len(edges) - len(kept)
     for (src, dst), count in sorted(kept):
         if count > 1:
             dot.edge(ids[src], ids[dst], penwidth=f"{min(1.0 + count / 4, 4.0):.2f}")
         else:
             dot.edge(ids[src], ids[dst])
+    return len(edges) - len(kept)
+
+
+def layout(
+    graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "", fold_constants: bool = True
+) -> GraphLayout:
+    """Collapse ``graph`` by scope depth until it fits ``max_nodes`` and build DOT source.
+
+    Constant feeders (:data:`CONSTANT_OPS`) are folded into their consumers' labels."""
+    all_nodes = list(graph.nodes)
+    by_name = {n.name: n for n in all_nodes}
+    folded = _constant_feeders(all_nodes, by_name) if fold_constants else set()
+    nodes = [n for n in all_nodes if n.name not in folded]
+    feeds: Counter[str] = Counter()
+    for n in nodes:
+        feeds[n.name] = sum(1 for raw in n.inputs if _clean_input(raw) in folded)
+    groups, depth, keys, dropped = _collapse(nodes, max_nodes)
+    member_of = {n.name: key for key, members in groups.items() for n in members}
+    dot = _digraph(title)
+    # DOT ids are n0, n1, ...: names from logs only ever appear in (escaped) labels
+    ids = {key: f"n{i}" for i, key in enumerate(keys)}
+    _emit_boxes(dot, keys, groups, feeds, ids)
+    dropped_edges = _emit_edges(dot, nodes, member_of, ids, max_nodes * 3)
     return GraphLayout(
         source=dot.source,
         nodes=len(all_nodes),

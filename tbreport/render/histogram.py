@@ -125,7 +125,7 @@ class RidgelineChart:
         return {"left": 0.1, "right": 0.985, "top": 0.96, "bottom": 0.14}
 
     def draw(self, fig: Figure) -> None:
-        from matplotlib.colors import to_rgb
+        from matplotlib.colors import to_rgb  # matplotlib: only when drawing
 
         ax = axes(fig)
         ax.grid(False)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tbreport.fmt import fmt_float
+from tbreport.kinds.hparams import hparam_names
 from tbreport.model import HParamsRow, HParamValue, Run
 from tbreport.render.base import Context, Section
 
@@ -176,16 +177,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
     rows = [r for r in table_of if r.run in selected]
     if not rows:
         return None
-    hp_order: list[str] = []
-    for run in runs:
-        if run.hparams is not None:
-            for info in run.hparams.hparam_infos:
-                if info.name not in hp_order:
-                    hp_order.append(info.name)
-    for name in sorted({k for r in rows for k in r.hparams}):
-        if name not in hp_order:
-            hp_order.append(name)
-    hp_names = [n for n in hp_order if any(n in r.hparams for r in rows)]
+    hp_names = hparam_names(runs, rows)
     metric_names = sorted({k for r in rows for k in r.metrics})
     table = [
         HRow(

@@ -84,7 +84,7 @@ _ATTRIBUTES = {
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt  # markdown-it: only when a text is rendered
 
     md = MarkdownIt(
         "commonmark",
@@ -117,7 +117,7 @@ def _parser() -> MarkdownIt:
 
 def sanitize(markup: str) -> str:
     """nh3 with tbreport's allow-list; links get ``rel="noopener noreferrer"``."""
-    import nh3
+    import nh3  # nh3: only when a text is rendered
 
     return str(
         nh3.clean(

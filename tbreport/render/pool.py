@@ -9,8 +9,11 @@ milliseconds of drawing).
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -86,9 +89,6 @@ class ChartPool:
         return len(self._work) - 1
 
     def _start(self) -> None:
-        import concurrent.futures
-        import multiprocessing
-        import threading
 
         # fork when this process has one thread (the usual case): workers start at once
         # and never re-import the caller's __main__ (a script without a main guard,
@@ -125,7 +125,6 @@ class ChartPool:
 
     def results(self, progress: Callable[[int], None] | None = None) -> list[Rendered]:
         """Every chart, in submission order (waits for the workers)."""
-        import concurrent.futures
 
         out: list[Rendered] = []
         try:

@@ -94,7 +94,7 @@ def chart_compare(
 ) -> ChartCompare:
     """What comparing adds under the chart of ``tag``: the ``--group-by`` groups' mean ±
     std of their members' last values and each run's delta to the ``--baseline``
-    (``templates/compare_legend.html.j2`` shows it)."""
+    (``templates/kinds/scalar_compare_legend.html.j2`` shows it)."""
     baseline = ctx.options.baseline
     info = ChartCompare(baseline=baseline)
     lasts: dict[str, float] = {}

@@ -28,7 +28,6 @@ from tbreport.metrics import (
     metric_stats,
     nonfinite_members,
 )
-from tbreport.model import HParamValue, Logdir, Run
 from tbreport.select import Selection, check_baseline
 
 __all__ = [
@@ -38,7 +37,6 @@ __all__ = [
     "MetricColumn",
     "build_comparison",
     "differing_hparams",
-    "hparam_values",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,7 +88,7 @@ class CompareRow:
 
     name: str
     color: str
-    hparams: list[str]
+    hparam_texts: list[str]  # its value of each hparam of the table, as text
     last: list[Cell]
     best: list[Cell]
     members: tuple[str, ...] = ()
@@ -130,7 +128,7 @@ class Comparison:
                 _csv_text(row.name),
                 _csv_text(row.group),
                 str(len(row.members)) if row.is_group else "",
-                *[_csv_text(h) for h in row.hparams],
+                *[_csv_text(h) for h in row.hparam_texts],
             ]
             for last, best in zip(row.last, row.best):
                 line += [_csv_num(last.value), "" if last.step is None else str(last.step)]
@@ -160,38 +158,6 @@ def _csv_num(v: float | None) -> str:
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
     return repr(v)
-
-
-def _hp_text(v: HParamValue | None) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, (int, float)):
-        return fmt_float(float(v), 6)
-    return str(v)
-
-
-def hparam_values(
-    logdir: Logdir, runs: Sequence[Run]
-) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """Hparam names (in declaration order, then sorted) and each run's values as text."""
-    names: list[str] = []
-    for run in runs:
-        if run.hparams is not None:
-            for info in run.hparams.hparam_infos:
-                if info.name not in names:
-                    names.append(info.name)
-    selected = {r.name for r in runs}
-    values: dict[str, dict[str, str]] = {}
-    for row in logdir.hparams_table():
-        if row.run in selected:
-            values[row.run] = {k: _hp_text(v) for k, v in row.hparams.items()}
-    for name in sorted({k for v in values.values() for k in v}):
-        if name not in names:
-            names.append(name)
-    names = [n for n in names if any(n in v for v in values.values())]
-    return names, values
 
 
 def differing_hparams(names: Sequence[str], values: dict[str, dict[str, str]]) -> list[str]:
@@ -229,7 +195,7 @@ def _run_rows(
             CompareRow(
                 name=run.name,
                 color=selection.colors.get(run.name, "#888888"),
-                hparams=[hp_values.get(run.name, {}).get(n, "") for n in hp_names],
+                hparam_texts=[hp_values.get(run.name, {}).get(n, "") for n in hp_names],
                 last=last_cells,
                 best=best_cells,
                 group=owner.get(run.name, ""),
@@ -279,7 +245,7 @@ def _group_row(
     return CompareRow(
         name=group.label,
         color=colors.get(group.label, colors.get(group.members[0], "#888888")),
-        hparams=hps,
+        hparam_texts=hps,
         last=last_cells,
         best=best_cells,
         members=group.members,
@@ -309,7 +275,7 @@ def build_comparison(selection: Selection, tags: Sequence[str]) -> Comparison:
     """Runs x hparams x (last, best) of ``tags`` over the selection's runs; with its
     ``--group-by``, group rows with mean ± std of each member's value; with its
     ``--baseline`` (a run, or a group label), every other row's values as deltas."""
-    hp_names, hp_values = hparam_values(selection.logdir, selection.runs)
+    hp_names, hp_values = selection.logdir.hparam_texts(selection.names)
     metrics = [MetricColumn(t, direction(t)) for t in tags]
     stats: dict[tuple[str, str], MetricStats] = {}
     rows = _run_rows(selection, tags, hp_names, hp_values, stats)

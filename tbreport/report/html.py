@@ -26,12 +26,16 @@ from typing import Any, Union
 
 import numpy as np
 
+from tbreport import __version__
 from tbreport.errors import GateFailedError
 from tbreport.fmt import fmt_time
 from tbreport.kinds import KINDS
 from tbreport.model import Logdir, Run
 from tbreport.options import BuildOptions
+from tbreport.render.assets import environment, read_asset
 from tbreport.render.base import Context, Section
+from tbreport.render.markdown import render_markdown
+from tbreport.render.pool import ChartPool
 from tbreport.report.comparison import build_comparison
 from tbreport.report.gates import Gate, GateResult, evaluate, failures, parse_gates
 from tbreport.report.markdown import write_summary
@@ -267,8 +271,6 @@ def _page(
     selection: Selection, opts: BuildOptions, ctx: Context, sections: list[Section]
 ) -> dict[str, Any]:
     """What ``templates/report.html.j2`` shows, besides the sections."""
-    from tbreport import __version__
-    from tbreport.render.assets import read_asset
 
     logdir = selection.logdir
     scalar_tags = selection.scalar_tags()
@@ -302,9 +304,6 @@ def _page(
 
 def _render(selection: Selection, opts: BuildOptions) -> str:
     """The report of ``selection`` as a string."""
-    from tbreport.render.assets import environment
-    from tbreport.render.markdown import render_markdown
-    from tbreport.render.pool import ChartPool
 
     started = time.perf_counter()
     # charts are drawn while the next ones are being prepared

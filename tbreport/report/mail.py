@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import getpass
 import logging
 import math
 import re
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -39,6 +41,7 @@ from pathlib import Path
 from tbreport.errors import MailError
 from tbreport.fmt import fmt_bytes, fmt_float, plural
 from tbreport.model import Run, ScalarSeries
+from tbreport.render.lines import line_chart, prepare_series, with_bands
 from tbreport.report.summary import SummaryData, show_controls
 from tbreport.select import Selection
 
@@ -89,7 +92,7 @@ class MailSize:
     total: int
     html: int
     text: int
-    images: int
+    chart_bytes: int  # the PNG charts together
     image_count: int
     attachment: int = 0
 
@@ -98,7 +101,7 @@ class MailSize:
         if self.image_count:
             parts.append(
                 f"{self.image_count} chart{'s' if self.image_count != 1 else ''} "
-                f"{fmt_bytes(self.images)}"
+                f"{fmt_bytes(self.chart_bytes)}"
             )
         if self.attachment:
             parts.append(f"report.html {fmt_bytes(self.attachment)} attached")
@@ -128,7 +131,6 @@ def _metric_chart(
 ) -> MailChart:
     """The PNG chart of one key metric: every run overlaid, the group bands."""
     from tbreport.render.charts import render_chart  # matplotlib: only when drawing
-    from tbreport.render.lines import line_chart, prepare_series, with_bands
 
     colors = selection.colors
     lines = [
@@ -282,7 +284,7 @@ def _hparam_text(data: SummaryData, max_rows: int | None) -> list[str]:
     if not data.hparam_names:
         return []
     table = [["run", *[_one_line(n) for n in data.hparam_names]]]
-    for run, values in list(data.hparams.items())[: max_rows or None]:
+    for run, values in list(data.hparam_texts.items())[: max_rows or None]:
         table.append([_one_line(run), *[_one_line(values.get(n, "")) for n in data.hparam_names]])
     lines = _table(table, [False] * (len(data.hparam_names) + 1))
     return ["Hyperparameters that differ", "", *lines, ""]
@@ -328,7 +330,7 @@ def _render_html(data: SummaryData, charts: Sequence[MailChart], max_rows: int) 
             rows=data.comparison.rows[:max_rows],
             groups=data.comparison.groups[:max_rows],
             hidden=max(0, len(data.comparison.rows) - max_rows),
-            hparam_rows=list(data.hparams.items())[:max_rows],
+            hparam_rows=list(data.hparam_texts.items())[:max_rows],
             charts=charts,
             rows_max=max_rows,  # also caps chart legends, gate lines and warnings
             width=WIDTH,
@@ -442,7 +444,7 @@ def build_message(
         total=len(msg.as_bytes()),
         html=len(html.encode("utf-8")),
         text=len(text.encode("utf-8")),
-        images=sum(len(c.png) for c in charts),
+        chart_bytes=sum(len(c.png) for c in charts),
         image_count=len(charts),
         attachment=attached,
     )
@@ -457,8 +459,6 @@ def default_subject(data: SummaryData) -> str:
 
 
 def default_sender() -> str:
-    import getpass
-    import socket
 
     try:
         user = getpass.getuser()

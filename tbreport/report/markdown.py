@@ -153,14 +153,14 @@ def _code(text: str) -> str:
 
 
 def _hparam_lines(data: SummaryData) -> list[str]:
-    if not data.hparams:
+    if not data.hparam_texts:
         return []
     if not data.hparam_names:
         return ["### Hyperparameters", "", "Every run has the same hyperparameters.", ""]
     lines = ["### Hyperparameters that differ", ""]
     lines.append(_row(["Run", *[md_escape(n) for n in data.hparam_names]]))
     lines.append("|---|" + "---|" * len(data.hparam_names))
-    for run, values in list(data.hparams.items())[:MAX_RUNS]:
+    for run, values in list(data.hparam_texts.items())[:MAX_RUNS]:
         lines.append(
             _row([md_escape(run), *[md_escape(values.get(n, "")) for n in data.hparam_names]])
         )

@@ -12,6 +12,7 @@ import os
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import getaddresses
 
 from tbreport.errors import MailError, UsageError
 
@@ -54,7 +55,6 @@ def send(
     the start (SMTPS, port 465). Certificates are verified (``context`` defaults to
     :func:`ssl.create_default_context`). SMTP problems raise
     :class:`~tbreport.errors.MailError` with one line (server, code, reason)."""
-    from email.utils import getaddresses
 
     recipients = [addr for _, addr in getaddresses([str(message.get("To", ""))]) if addr]
     if not recipients:

@@ -16,14 +16,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tbreport import __version__
 from tbreport.fmt import fmt_time
 from tbreport.metrics import key_metrics
-from tbreport.report.comparison import (
-    Comparison,
-    build_comparison,
-    differing_hparams,
-    hparam_values,
-)
+from tbreport.report.comparison import Comparison, build_comparison, differing_hparams
 from tbreport.report.gates import GateResult
 from tbreport.select import Selection
 
@@ -49,7 +45,7 @@ class SummaryData:
     built_at: str
     comparison: Comparison  # key metrics only
     hparam_names: list[str]  # the ones that differ between runs
-    hparams: dict[str, dict[str, str]]
+    hparam_texts: dict[str, dict[str, str]]  # run -> hparam -> value as text
     warnings: list[str]
     gates: list[GateResult] = field(default_factory=list)
     run_count: int = 0
@@ -71,12 +67,11 @@ def collect_summary(
 ) -> SummaryData:
     """The summary of the selection. Key metrics: the gated tags first, then (see
     :func:`tbreport.metrics.key_metrics`) up to ``limit`` tags."""
-    from tbreport import __version__
 
     logdir = selection.logdir
     prefer = [g.gate.tag for g in gates]
     metrics = key_metrics(selection.runs, prefer=prefer, tag_filter=selection.tags, limit=limit)
-    names, values = hparam_values(logdir, selection.runs)
+    names, values = logdir.hparam_texts(selection.names)
     title = title or "TensorBoard summary: " + ", ".join(
         os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
     )
@@ -87,7 +82,7 @@ def collect_summary(
         built_at=fmt_time(selection.built),
         comparison=build_comparison(selection, metrics),
         hparam_names=differing_hparams(names, values),
-        hparams=values,
+        hparam_texts=values,
         warnings=[str(w) for w in logdir.warnings],
         gates=list(gates),
         run_count=len(selection.runs),

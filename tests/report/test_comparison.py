@@ -49,16 +49,16 @@ def test_comparison_table_and_csv(sweep: Path) -> None:
     assert other.best[0].value == float(s.values.min())
     assert other.last[0].delta is not None
     assert other.last[0].delta.absolute == pytest.approx(float(s.values[-1]) - base.last[0].value)  # type: ignore[operator]
-    assert other.hparams == ["0.01", "2", "adam"]
+    assert other.hparam_texts == ["0.01", "2", "adam"]
     assert other.group == "lr_0.01/*"
-    assert row[MARKUP_RUN].hparams == ["", "", ""] and row[MARKUP_RUN].group == ""
+    assert row[MARKUP_RUN].hparam_texts == ["", "", ""] and row[MARKUP_RUN].group == ""
     (g1, g2) = cmp.groups
     assert (g1.name, g1.members) == ("lr_0.01/*", ("lr_0.01/seed_1", "lr_0.01/seed_2"))
     lasts = [float(logdir.runs[m].scalars["val/loss"].values[-1]) for m in g1.members]
     assert g1.last[0].value == pytest.approx(np.mean(lasts))
     assert g1.last[0].std == pytest.approx(np.std(lasts, ddof=1))
     assert " ± " in g1.last[0].text
-    assert g1.hparams == ["0.01", "1, 2", "adam"]
+    assert g1.hparam_texts == ["0.01", "1, 2", "adam"]
     assert g2.name == "lr_0.1/*" and len(g2.members) == 3
 
     rows = list(csv.reader(io.StringIO(cmp.csv())))

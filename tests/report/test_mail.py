@@ -149,7 +149,7 @@ def test_text_part_has_tables_sparklines_and_gates(built: BuiltMail) -> None:
 def test_size_is_reported(built: BuiltMail) -> None:
     s = built.size
     assert s.total == len(built.message.as_bytes())
-    assert s.images == sum(len(c.png) for c in built.charts) > 0
+    assert s.chart_bytes == sum(len(c.png) for c in built.charts) > 0
     assert s.image_count == 3 and s.attachment == 0
     assert s.describe().startswith(f"{s.total / 1024:.1f} KB (HTML ")
 
