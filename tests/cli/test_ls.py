@@ -1,0 +1,71 @@
+"""`tbreport ls`: the listing, its warnings, and its errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+import shutil
+from typing import Any
+
+import pytest
+
+from tbreport.cli import main
+
+CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
+
+
+def _expected_tbreport() -> dict[str, Any]:
+    runs: dict[str, Any] = json.loads((CORPUS / "expected_tbreport.json").read_text("utf-8"))[
+        "runs"
+    ]
+    return runs
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ls", str(CORPUS)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["RUN", "KINDS", "TAGS", "POINTS", "STEPS"]
+    names = [line.split()[0] for line in lines[1 : lines.index("")]]
+    assert names == sorted(_expected_tbreport())
+    row = next(line for line in lines if line.startswith("torch_pr "))
+    assert row.split() == ["torch_pr", "pr_curves", "2", "4", "0..2"]
+    row = next(line for line in lines if line.startswith("tf2_summaries "))
+    assert "scalars,images,audio,histograms,texts,tensors" in row
+    assert "4 warnings:" in out
+    assert "crc_corrupt" in out and "record 5 (byte 230)" in out
+
+
+def test_missing_logdir_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    assert main(["ls", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tbreport: error: ") and "does not exist" in err
+
+
+def test_logdir_without_event_files_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "notes.txt").write_text("hi")
+    assert main(["ls", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no *tfevents* files" in err
+
+
+def test_plurals(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:
+    (tmp_path / "one").mkdir()
+    assert main(["ls", str(tmp_path / "one")]) == 2
+    assert "(looked 0 levels deep)" in capsys.readouterr().err
+    (tmp_path / "one" / "sub").mkdir()
+    assert main(["ls", str(tmp_path / "one")]) == 2
+    assert "(looked 1 level deep)" in capsys.readouterr().err
+    shutil.copytree(CORPUS / "edge_cases" / "truncated", tmp_path / "t")
+    assert main(["ls", str(tmp_path / "t")]) == 0
+    assert "\n1 warning:\n" in capsys.readouterr().out
