@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,6 +23,19 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
 GOLDEN = Path(__file__).parent / "golden"
+
+
+def expected_tbreport() -> dict[str, Any]:
+    """What tbreport reads from the corpus, run by run (``expected_tbreport.json``)."""
+    runs: dict[str, Any] = json.loads((CORPUS / "expected_tbreport.json").read_text("utf-8"))[
+        "runs"
+    ]
+    return runs
+
+
+def same_float(a: float, b: float) -> bool:
+    """Equal, or both NaN."""
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

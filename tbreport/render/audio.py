@@ -6,9 +6,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tbreport.model import AudioPoint, Run, Series
+from tbreport.model import Run
 from tbreport.render.assets import data_uri
-from tbreport.render.base import Context, Group, Section, group_by_prefix
+from tbreport.render.base import Context, Group, Section, group_by_prefix, tagged
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +49,7 @@ def _mime(content_type: str, data: bytes) -> str:
 
 
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:
-    by_tag: dict[str, list[tuple[Run, Series[AudioPoint]]]] = {}
-    for run in runs:
-        for tag, series in run.audio.items():
-            if len(series) and ctx.want_tag(tag):
-                by_tag.setdefault(tag, []).append((run, series))
+    by_tag = tagged(runs, lambda r: r.audio, ctx)
     if not by_tag:
         return None
     section = Section(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from tbreport.model import Logdir
+from tbreport.model import Logdir, Run
 from tbreport.options import BuildOptions
 from tbreport.render.assets import Anchors
 from tbreport.render.charts import ChartSpec, Rendered
@@ -136,6 +136,22 @@ def listing(part: Part) -> Section:
         count=part.count,
         parts=[part],
     )
+
+
+S = TypeVar("S", bound=Sized)
+
+
+def tagged(
+    runs: Sequence[Run], series_of: Callable[[Run], Mapping[str, S]], ctx: Context
+) -> dict[str, list[tuple[Run, S]]]:
+    """Each tag ``--tags`` keeps, with the (run, series) pairs that have points, in run
+    order: what a section draws per tag (``series_of`` picks the kind's series of a run)."""
+    by_tag: dict[str, list[tuple[Run, S]]] = {}
+    for run in runs:
+        for tag, series in series_of(run).items():
+            if len(series) and ctx.want_tag(tag):
+                by_tag.setdefault(tag, []).append((run, series))
+    return by_tag
 
 
 def group_by_prefix(tags: Iterable[str]) -> dict[str, list[str]]:

@@ -20,12 +20,10 @@ import numpy as np
 from tbreport.model import Chart, ChartCategory, Run
 from tbreport.render.base import ChartSlot, Context, Group, Section
 from tbreport.render.lines import (
-    PNG_WIDTH_PX,
-    SVG_WIDTH_PX,
     LineChart,
     PreparedLine,
     Series,
-    prepare_series,
+    prepare_for,
     robust_range,
     run_start_times,
 )
@@ -165,17 +163,8 @@ def _match_regexes(
 
 
 def _prepare(run: Run, tag: str, ctx: Context, starts: dict[str, float]) -> PreparedLine:
-    s = run.scalars[tag]
-    return prepare_series(
-        s.steps,
-        s.wall_times,
-        s.values,
-        color=ctx.colors[run.name],
-        smoothing=ctx.options.smoothing,
-        x_axis=ctx.options.x_axis,
-        start_time=starts.get(run.name),
-        width_px=SVG_WIDTH_PX if ctx.options.format == "svg" else PNG_WIDTH_PX,
-    )
+    color = ctx.colors[run.name]
+    return prepare_for(run.scalars[tag], ctx.options, color=color, start_time=starts.get(run.name))
 
 
 def _chart(

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tbreport.model import HistogramPoint, Run, Series
-from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
+from tbreport.model import HistogramPoint, Run
+from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix, tagged
 from tbreport.render.charts import axes, format_x
 from tbreport.render.lines import FloatArray, x_values
 
@@ -184,11 +184,7 @@ class HistogramItem:
 
 def build(runs: Sequence[Run], ctx: Context) -> list[Section]:
     """Two sections: histograms and distributions (each per tag, per run)."""
-    by_tag: dict[str, list[tuple[Run, Series[HistogramPoint]]]] = {}
-    for run in runs:
-        for tag, series in run.histograms.items():
-            if len(series) and ctx.want_tag(tag):
-                by_tag.setdefault(tag, []).append((run, series))
+    by_tag = tagged(runs, lambda r: r.histograms, ctx)
     if not by_tag:
         return []
     hist = Section(

@@ -12,9 +12,9 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tbreport.model import EncodedImage, ImagePoint, Run, Series
+from tbreport.model import EncodedImage, ImagePoint, Run
 from tbreport.render.assets import data_uri
-from tbreport.render.base import Context, Group, Section, group_by_prefix
+from tbreport.render.base import Context, Group, Section, group_by_prefix, tagged
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +104,7 @@ def select_steps(points: Sequence[ImagePoint], limit: int | None) -> list[ImageP
 
 
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:
-    by_tag: dict[str, list[tuple[Run, Series[ImagePoint]]]] = {}
-    for run in runs:
-        for tag, series in run.images.items():
-            if len(series) and ctx.want_tag(tag):
-                by_tag.setdefault(tag, []).append((run, series))
+    by_tag = tagged(runs, lambda r: r.images, ctx)
     if not by_tag:
         return None
     section = Section(

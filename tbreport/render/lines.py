@@ -32,6 +32,7 @@ from tbreport.metrics import (
     wall_per_step,
 )
 from tbreport.model import Run, ScalarSeries
+from tbreport.options import BuildOptions
 from tbreport.render.charts import LINE_SIZE, axes, format_x
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ __all__ = [
     "Series",
     "downsample",
     "line_chart",
+    "prepare_for",
     "prepare_series",
     "robust_range",
     "run_start_times",
@@ -309,6 +311,23 @@ def prepare_series(
         posinf=int(pos.sum()),
         neginf=int(neg.sum()),
         raw_values=va,
+    )
+
+
+def prepare_for(
+    series: ScalarSeries, options: BuildOptions, *, color: str, start_time: float | None
+) -> PreparedLine:
+    """:func:`prepare_series` of a run's series with the report's options (smoothing,
+    x-axis, and the pixel width of its chart format)."""
+    return prepare_series(
+        series.steps,
+        series.wall_times,
+        series.values,
+        color=color,
+        smoothing=options.smoothing,
+        x_axis=options.x_axis,
+        start_time=start_time,
+        width_px=SVG_WIDTH_PX if options.format == "svg" else PNG_WIDTH_PX,
     )
 
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tbreport.model import PrCurvePoint, Run, Series
-from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
+from tbreport.model import PrCurvePoint, Run
+from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix, tagged
 from tbreport.render.charts import axes
 from tbreport.render.lines import FloatArray
 
@@ -87,11 +87,7 @@ class PrItem:
 
 
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:
-    by_tag: dict[str, list[tuple[Run, Series[PrCurvePoint]]]] = {}
-    for run in runs:
-        for tag, series in run.pr_curves.items():
-            if len(series) and ctx.want_tag(tag):
-                by_tag.setdefault(tag, []).append((run, series))
+    by_tag = tagged(runs, lambda r: r.pr_curves, ctx)
     if not by_tag:
         return None
     section = Section(

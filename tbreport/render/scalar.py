@@ -22,13 +22,11 @@ from tbreport.metrics import (
     nonfinite_members,
 )
 from tbreport.model import Run, ScalarSeries
-from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix
+from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix, tagged
 from tbreport.render.lines import (
-    PNG_WIDTH_PX,
-    SVG_WIDTH_PX,
     PreparedLine,
     line_chart,
-    prepare_series,
+    prepare_for,
     run_start_times,
     with_bands,
 )
@@ -142,25 +140,15 @@ def _nonfinite(p: PreparedLine) -> str:
 def prepare_lines(
     entries: Sequence[tuple[Run, ScalarSeries]], ctx: Context, starts: dict[str, float]
 ) -> list[tuple[Run, PreparedLine]]:
-    width = SVG_WIDTH_PX if ctx.options.format == "svg" else PNG_WIDTH_PX
-    out = []
-    for run, series in entries:
-        out.append(
-            (
-                run,
-                prepare_series(
-                    series.steps,
-                    series.wall_times,
-                    series.values,
-                    color=ctx.colors[run.name],
-                    smoothing=ctx.options.smoothing,
-                    x_axis=ctx.options.x_axis,
-                    start_time=starts.get(run.name),
-                    width_px=width,
-                ),
-            )
+    return [
+        (
+            run,
+            prepare_for(
+                s, ctx.options, color=ctx.colors[run.name], start_time=starts.get(run.name)
+            ),
         )
-    return out
+        for run, s in entries
+    ]
 
 
 def legend_rows(prepared: Sequence[tuple[Run, PreparedLine]]) -> list[LegendRow]:
@@ -186,11 +174,7 @@ def legend_rows(prepared: Sequence[tuple[Run, PreparedLine]]) -> list[LegendRow]
 
 
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:
-    by_tag: dict[str, list[tuple[Run, ScalarSeries]]] = {}
-    for run in runs:
-        for tag, series in run.scalars.items():
-            if len(series) and ctx.want_tag(tag):
-                by_tag.setdefault(tag, []).append((run, series))
+    by_tag = tagged(runs, lambda r: r.scalars, ctx)
     if not by_tag:
         return None
     starts = run_start_times(runs)

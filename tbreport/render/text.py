@@ -6,8 +6,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tbreport.model import Run, Series, TextPoint
-from tbreport.render.base import Context, Group, Section, group_by_prefix
+from tbreport.model import Run
+from tbreport.render.base import Context, Group, Section, group_by_prefix, tagged
 from tbreport.render.markdown import render_text_tensor
 
 logger = logging.getLogger(__name__)
@@ -37,11 +37,7 @@ def display_tag(tag: str) -> str:
 
 
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:
-    by_tag: dict[str, list[tuple[Run, Series[TextPoint]]]] = {}
-    for run in runs:
-        for tag, series in run.texts.items():
-            if len(series) and ctx.want_tag(tag):
-                by_tag.setdefault(tag, []).append((run, series))
+    by_tag = tagged(runs, lambda r: r.texts, ctx)
     if not by_tag:
         return None
     section = Section(

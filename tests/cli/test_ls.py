@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import math
 import pathlib
 import shutil
-from typing import Any
 
 import pytest
 
 from tbreport.cli import main
-
-CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
-
-
-def _expected_tbreport() -> dict[str, Any]:
-    runs: dict[str, Any] = json.loads((CORPUS / "expected_tbreport.json").read_text("utf-8"))[
-        "runs"
-    ]
-    return runs
-
-
-def _same(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
+from tests.conftest import CORPUS, expected_tbreport
 
 
 def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,7 +17,7 @@ def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) ->
     lines = out.splitlines()
     assert lines[0].split() == ["RUN", "KINDS", "TAGS", "POINTS", "STEPS"]
     names = [line.split()[0] for line in lines[1 : lines.index("")]]
-    assert names == sorted(_expected_tbreport())
+    assert names == sorted(expected_tbreport())
     row = next(line for line in lines if line.startswith("torch_pr "))
     assert row.split() == ["torch_pr", "pr_curves", "2", "4", "0..2"]
     row = next(line for line in lines if line.startswith("tf2_summaries "))

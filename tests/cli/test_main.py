@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import pathlib
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 
 from tbreport.cli import main
-
-CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
-
-
-def _expected_tbreport() -> dict[str, Any]:
-    runs: dict[str, Any] = json.loads((CORPUS / "expected_tbreport.json").read_text("utf-8"))[
-        "runs"
-    ]
-    return runs
-
-
-def _same(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
+from tests.conftest import CORPUS
 
 
 def test_only_unreadable_event_files_exit_2(

@@ -5,28 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import pathlib
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 
 from tbreport.cli import main
-
-CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
-
-
-def _expected_tbreport() -> dict[str, Any]:
-    runs: dict[str, Any] = json.loads((CORPUS / "expected_tbreport.json").read_text("utf-8"))[
-        "runs"
-    ]
-    return runs
-
-
-def _same(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
+from tests.conftest import CORPUS, expected_tbreport, same_float
 
 
 def test_scalars_csv_matches_expected_point_for_point(
@@ -41,14 +27,14 @@ def test_scalars_csv_matches_expected_point_for_point(
         got.setdefault((run, tag), []).append((int(step), float(wall), float(value)))
     want = {
         (run, tag): [(int(s), float(w), float(v)) for s, w, v in points]
-        for run, data in _expected_tbreport().items()
+        for run, data in expected_tbreport().items()
         for tag, points in data["scalars"].items()
     }
     assert set(got) == set(want)
     for key, points in want.items():
         assert len(got[key]) == len(points), key
         for (s, w, v), (es, ew, ev) in zip(got[key], points):
-            assert s == es and w == ew and _same(v, ev), key
+            assert s == es and w == ew and same_float(v, ev), key
     assert "warning:" in captured.err  # damaged files are reported, on stderr
 
 
@@ -64,7 +50,7 @@ def test_scalars_json_to_file(tmp_path: pathlib.Path) -> None:
     out = tmp_path / "s.json"
     assert main(["scalars", str(CORPUS), "--format", "json", "-o", str(out)]) == 0
     data = json.loads(out.read_text("utf-8"))["runs"]
-    want = _expected_tbreport()
+    want = expected_tbreport()
     assert set(data) == set(want)
     for run, runs in want.items():
         assert data[run] == runs["scalars"], run

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from tbreport.reader import events
-
-CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "corpus"
+from tests.conftest import CORPUS, expected_tbreport
 
 
 @pytest.fixture(scope="session")
@@ -23,12 +22,9 @@ def expected() -> dict[str, Any]:
     return runs
 
 
-@pytest.fixture(scope="session")
-def expected_tbreport() -> dict[str, Any]:
-    runs: dict[str, Any] = json.loads((CORPUS / "expected_tbreport.json").read_text("utf-8"))[
-        "runs"
-    ]
-    return runs
+@pytest.fixture(scope="session", name="expected_tbreport")
+def expected_tbreport_fixture() -> dict[str, Any]:
+    return expected_tbreport()
 
 
 @pytest.fixture(scope="module")
