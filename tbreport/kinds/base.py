@@ -19,7 +19,7 @@ import dataclasses
 import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Accumulator",
+    "At",
     "ColumnSink",
     "Kind",
     "Meta",
@@ -155,6 +156,17 @@ class TagSeries(Protocol):
 # --------------------------------------------------------------------- reading
 
 
+class At(NamedTuple):
+    """Where a value sits: its tag and the tag's first metadata, its record (counted
+    over the run's files), step and wall time."""
+
+    tag: str
+    meta: Meta | None
+    record: int
+    step: int
+    wall_time: float
+
+
 @dataclass(frozen=True)
 class Meta:
     """The first ``SummaryMetadata`` seen for a tag."""
@@ -200,7 +212,7 @@ class RunSink(Protocol):
 
     run: Run
 
-    def add(self, kind: Kind, tag: str, meta: Meta | None, index: int, item: Any) -> None:
+    def add(self, kind: Kind, at: At, item: Any) -> None:
         """Hand a decoded value to ``kind``'s accumulator for this run."""
 
     def problem(self, key: str, example: str) -> None:
@@ -278,17 +290,9 @@ class Kind:
         """A fresh collector of this kind's per-tag series for one run (``None``: none)."""
         return None
 
-    def read_value(
-        self,
-        sink: RunSink,
-        value: summary_pb2.Summary.Value,
-        tag: str,
-        meta: Meta | None,
-        index: int,
-        step: int,
-        wall_time: float,
-    ) -> None:
-        """Decode one ``Summary.Value`` this kind claimed (``ValueError`` if it cannot)."""
+    def read_value(self, sink: RunSink, value: summary_pb2.Summary.Value, at: At) -> None:
+        """Decode one ``Summary.Value`` this kind claimed, seen ``at`` (``ValueError``
+        if it cannot)."""
 
     def read_event(self, sink: RunSink, event: Any, step: int) -> None:
         """Read one ``Event`` whose ``what`` is one of :attr:`event_fields`."""
@@ -320,19 +324,10 @@ class SeriesKind(Kind):
     def accumulator(self) -> Accumulator | None:
         return PointsAccumulator(self.attr)
 
-    def read_value(
-        self,
-        sink: RunSink,
-        value: summary_pb2.Summary.Value,
-        tag: str,
-        meta: Meta | None,
-        index: int,
-        step: int,
-        wall_time: float,
-    ) -> None:
+    def read_value(self, sink: RunSink, value: summary_pb2.Summary.Value, at: At) -> None:
         if self.decode is None:
             raise TypeError(f"kind {self.name!r} has no decode function")
-        sink.add(self, tag, meta, index, self.decode(value, step, wall_time))
+        sink.add(self, at, self.decode(value, at.step, at.wall_time))
 
     def series(self, run: Run) -> Mapping[str, TagSeries] | None:
         series: Mapping[str, TagSeries] = getattr(run, self.attr)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tbreport.kinds._tensors import tensor_to_array
-from tbreport.kinds.base import Kind, Meta, RunSink, SectionSpec
+from tbreport.kinds.base import At, Kind, RunSink, SectionSpec
 from tbreport.proto import plugins_pb2, summary_pb2, tensor_pb2, types_pb2
 
 # --- the data (re-exported by tbreport.model) ---
@@ -137,16 +137,7 @@ def decode_layout(value: summary_pb2.Summary.Value) -> CustomScalarLayout:
 class CustomScalarsKind(Kind):
     """A run's custom-scalar layout (the last one written wins)."""
 
-    def read_value(
-        self,
-        sink: RunSink,
-        value: summary_pb2.Summary.Value,
-        tag: str,
-        meta: Meta | None,
-        index: int,
-        step: int,
-        wall_time: float,
-    ) -> None:
+    def read_value(self, sink: RunSink, value: summary_pb2.Summary.Value, at: At) -> None:
         sink.run.custom_scalar_layout = decode_layout(value)
 
 

@@ -11,7 +11,7 @@ from google.protobuf import struct_pb2
 
 from tbreport.fmt import fmt_float
 from tbreport.kinds._arrays import to_float
-from tbreport.kinds.base import Kind, Meta, RunSink, SectionSpec
+from tbreport.kinds.base import At, Kind, RunSink, SectionSpec
 from tbreport.proto import hparams_pb2, summary_pb2
 
 if TYPE_CHECKING:
@@ -338,21 +338,12 @@ def hparam_texts(
 class HParamsKind(Kind):
     """What the hparams plugin recorded in a run, merged from its ``_hparams_/*`` values."""
 
-    def read_value(
-        self,
-        sink: RunSink,
-        value: summary_pb2.Summary.Value,
-        tag: str,
-        meta: Meta | None,
-        index: int,
-        step: int,
-        wall_time: float,
-    ) -> None:
+    def read_value(self, sink: RunSink, value: summary_pb2.Summary.Value, at: At) -> None:
         # hparams live in the plugin content of each value's own metadata
         content = (
             bytes(value.metadata.plugin_data.content)
             if value.HasField("metadata")
-            else (meta.content if meta else b"")
+            else (at.meta.content if at.meta else b"")
         )
         if sink.run.hparams is None:
             sink.run.hparams = HParams()

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tbreport.kinds._tensors import tensor_to_array
-from tbreport.kinds.base import Kind, Meta, Restart, Restarts, RunSink, SectionSpec, keep_mask
+from tbreport.kinds.base import At, Kind, Meta, Restart, Restarts, RunSink, SectionSpec, keep_mask
 from tbreport.proto import summary_pb2, tensor_pb2, types_pb2
 
 if TYPE_CHECKING:
@@ -302,19 +302,10 @@ class ScalarKind(Kind):
     def accumulator(self) -> ColumnsAccumulator:
         return ColumnsAccumulator()
 
-    def read_value(
-        self,
-        sink: RunSink,
-        value: summary_pb2.Summary.Value,
-        tag: str,
-        meta: Meta | None,
-        index: int,
-        step: int,
-        wall_time: float,
-    ) -> None:
+    def read_value(self, sink: RunSink, value: summary_pb2.Summary.Value, at: At) -> None:
         # Decode before handing it over: a value that fails must not leave its step
         # behind, or every later value would sit on the wrong step.
-        sink.add(self, tag, meta, index, (step, wall_time, decode_scalar(value)))
+        sink.add(self, at, (at.step, at.wall_time, decode_scalar(value)))
 
     def series(self, run: Run) -> Mapping[str, TagSeries] | None:
         return run.scalars

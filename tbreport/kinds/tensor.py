@@ -16,7 +16,7 @@ from tbreport.kinds._tensors import (  # re-exported: tbreport.kinds.tensor was 
     tensor_shape,
     tensor_to_array,
 )
-from tbreport.kinds.base import Meta, Point, RunSink, SectionSpec, SeriesKind
+from tbreport.kinds.base import At, Point, RunSink, SectionSpec, SeriesKind
 from tbreport.proto import summary_pb2, tensor_pb2
 
 __all__ = [
@@ -83,24 +83,15 @@ def decode_tensor(tensor: tensor_pb2.TensorProto, step: int, wall_time: float) -
 class TensorKind(SeriesKind):
     """Tensor summaries no other kind claims, kept as written so nothing is dropped."""
 
-    def read_value(
-        self,
-        sink: RunSink,
-        value: summary_pb2.Summary.Value,
-        tag: str,
-        meta: Meta | None,
-        index: int,
-        step: int,
-        wall_time: float,
-    ) -> None:
-        sink.add(self, tag, meta, index, decode_tensor(value.tensor, step, wall_time))
-        plugin = meta.plugin_name if meta else ""
+    def read_value(self, sink: RunSink, value: summary_pb2.Summary.Value, at: At) -> None:
+        sink.add(self, at, decode_tensor(value.tensor, at.step, at.wall_time))
+        plugin = at.meta.plugin_name if at.meta else ""
         # "tensor" is what torch's and our add_tensor write: a raw tensor by design.
         if plugin and plugin != RAW_TENSOR_PLUGIN:
             sink.problem(
                 f"values of plugin {plugin!r}, which tbreport does not know; kept them as "
                 "raw tensors",
-                f"tag {tag!r}",
+                f"tag {at.tag!r}",
             )
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tbreport.kinds import KINDS, by_event_field, claim, fast_path_kind
-from tbreport.kinds.base import Accumulator, ColumnSink, Kind, Meta
+from tbreport.kinds.base import Accumulator, At, ColumnSink, Kind, Meta
 from tbreport.model import EventFileInfo, LoadWarning, Logdir, Restart, Run, SessionLogEntry
 from tbreport.proto import event_pb2
 from tbreport.reader.discover import RunDir, find_runs
@@ -230,8 +230,8 @@ class _RunBuilder:
             acc = self.accums[kind.name] = made
         return acc
 
-    def add(self, kind: Kind, tag: str, meta: Meta | None, index: int, item: Any) -> None:
-        self._accum(kind).add(tag, meta, index, item)
+    def add(self, kind: Kind, at: At, item: Any) -> None:
+        self._accum(kind).add(at.tag, at.meta, at.record, item)
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(LoadWarning(path, message))
@@ -392,7 +392,7 @@ class _RunBuilder:
         kind = claim(which, plugin)
         try:
             if kind is not None:
-                kind.read_value(self, value, tag, meta, index, step, wall)
+                kind.read_value(self, value, At(tag, meta, index, step, wall))
             elif which is None:
                 self.problem("values holding no data; skipped them", f"tag {tag!r}")
             else:
