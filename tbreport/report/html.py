@@ -75,7 +75,8 @@ def _options(options: dict[str, Any]) -> BuildOptions:
     known = {f.name for f in fields(BuildOptions)}
     unknown = sorted(set(options) - known)
     if unknown:
-        raise TypeError(f"build_report() got unknown option(s): {', '.join(unknown)}")
+        word = "option" if len(unknown) == 1 else "options"
+        raise TypeError(f"build_report() got unknown {word}: {', '.join(unknown)}")
     opts = BuildOptions(**options)
     opts.validate()
     return opts
@@ -125,8 +126,9 @@ def build_report(
     ``jobs``, ``strict``, ``baseline``, ``group_by``, ...) and, as on the command line,
     ``fail_if`` (a gate ``"AGG(TAG) OP NUMBER [@ RUN_REGEX]"`` or a list of them) and
     ``summary_md`` (a path for the markdown summary, ``"-"`` for stdout). Raises
-    :class:`~tbreport.errors.UsageError` (a ``ValueError``) for a bad option (a
-    malformed gate, an unwritable output: before anything is read),
+    :class:`~tbreport.errors.UsageError` (a ``ValueError``) for a bad option and
+    :class:`~tbreport.errors.OutputError` for an output that cannot be written (both
+    before anything is read),
     :class:`~tbreport.errors.NoRunsFoundError` when there is nothing to report,
     (with ``strict=True``) :class:`~tbreport.errors.DamagedInputError` for damaged
     input and :class:`~tbreport.errors.GraphvizNotFoundError` for a missing Graphviz,
