@@ -12,7 +12,6 @@ import argparse
 import logging
 import sys
 import tempfile
-from email.utils import formataddr, getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +120,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _recipients(values: list[str]) -> list[str]:
     """``--to`` values, each possibly a comma-separated list (``"Doe, J" <j@x>`` stays one)."""
+    from email.utils import formataddr, getaddresses  # the email package: only for `email`
 
     out = []
     for name, address in getaddresses(values):
