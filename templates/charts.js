@@ -30,9 +30,11 @@
     if (text !== undefined && text !== null) e.textContent = text;
     return e;
   }
-  // A run name with a line-break chance after each "/" and nowhere inside a token.
-  function nameNode(name) {
+  // A run name with a line-break chance after each "/" and nowhere inside a token
+  // (or, for the one-line readout, none at all).
+  function nameNode(name, oneLine) {
     const span = h("span", { class: "tbc-rn" });
+    if (oneLine) { span.textContent = String(name); return span; }
     const parts = String(name).split("/");
     parts.forEach(function (part, i) {
       span.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "/" : "")));
@@ -803,8 +805,9 @@
     }
     const table = h("table");
     const head = h("tr");
-    ["", "Run"].concat(w > 0 ? ["Smoothed"] : []).concat(["Value", "Step", "Time (UTC)", "Relative"]).forEach(function (t, i) {
-      head.appendChild(h("th", { class: i > 1 ? "tbc-num" + (i >= (w > 0 ? 5 : 4) ? " tbc-time" : "") : "" }, t));
+    [["", ""], ["Run", ""]].concat(w > 0 ? [["Smoothed", "tbc-num"]] : []).concat([["Value", "tbc-num"],
+      ["Step", "tbc-num"], ["Time (UTC)", "tbc-num tbc-time tbc-wall"], ["Relative", "tbc-num tbc-time tbc-rel"]]).forEach(function (c) {
+      head.appendChild(h("th", { class: c[1] }, c[0]));
     });
     table.appendChild(h("thead")).appendChild(head);
     const body = table.appendChild(h("tbody"));
@@ -812,8 +815,13 @@
     tip.appendChild(table);
     if (shown.length < rows.length) tip.appendChild(h("p", { class: "tbc-more" }, "and " + (rows.length - shown.length) + " more runs"));
     tip.style.display = "block";
-    tip.classList.toggle("tbc-narrow", this.geom.width < 520);
-    const tw = tip.offsetWidth, pwidth = this.plot.clientWidth;
+    // columns give way, the relative time first, until the readout fits the chart
+    const pwidth = this.plot.clientWidth;
+    tip.style.left = "0px";
+    tip.classList.remove("tbc-mid", "tbc-narrow");
+    if (tip.scrollWidth > tip.clientWidth + 1) tip.classList.add("tbc-mid");
+    if (tip.scrollWidth > tip.clientWidth + 1) tip.classList.add("tbc-narrow");
+    const tw = tip.offsetWidth;
     let left = px > pwidth / 2 ? px - tw - 14 : px + 14;
     left = Math.max(0, Math.min(pwidth - tw, left));
     tip.style.left = left + "px";
@@ -826,7 +834,7 @@
     sw.style.background = lineColor(s.color, this.theme);
     tr.appendChild(h("td")).appendChild(sw);
     const name = h("td", { class: "tbc-name" });
-    name.appendChild(nameNode(s.run));
+    name.appendChild(nameNode(s.run, true));
     const extra = [s.label, r.attempt ? "attempt " + r.attempt : ""].filter(Boolean).join(" · ");
     if (extra) name.appendChild(h("span", { class: "tbc-label" }, " · " + extra));
     tr.appendChild(name);
