@@ -238,16 +238,19 @@ def _predicted_gaps(step_deltas: Int64Array, rate: float) -> Int64Array:
 
 
 def _wall_rate(steps: Int64Array, ms: Int64Array) -> float:
-    """Milliseconds per step between the first and last point (0 = no prediction)."""
+    """Milliseconds per step between the first and last point (0 = no prediction: too
+    few points, steps beyond what the page's float64 numbers hold exactly, or a
+    prediction that could leave the exact integer range)."""
     if steps.size < 3:
         return 0.0
-    if int(np.abs(steps).max()) > 2**52:  # the page's numbers could not redo the sum
+    if max(-int(steps.min()), int(steps.max())) > 2**52:
         return 0.0
     ds = int(steps[-1]) - int(steps[0])
     if ds <= 0:
         return 0.0
     rate = (int(ms[-1]) - int(ms[0])) / ds
-    return rate if abs(rate) * ds < 2.0**52 else 0.0
+    widest = int(np.abs(np.diff(steps)).max())  # exact: |steps| <= 2**52
+    return rate if abs(rate) * widest < 2.0**52 else 0.0
 
 
 def _value_bytes(values: Float64Array) -> tuple[int, bytes]:
