@@ -1072,7 +1072,31 @@
     controls = { box: box, input: input, out: out, select: select, hidden: hidden, text: text };
     updateControls();
   }
+  // Any element of the page with data-tbc-run="NAME" (a row of the report's legend
+  // table, of its run table) toggles that run too, and shows whether it is hidden.
+  let externals = [];
+  function bindExternalToggles() {
+    externals = Array.from(document.querySelectorAll("[data-tbc-run]"));
+    externals.forEach(function (el) {
+      const run = el.getAttribute("data-tbc-run");
+      if (el.tagName !== "BUTTON") { el.setAttribute("role", "button"); el.tabIndex = 0; }
+      el.classList.add("tbc-toggle");
+      el.title = el.title || "Hide or show this run in every chart";
+      el.addEventListener("click", function (e) {
+        if (e.target.closest && e.target.closest("a, input, select, textarea")) return;
+        toggleRun(run);
+      });
+      el.addEventListener("keydown", function (e) {
+        if (e.target === el && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); toggleRun(run); }
+      });
+    });
+  }
   function updateControls() {
+    externals.forEach(function (el) {
+      const off = state.hidden.has(el.getAttribute("data-tbc-run"));
+      el.setAttribute("aria-pressed", off ? "false" : "true");
+      el.classList.toggle("tbc-off", off);
+    });
     if (!controls) return;
     controls.input.value = String(state.smoothing);
     controls.out.textContent = state.smoothing.toFixed(3);
@@ -1092,6 +1116,7 @@
       : firstPayload ? firstPayload.smoothing : 0.6;
     state.smoothing = Number.isFinite(initial) ? Math.max(0, Math.min(SLIDER_MAX, initial)) : 0.6;
     state.x = (settings && settings.getAttribute("data-x")) || (firstPayload && firstPayload.x) || "step";
+    bindExternalToggles();
     buildControls(boxes[0]);
     const io = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {

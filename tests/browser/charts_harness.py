@@ -40,6 +40,7 @@ class ChartCase:
     tag: str
     lines: list[Line]
     static: bool = True  # draw the matplotlib image (else a tiny placeholder)
+    legend: bool = False  # a static legend table whose rows toggle runs (data-tbc-run)
 
 
 def _line(run: str, color: str, steps: np.ndarray, values: np.ndarray, dt: float = 2.0) -> Line:
@@ -69,6 +70,7 @@ def datasets(*, fillers: int = 120) -> list[ChartCase]:
                 _line(r, COLORS[i], steps, 1 - 0.5 * np.exp(-steps / (50.0 + 30 * i)))
                 for i, r in enumerate(runs)
             ],
+            legend=True,
         ),
     ]
     rng = np.random.default_rng(7)
@@ -197,10 +199,23 @@ def _static_image(case: ChartCase) -> str:
 
 def card_html(case: ChartCase, *, smoothing: float = 0.6, log_y: bool = False) -> str:
     payload = chart_payload(case.tag, case.lines, smoothing=smoothing, log_y=log_y)
+    legend = ""
+    if case.legend:  # the report's legend table, its rows marked as run toggles
+        rows = "".join(
+            f'<tr data-tbc-run="{html.escape(ln.run)}"><td><span class="run">'
+            f'<span class="sw" style="background:{ln.color}"></span>'
+            f'<span class="rn">{html.escape(ln.run)}</span></span></td>'
+            f'<td class="num">{float(np.asarray(ln.values)[-1]):.4g}</td></tr>'
+            for ln in case.lines
+        )
+        legend = (
+            '<table class="legend"><thead><tr><th>Run</th><th class="num">Last</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
     return (
         f'<figure class="card" data-tag="{html.escape(case.tag)}">'
         f'<figcaption><h4 class="tag">{html.escape(case.tag)}</h4></figcaption>'
-        f'<div class="chartbox tbc">{_static_image(case)}{embed(payload)}</div>'
+        f'<div class="chartbox tbc">{_static_image(case)}{embed(payload)}</div>{legend}'
         "</figure>"
     )
 

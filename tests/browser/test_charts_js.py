@@ -297,6 +297,25 @@ def test_legend_click_hides_the_run_in_every_chart(page: Path, browser: Browser)
     assert_clean(browser)
 
 
+def test_rows_marked_data_tbc_run_toggle_runs_too(page: Path, browser: Browser) -> None:
+    browser.open(page)
+    show(browser, "train/loss")
+    row = f"{box('train/acc')}.closest('figure').querySelector('tr[data-tbc-run]')"
+    click(browser, row)
+    assert "lr_0.1" not in series_runs(browser, "train/loss")
+    assert browser.evaluate(f"{row}.getAttribute('aria-pressed')") == "false"
+    chip = browser.evaluate(
+        f"{box('train/loss')}.querySelector('.tbc-chip').getAttribute('aria-pressed')"
+    )
+    assert chip == "false"
+    browser.evaluate(f"{row}.focus()")
+    browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Enter", "code": "Enter"})
+    time.sleep(0.15)
+    assert "lr_0.1" in series_runs(browser, "train/loss")
+    assert browser.evaluate(f"{row}.getAttribute('aria-pressed')") == "true"
+    assert_clean(browser)
+
+
 def test_smoothing_slider_resmooths_as_tensorboard(
     page: Path, browser: Browser, cases: list[ChartCase]
 ) -> None:
