@@ -105,9 +105,12 @@
     return st.e < 0 ? (i * st.m) / Math.pow(10, -st.e) : i * st.m * Math.pow(10, st.e);
   }
   function linearTicks(lo, hi, count) {
-    if (!(hi > lo)) return { ticks: [lo], st: { m: 1, e: 0 } };
-    const st = niceStep(hi - lo, count);
-    const size = stepValue(st, 1);
+    const st = hi > lo ? niceStep(hi - lo, count) : null;
+    const size = st ? stepValue(st, 1) : NaN;
+    // a span too small or too large for float64 steps: the two ends only
+    if (!(size > 0) || !Number.isFinite(size) || (hi - lo) / size > 1000) {
+      return { ticks: hi > lo ? [lo, hi] : [lo], st: { m: 1, e: Math.floor(Math.log10(Math.abs(hi - lo) || 1)) - 1 } };
+    }
     const ticks = [];
     for (let i = Math.ceil(lo / size - 1e-9); i <= Math.floor(hi / size + 1e-9); i++) {
       ticks.push(stepValue(st, i));
@@ -134,7 +137,7 @@
     return ticks.map(function (t) { return t === 0 ? "0" : trimZeros((t / u[0]).toFixed(dec)) + u[1]; });
   }
   function logTicks(lo, hi, count) {
-    const e0 = Math.floor(Math.log10(lo)), e1 = Math.ceil(Math.log10(hi));
+    const e0 = Math.max(-324, Math.floor(Math.log10(lo))), e1 = Math.min(309, Math.ceil(Math.log10(hi)));
     const decades = e1 - e0;
     const every = Math.max(1, Math.ceil(decades / Math.max(1, count)));
     const mult = decades <= 1 ? [1, 2, 3, 5] : decades <= 3 ? [1, 2, 5] : [1];
@@ -503,17 +506,24 @@
     for (let i = 0; i < vals.length; i++) { if (vals[i] < lo) lo = vals[i]; if (vals[i] > hi) hi = vals[i]; }
     return [lo, hi];
   }
+  // 5 % of the span on each side; a flat (or float64-tiny) range gets a sensible one.
+  // Linear ranges stay within ±1e300 so spans and steps never overflow (values beyond
+  // are marked on the edge like any other point outside the range).
   function padded(r, log) {
     let lo = r[0], hi = r[1];
-    if (log) { lo = Math.log10(lo); hi = Math.log10(hi); }
-    if (!(hi > lo)) {
+    if (log) { lo = Math.log10(lo); hi = Math.log10(hi); } else {
+      lo = Math.min(1e300, Math.max(lo, -1e300));
+      hi = Math.min(1e300, Math.max(hi, -1e300));
+    }
+    if (!(hi - lo > 1e-300)) {
       const p = lo !== 0 ? Math.abs(lo) * 0.1 : 1;
       lo -= log ? 0.5 : p; hi += log ? 0.5 : p;
     } else {
       const p = (hi - lo) * 0.05;
       lo -= p; hi += p;
     }
-    return log ? [Math.pow(10, lo), Math.pow(10, hi)] : [lo, hi];
+    // a log axis stays within 1e-300 ... 1e300 (10 ** the padded ends could leave float64)
+    return log ? [Math.pow(10, Math.max(-300, lo)), Math.pow(10, Math.min(300, Math.max(hi, lo + 1)))] : [lo, hi];
   }
   Chart.prototype.domains = function (vis) {
     const self = this;
@@ -1017,7 +1027,7 @@
     const svgUri = "data:image/svg+xml;base64," + utf8Base64(svgText);
     if (kind === "svg") { save(fileName(self.p.tag, "svg"), svgUri); return; }
     const img = new Image();
-    img.onload = function () {
+    img.addEventListener("load", function () {
       const scale = 2;
       const canvas = document.createElement("canvas");
       canvas.width = img.naturalWidth * scale;
@@ -1025,7 +1035,7 @@
       const ctx = canvas.getContext("2d");
       ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
       save(fileName(self.p.tag, "png"), canvas.toDataURL("image/png"));
-    };
+    });
     img.src = svgUri;
   };
 

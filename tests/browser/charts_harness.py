@@ -156,6 +156,27 @@ def datasets(*, fillers: int = 120) -> list[ChartCase]:
             ],
         )
     )
+    edge = [
+        ("extremes", [1e308, -1e308, 5e-324, 0.0, 1.0]),
+        ("subnormal", [5e-324, 0.0, 5e-324, 1e-310]),
+        ("all_nan", [np.nan, np.nan, np.nan]),
+        ("only_inf", [np.inf, -np.inf, np.inf]),
+        ("one_point", [0.25]),
+        ("empty", []),
+    ]
+    for name, vals in edge:
+        v = np.asarray(vals, dtype=np.float64)
+        unknown_wall = Line("lr_0.01", COLORS[1], np.arange(v.size), np.zeros(v.size), v)
+        cases.append(
+            ChartCase(
+                f"edge/{name}",
+                [
+                    Line("lr_0.1", COLORS[0], np.arange(v.size), T0 + np.arange(v.size), v),
+                    unknown_wall,
+                ],
+                static=False,
+            )
+        )
     for k in range(fillers):
         cases.append(
             ChartCase(

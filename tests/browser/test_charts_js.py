@@ -651,6 +651,38 @@ def test_nonfinite_values_are_marked(page: Path, browser: Browser) -> None:
     assert_clean(browser)
 
 
+@pytest.mark.parametrize(
+    "name", ["extremes", "subnormal", "all_nan", "only_inf", "one_point", "empty"]
+)
+def test_edge_cases_draw_without_breaking(page: Path, browser: Browser, name: str) -> None:
+    if name == "extremes":
+        browser.open(page)
+    tag = f"edge/{name}"
+    g = show(browser, tag)
+    assert all(math.isfinite(g[k]) for k in ("x0", "x1", "y0", "y1")) and g["y1"] > g["y0"]
+    broken = browser.evaluate(
+        f"Array.from({box(tag)}.querySelectorAll('[d], [cx], [cy], [x], [y], [x1], [y1]'))"
+        ".filter(e => /NaN|Infinity/.test(Array.from(e.attributes).map(a => a.value).join(' '))).length"
+    )
+    assert broken == 0
+    labels = browser.evaluate(
+        f"Array.from({box(tag)}.querySelectorAll('.tbc-axes text')).map(t => t.textContent)"
+    )
+    assert labels and not any("NaN" in t or "Infinity" in t for t in labels), labels
+    mouse(browser, "mouseMoved", g["left"] + g["pw"] / 2, g["top"] + 10)
+    time.sleep(0.1)
+    rows = tip_rows(browser, tag)
+    if name != "empty":
+        assert rows and rows[-1]["wall"] == "—" and rows[-1]["rel"] == "—"  # wall time unknown (0)
+    for kind in ("log",):
+        click(browser, f"{box(tag)}.querySelector('.tbc-{kind}')")
+        assert all(
+            math.isfinite(v) for v in geometry(browser, tag).values() if isinstance(v, float)
+        )
+        click(browser, f"{box(tag)}.querySelector('.tbc-{kind}')")
+    assert_clean(browser)
+
+
 def test_restart_is_drawn_as_attempts(page: Path, browser: Browser) -> None:
     browser.open(page)
     tag = "misc/restarted"
