@@ -190,6 +190,23 @@ def test_realistic_graph_is_torchs_own(built: dict[str, Path]) -> None:
     assert any(n.name.startswith("ResNet/Sequential[layer2]") for n in run.graph.nodes)
 
 
+@pytest.mark.parametrize("name", ["realistic", "hf_trainer"])
+def test_without_torch_tbreports_writer_writes_the_same_shapes(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_models, "torch_available", lambda: False)
+    params = {"steps": 200} if name == "realistic" else {}
+    root = logdirs.build(name, tmp_path / name, **params)
+    runs = _tb_runs(tensorboard_reading(root, timeout=120, memory_mb=2048))
+    claims = logdirs.claims(name, **params)
+    assert sorted(runs) == sorted(claims)
+    for run, claim in claims.items():
+        _check_run(run, runs[run], claim)
+        assert runs[run]["graph"] is None, run
+    writers = {f.writer for run in tbreport.load(root).runs.values() for f in run.files}
+    assert writers == {"tbreport"}
+
+
 def test_keras_images_are_shaped_as_keras_logs_them(built: dict[str, Path]) -> None:
     import numpy as np
 
