@@ -139,7 +139,7 @@ def test_as_root_it_installs_with_apt_get(world: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (world / "apt.log").read_text().splitlines() == [
         "apt-get update -qq",
-        "apt-get install -y -qq graphviz fonts-noto-cjk",
+        "apt-get install -y -qq -o Dpkg::Use-Pty=0 graphviz fonts-noto-cjk",
     ]
 
 

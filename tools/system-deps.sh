@@ -98,7 +98,7 @@ if [ "$(id -u)" = 0 ]; then
   say "installing with apt-get: $missing"
   export DEBIAN_FRONTEND=noninteractive
   # shellcheck disable=SC2086  # one word per package
-  if apt-get update -qq && apt-get install -y -qq $missing; then exit 0; fi
+  if apt-get update -qq && apt-get install -y -qq -o Dpkg::Use-Pty=0 $missing; then exit 0; fi
   say "error: apt-get could not install: $missing (see its message above)"
   exit 1
 fi
@@ -106,7 +106,7 @@ fi
 if command -v sudo >/dev/null 2>&1; then
   say "installing with sudo apt-get: $missing"
   # shellcheck disable=SC2086
-  if sudo apt-get update -qq && sudo apt-get install -y -qq $missing; then exit 0; fi
+  if sudo apt-get update -qq && sudo apt-get install -y -qq -o Dpkg::Use-Pty=0 $missing; then exit 0; fi
   say "error: sudo could not install the system packages it needs: $missing"
   say "run this, then the same make command again:"
   printf '    sudo apt-get update && sudo apt-get install -y %s\n' "$missing" >&2
