@@ -9,6 +9,9 @@
     ├── EventDecodeError              a record whose bytes are not an Event
     ├── NoRunsFoundError              a logdir with no event files
     ├── GateFailedError               a --fail-if gate tripped or could not be checked
+    ├── StorageError                  a remote logdir (s3://, gs://, ...) failed: bucket, credentials, network
+    ├── MissingDependencyError        an optional extra is not installed (also an ImportError)
+    ├── GraphTraceError               add_graph could not trace the model (also a RuntimeError)
     ├── RenderError                   the report could not be rendered
     │   └── GraphvizNotFoundError     the ``dot`` executable is missing
     └── WriterClosedError             ``add_*`` after ``close()``
@@ -23,10 +26,13 @@ __all__ = [
     "CorruptRecordError",
     "EventDecodeError",
     "GateFailedError",
+    "GraphTraceError",
     "GraphvizNotFoundError",
+    "MissingDependencyError",
     "NoRunsFoundError",
     "RecordError",
     "RenderError",
+    "StorageError",
     "TbreportError",
     "TruncatedRecordError",
     "WriterClosedError",
@@ -73,6 +79,28 @@ class GateFailedError(TbreportError):
     def __init__(self, lines: list[str]) -> None:
         super().__init__("; ".join(" ".join(line.split()) for line in lines))
         self.lines = lines
+
+
+class StorageError(TbreportError):
+    """A remote logdir could not be read or written: a missing bucket, missing or refused
+    credentials, or a server that cannot be reached. ``path`` names the object or prefix."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class MissingDependencyError(TbreportError, ImportError):
+    """An optional extra is needed (``pip install 'tbreport[s3]'``, ``[gcs]``, ``[onnx]``).
+
+    Also an ``ImportError``, so ``except ImportError`` catches it as it would the
+    missing package itself."""
+
+
+class GraphTraceError(TbreportError, RuntimeError):
+    """``add_graph`` could not trace the model; the message carries torch's.
+
+    Also a ``RuntimeError``, as torch and tensorboardX raise there."""
 
 
 class RenderError(TbreportError):
