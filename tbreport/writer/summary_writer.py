@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from tbreport import _fs
+from tbreport.errors import StorageError
 from tbreport.kinds import (
     audio,
     custom_scalars,
@@ -829,6 +830,22 @@ class SummaryWriter:
 
     def close(self) -> None:
         """Flush and close every file. Idempotent; a later ``add_*`` opens a new file."""
+        with self._lock:
+            if self.all_writers is None:
+                return
+            writers = list(self.all_writers.values())
+        for writer in writers:
+            try:
+                writer.flush()
+            except StorageError as exc:
+                # An object store that cannot be reached: stay open with every record,
+                # so that calling close() again once it is back loses nothing.
+                raise StorageError(
+                    f"{exc}; the writer stays open with its records: call close() again to retry",
+                    path=exc.path,
+                ) from exc
+            except Exception:
+                pass  # close() below reports it, and closes the file all the same
         with self._lock:
             if self.all_writers is None:
                 return
