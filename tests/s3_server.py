@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import pytest
@@ -114,10 +114,8 @@ class Proxy:
                 with self._lock:
                     self.active -= 1
             for s in (src, dst):
-                try:
+                with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def die(self) -> None:
         """Drop every connection and refuse new ones, as a server that went away."""
@@ -125,10 +123,8 @@ class Proxy:
         with self._lock:
             conns = list(self._conns)
         for s in [self._sock, *conns]:
-            try:
+            with suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.s3_server import Proxy, boto_client, moto_server, s3_env
 from tbreport import NoRunsFoundError, StorageError, SummaryWriter, build_report, load
+from tests.s3_server import Proxy, boto_client, moto_server, s3_env
 
 
 @pytest.fixture(scope="module")

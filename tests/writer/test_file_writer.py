@@ -130,7 +130,9 @@ def test_use_metadata_sets_default_step_and_walltime(tmp_path: Path) -> None:
             w.add_scalar("explicit_step", 0.2, global_step=7)
             w.add_scalar("explicit_walltime", 0.3, walltime=18.0)
             w.add_text("text", "hi")
-            w.file_writer.add_summary(summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="fw")]))
+            w.file_writer.add_summary(
+                summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="fw")])
+            )
             with pytest.raises(RuntimeError, match="already active"):
                 w.use_metadata(global_step=1).__enter__()
         w.add_scalar("outside", 0.4)

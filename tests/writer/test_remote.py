@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.s3_server import Proxy, boto_client, clear_fs_cache, moto_server, s3_env
 from tbreport import MissingDependencyError, StorageError, SummaryWriter
 from tbreport.proto import event_pb2
 from tbreport.record import iter_records
 from tbreport.writer import event_file
+from tests.s3_server import Proxy, boto_client, clear_fs_cache, moto_server, s3_env
 
 
 @pytest.fixture(scope="module")
