@@ -10,6 +10,7 @@ leaves this machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -132,10 +133,8 @@ def clear_fs_cache() -> None:
     """fsspec caches filesystems by their arguments, not the environment they read."""
     import fsspec
 
-    try:
+    with contextlib.suppress(ImportError):  # without s3fs nothing is cached
         fsspec.get_filesystem_class("s3").clear_instance_cache()
-    except ImportError:  # s3fs is not installed: nothing cached
-        pass
 
 
 def s3_env(monkeypatch: pytest.MonkeyPatch, endpoint: str, *, credentials: bool = True) -> None:
