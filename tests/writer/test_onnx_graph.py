@@ -80,7 +80,7 @@ def test_add_onnx_graph_takes_a_path(tmp_path: Path) -> None:
     events = [event_pb2.Event.FromString(r) for r in iter_records(event_path.read_bytes())]
     (graph_event,) = [e for e in events if e.graph_def]
     assert len(graph_pb2.GraphDef.FromString(graph_event.graph_def).node) == 7
-    with pytest.raises(TypeError, match="path of an .onnx file"):
+    with pytest.raises(TypeError, match=r"path of an \.onnx file"):
         load_onnx_graph(42)
 
 
