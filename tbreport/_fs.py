@@ -379,3 +379,14 @@ def _take_prefetched(path: str) -> Future[bytes] | None:
             if _prefetcher is current:
                 _prefetcher = None
     return future
+
+
+def _forget_prefetch_after_fork() -> None:
+    # The fetching threads do not exist in a forked child: its reads go direct.
+    global _prefetcher, _prefetch_lock
+    _prefetcher = None
+    _prefetch_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_prefetch_after_fork)
