@@ -196,3 +196,19 @@ def test_a_signal_inside_a_writer_call_is_handled_when_the_call_ends(
     assert calls == [signal.SIGTERM] and event_file._deferred_signal is None
     assert len(list(iter_records(Path(w.path).read_bytes()))) == 3
     w.close()
+
+
+def test_kill_9_loses_at_most_max_queue_minus_one_points(tmp_path: Path) -> None:
+    result = run(
+        f"""
+        import os, signal
+        from tbreport import SummaryWriter
+        w = SummaryWriter({str(tmp_path)!r}, max_queue=10, flush_secs=3600)
+        for i in range(25):
+            w.add_scalar("x", float(i), i)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    assert result.returncode == -signal.SIGKILL
+    (main,) = points(tmp_path).values()  # the file is whole up to its last record
+    assert main == [("x", i) for i in range(20)]  # 5 of 25 were still in the buffer
