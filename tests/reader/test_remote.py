@@ -120,3 +120,31 @@ def test_server_going_away_mid_read_names_the_object_and_writes_nothing(
     assert message.startswith(f"{remote}/") and "events.out.tfevents." in message
     assert "while reading" in message
     assert not out.exists() and not list(tmp_path.glob("*.html*"))
+
+
+def test_the_command_line_reads_a_bucket(logdirs: tuple[str, Path]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    remote, _ = logdirs
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+
+    def tbreport(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tbreport", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    listed = tbreport("ls", remote)
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split()[0] for line in listed.stdout.splitlines()[1:]] == ["a", "b/deep", "c"]
+    missing = tbreport("ls", "s3://no-such-bucket-anywhere/exp")
+    assert missing.returncode == 2
+    assert missing.stderr.strip().splitlines() == [
+        "tbreport: error: s3://no-such-bucket-anywhere/exp: the bucket "
+        "'no-such-bucket-anywhere' does not exist; create it or check the name"
+    ]
