@@ -187,6 +187,7 @@ def test_a_signal_inside_a_writer_call_is_handled_when_the_call_ends(
     calls: list[int] = []
     w = EventFileWriter(tmp_path, max_queue=1000, flush_secs=3600)  # installs the handler
     monkeypatch.setattr(event_file, "_previous_handler", lambda signum, frame: calls.append(signum))
+    monkeypatch.setattr(event_file, "_SIGNAL_LOCK_WAIT", 0.05)
     w.add_serialized(event_pb2.Event(step=1).SerializeToString())
     with w._lock:  # as if SIGTERM arrived while this thread was inside add_serialized
         event_file._on_signal(signal.SIGTERM, None)
