@@ -84,6 +84,10 @@ def frozen(start: float = START) -> Iterator[Clock]:
                     stack.enter_context(mock.patch.object(module, attr, clock))
                 elif value is real_host:
                     stack.enter_context(mock.patch.object(module, attr, lambda: HOST))
+        # tbreport's own writer takes its clock and host name from one seam
+        from tbreport.writer import env
+
+        stack.enter_context(env.override(clock=clock, hostname=lambda: HOST))
         yield clock
 
 
