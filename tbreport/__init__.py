@@ -1,7 +1,8 @@
 """tbreport: write TensorBoard event files, and turn run directories into one offline HTML report.
 
 ``from tbreport import SummaryWriter`` is a drop-in for ``torch.utils.tensorboard`` and
-tensorboardX. ``tbreport.load(path)`` reads any TensorBoard logdir.
+tensorboardX; ``tbreport.patch()`` makes frameworks that build torch's or tensorboardX's
+writer use it. ``tbreport.load(path)`` reads any TensorBoard logdir.
 
 Importing this package is light: the writer never imports matplotlib, graphviz or
 jinja2; the reader and the report builder are imported on first use.
@@ -16,12 +17,15 @@ from tbreport.errors import (
     DamagedInputError,
     EventDecodeError,
     GateFailedError,
+    GraphTraceError,
     GraphvizNotFoundError,
     MailError,
+    MissingDependencyError,
     NoRunsFoundError,
     OutputError,
     RecordError,
     RenderError,
+    StorageError,
     TbreportError,
     TruncatedRecordError,
     UsageError,
@@ -34,13 +38,17 @@ __all__ = [
     "CorruptRecordError",
     "DamagedInputError",
     "EventDecodeError",
+    "FileWriter",
     "GateFailedError",
+    "GraphTraceError",
     "GraphvizNotFoundError",
     "MailError",
+    "MissingDependencyError",
     "NoRunsFoundError",
     "OutputError",
     "RecordError",
     "RenderError",
+    "StorageError",
     "SummaryWriter",
     "TbreportError",
     "TruncatedRecordError",
@@ -49,15 +57,20 @@ __all__ = [
     "__version__",
     "build_report",
     "load",
+    "patch",
 ]
 
 if TYPE_CHECKING:
     from tbreport.reader.load import load
     from tbreport.report.html import build_report
+    from tbreport.writer.file_writer import FileWriter
+    from tbreport.writer.patch import patch
     from tbreport.writer.summary_writer import SummaryWriter
 
 _LAZY = {
     "SummaryWriter": ("tbreport.writer.summary_writer", "SummaryWriter"),
+    "FileWriter": ("tbreport.writer.file_writer", "FileWriter"),
+    "patch": ("tbreport.writer.patch", "patch"),
     "load": ("tbreport.reader.load", "load"),
     "build_report": ("tbreport.report.html", "build_report"),
 }

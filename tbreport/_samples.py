@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 
-from tbreport.writer import event_file, summary_writer
+from tbreport.writer import env
 from tbreport.writer.summary_writer import SummaryWriter
 
 logger = logging.getLogger(__name__)
@@ -35,21 +34,14 @@ STEPS = 300
 
 @contextmanager
 def _deterministic_files() -> Iterator[None]:
-    """Fixed event-file names and header times (host ``sample``, pid 0)."""
-    counter = itertools.count()
+    """Fixed event-file names and header times (host ``sample``, pid 0), through the
+    writer's own seam (:func:`tbreport.writer.env.override`)."""
     clock = itertools.count()
 
     def fixed_time() -> float:
         return START + next(clock) * 1e-3
 
-    with (
-        # event_file uses the modules time, socket and os: patched only while we write.
-        mock.patch("tbreport.writer.event_file.time.time", fixed_time),
-        mock.patch.object(summary_writer, "_time", fixed_time),
-        mock.patch("tbreport.writer.event_file.socket.gethostname", lambda: "sample"),
-        mock.patch("tbreport.writer.event_file.os.getpid", lambda: 0),
-        mock.patch.object(event_file, "_uid", counter),
-    ):
+    with env.override(clock=fixed_time, hostname="sample", pid=0, counter=itertools.count()):
         yield
 
 

@@ -12,6 +12,9 @@
     │   │   ├── TruncatedRecordError  a record cut short at the end of a file
     │   │   └── CorruptRecordError    a CRC mismatch or an impossible length
     │   └── EventDecodeError          an intact record whose bytes are not an Event
+    ├── StorageError                  a remote logdir (s3://, gs://, ...) failed: bucket, credentials, network
+    ├── MissingDependencyError        an optional extra is not installed (also an ImportError)
+    ├── GraphTraceError               add_graph could not trace the model (also a RuntimeError)
     ├── RenderError                   the report could not be rendered
     │   └── GraphvizNotFoundError     the ``dot`` executable is missing (--strict)
     ├── OutputError                   an output cannot be written; .path as given
@@ -37,12 +40,15 @@ __all__ = [
     "DamagedInputError",
     "EventDecodeError",
     "GateFailedError",
+    "GraphTraceError",
     "GraphvizNotFoundError",
     "MailError",
+    "MissingDependencyError",
     "NoRunsFoundError",
     "OutputError",
     "RecordError",
     "RenderError",
+    "StorageError",
     "TbreportError",
     "TruncatedRecordError",
     "UsageError",
@@ -149,6 +155,28 @@ class GateFailedError(TbreportError):
     def __init__(self, lines: list[str]) -> None:
         super().__init__("; ".join(" ".join(line.split()) for line in lines))
         self.lines = lines
+
+
+class StorageError(TbreportError):
+    """A remote logdir could not be read or written: a missing bucket, missing or refused
+    credentials, or a server that cannot be reached. ``path`` names the object or prefix."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class MissingDependencyError(TbreportError, ImportError):
+    """An optional extra is needed (``pip install 'tbreport[s3]'``, ``[gcs]``, ``[onnx]``).
+
+    Also an ``ImportError``, so ``except ImportError`` catches it as it would the
+    missing package itself."""
+
+
+class GraphTraceError(TbreportError, RuntimeError):
+    """``add_graph`` could not trace the model; the message carries torch's.
+
+    Also a ``RuntimeError``, as torch and tensorboardX raise there."""
 
 
 class WriterClosedError(TbreportError):

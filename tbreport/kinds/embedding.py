@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from google.protobuf import text_format
 
+from tbreport import _fs
 from tbreport.kinds._arrays import to_numpy
 from tbreport.kinds._pixels import encode_png, make_grid, to_uint8
 from tbreport.kinds.base import Kind, RunSink, SectionSpec
@@ -62,6 +63,7 @@ def write_embedding(
 
     ``config`` is the writer's ``ProjectorConfig`` message; the new embedding is
     appended and the whole ``projector_config.pbtxt`` rewritten. Returns the subdir.
+    ``logdir`` may be local or remote (:mod:`tbreport._fs`); every file is written whole.
     """
 
     arr = to_numpy(mat, "mat")
@@ -69,8 +71,8 @@ def write_embedding(
         raise ValueError(f"mat must be 2-D [points, dims], got shape {tuple(arr.shape)}")
     n = arr.shape[0]
     subdir = f"{global_step:05d}/{_safe_dir_name(tag)}"
-    path = os.path.join(logdir, subdir)
-    os.makedirs(path, exist_ok=True)
+    path = _fs.join(logdir, *subdir.split("/"))
+    _fs.makedirs(path)
     info = config.embeddings.add()
     info.tensor_name = f"{tag}:{global_step:05d}"
     info.tensor_path = f"{subdir}/tensors.tsv"
@@ -89,8 +91,7 @@ def write_embedding(
             lines = ["\t".join(header)] + ["\t".join(_tsv_cell(c) for c in row) for row in rows]
         else:
             lines = [_tsv_cell(r) for r in rows]
-        with open(os.path.join(path, "metadata.tsv"), "w", encoding="utf-8") as fh:
-            fh.write("\n".join(lines) + "\n")
+        _fs.write_bytes(_fs.join(path, "metadata.tsv"), ("\n".join(lines) + "\n").encode())
         info.metadata_path = f"{subdir}/metadata.tsv"
     if label_img is not None:
         imgs = to_numpy(label_img, "label_img")
@@ -102,17 +103,13 @@ def write_embedding(
         grid = make_grid(imgs, ncols=side).transpose(1, 2, 0)[:, :, :3]
         square = np.zeros((grid.shape[1], grid.shape[1], 3), dtype=grid.dtype)
         square[: grid.shape[0]] = grid
-        with open(os.path.join(path, "sprite.png"), "wb") as fh:
-            fh.write(encode_png(to_uint8(square)))
+        _fs.write_bytes(_fs.join(path, "sprite.png"), encode_png(to_uint8(square)))
         info.sprite.image_path = f"{subdir}/sprite.png"
         info.sprite.single_image_dim.extend([imgs.shape[3], imgs.shape[2]])
-    with open(os.path.join(path, "tensors.tsv"), "w", encoding="utf-8") as fh:
-        for row in arr.tolist():
-            fh.write("\t".join(repr(float(x)) for x in row) + "\n")
-    tmp = os.path.join(logdir, CONFIG_NAME + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text_format.MessageToString(config))
-    os.replace(tmp, os.path.join(logdir, CONFIG_NAME))
+    tsv = "".join("\t".join(repr(float(x)) for x in row) + "\n" for row in arr.tolist())
+    _fs.write_bytes(_fs.join(path, "tensors.tsv"), tsv.encode())
+    config_text = text_format.MessageToString(config)
+    _fs.write_bytes(_fs.join(logdir, CONFIG_NAME), config_text.encode())
     return subdir
 
 

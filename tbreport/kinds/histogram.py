@@ -67,6 +67,23 @@ def tensorflow_bucket_limits() -> list[float]:
     return _DEFAULT_BINS
 
 
+def _ordered_sum(values: npt.NDArray[np.float64]) -> float:
+    """The sum of a float64 vector in one fixed order: the same double on every CPU.
+
+    ``values.dot(values)`` (torch's and tensorboardX's sum of squares) goes to BLAS,
+    whose kernel is picked at run time by the CPU (``OPENBLAS_CORETYPE``): FMA and
+    vector widths change the last bits, so two machines wrote different bytes for
+    the same histogram. numpy's ``add.reduce`` on a contiguous float64 vector is its
+    pairwise summation, written in C with a fixed order of additions (its 8-way
+    unrolling keeps the order when vectorised, and additions alone leave nothing to
+    contract into FMAs): the result depends on the values only. For ``sum`` it is
+    what torch writes, bit for bit; for the sum of squares the squares are rounded
+    first (elementwise, correctly rounded IEEE products), so it may differ from torch's BLAS dot
+    in the last bits, within a dot product's rounding error.
+    """
+    return float(np.add.reduce(np.ascontiguousarray(values, dtype=np.float64)))
+
+
 def make_histogram(
     values: npt.NDArray[Any], bins: Any, max_bins: int | None = None
 ) -> summary_pb2.HistogramProto:
@@ -110,8 +127,8 @@ def make_histogram(
         min=float(values.min()),
         max=float(values.max()),
         num=float(values.size),
-        sum=float(values.sum()),
-        sum_squares=float(values.dot(values)),
+        sum=_ordered_sum(values),
+        sum_squares=_ordered_sum(values * values),
         bucket_limit=limits.tolist(),
         bucket=counts.astype(np.float64).tolist(),
     )

@@ -4,6 +4,10 @@ A run is every directory holding a *file* whose name contains ``tfevents``; its
 name is the directory's path relative to the logdir in posix form (``"."`` for the
 logdir itself). Symlinked directories are followed once (loops are detected),
 unreadable directories and broken links are reported, never raised.
+
+A remote logdir (``s3://bucket/exp``, ``gs://...``; see :mod:`tbreport._fs`) is
+listed with one recursive listing, and its event files start downloading in
+parallel, in the order the reader will ask for them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 
+from tbreport import _fs
 from tbreport.errors import NoRunsFoundError
 from tbreport.fmt import plural
 from tbreport.model import LoadWarning
@@ -43,6 +48,8 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
     directory or an event file, or holds no event files at all.
     """
     root_str = os.fspath(root)
+    if _fs.is_remote(root_str):
+        return _find_remote_runs(root_str)
     try:
         st = os.stat(root_str)
     except OSError as exc:
@@ -112,4 +119,35 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
             f"{root_str}: no *tfevents* files under it (looked {plural(max_depth, 'level')} deep)"
         )
     runs.sort(key=lambda r: r.name)
+    return runs
+
+
+def _find_remote_runs(root: str) -> list[RunDir]:
+    """:func:`find_runs` for a URL: group the listed event files by directory."""
+    kind, files = _fs.list_event_files(root, is_event_file_name)
+    if kind == "missing":
+        raise NoRunsFoundError(
+            f"{root}: does not exist (no object under it); pass a TensorBoard logdir"
+        )
+    if kind == "other":
+        raise NoRunsFoundError(
+            f"{root}: not a logdir and not an event file (its name lacks 'tfevents')"
+        )
+    if kind == "file":
+        _fs.prefetch([root], [files[0][1]])
+        return [RunDir(".", _fs.dirname(root), [root])]
+    by_dir: dict[str, list[str]] = {}
+    base = root.rstrip("/")
+    for url, _size in files:
+        by_dir.setdefault(_fs.dirname(url), []).append(url)
+    if not by_dir:
+        raise NoRunsFoundError(f"{root}: no *tfevents* files under it")
+    runs = []
+    for directory, urls in by_dir.items():
+        rel = directory[len(base) :].strip("/") if directory.startswith(base) else directory
+        runs.append(RunDir(rel or ".", directory, sorted(urls)))
+    runs.sort(key=lambda r: r.name)
+    sizes = dict(files)
+    ordered = [u for rd in runs for u in rd.event_files]
+    _fs.prefetch(ordered, [sizes[u] for u in ordered])
     return runs

@@ -11,6 +11,7 @@ bad record): a truncated final record ends the file with a note; a record whose
 data fails its CRC is skipped and reading goes on; after a damaged length header
 the reader resynchronises on the next valid record (:func:`fast.recover`). No
 buffer is ever allocated from a record header: records are slices of the file.
+Remote files (``s3://``, ``gs://``) are read through :mod:`tbreport._fs`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tbreport import _fs
 from tbreport.proto import event_pb2
 from tbreport.reader import fast
 from tbreport.record import HEADER_SIZE, RecordIssue
@@ -102,8 +104,14 @@ def _notes(issues: list[tuple[RecordIssue, int]]) -> list[Note]:
 
 
 def read_file(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
+    """The bytes of a local event file or a remote one (``s3://...``; fetched ahead
+    in parallel when the logdir was listed by :func:`~tbreport.reader.discover.find_runs`).
+
+    A remote store that fails (server gone, credentials refused) raises
+    :class:`~tbreport.errors.StorageError` naming the object: that is no damage of
+    one file, and reading on would only fail the same way for every other file.
+    """
+    return _fs.read_bytes(path)
 
 
 def scan_file(path: str, *, use_fast_path: bool = True) -> FileScan:

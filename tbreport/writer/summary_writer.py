@@ -3,22 +3,32 @@
 Each ``add_*`` validates its arguments, asks the kind module in
 :mod:`tbreport.kinds` to build the summary, and appends one ``Event`` to the
 run's event file. Signatures and defaults are torch's; where tensorboardX
-differs we follow torch and say so in the method's docstring.
+differs we follow torch and also take tensorboardX's spelling when it is
+unambiguous (``logdir=``, ``add_hparams(name=)``, ``write_to_disk=``, ...).
+
+The object model is torch's too, because frameworks reach into it:
+``file_writer`` (a :class:`~tbreport.writer.file_writer.FileWriter`),
+``_get_file_writer()``, ``all_writers`` (log dir -> ``FileWriter``), the
+constructor's arguments as attributes, and after ``close()`` ``file_writer is
+None``; the next ``add_*`` opens a new event file in the same directory, as both
+peers do (Lightning logs ``trainer.test()`` through a logger it closed after ``fit``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import socket
 import threading
-import time
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from tbreport.errors import WriterClosedError
+from tbreport import _fs
+from tbreport.errors import StorageError
 from tbreport.kinds import (
     audio,
     custom_scalars,
@@ -27,27 +37,42 @@ from tbreport.kinds import (
     histogram,
     hparams,
     image,
+    mesh,
     pr_curve,
     scalar,
     text,
 )
 from tbreport.kinds import tensor as tensor_kind
-from tbreport.kinds._arrays import INT64_MAX, INT64_MIN, to_float, to_step
+from tbreport.kinds._arrays import INT64_MAX, INT64_MIN, to_float, to_numpy, to_step
 from tbreport.proto import event_pb2, projector_pb2, summary_pb2
+from tbreport.writer.env import WriterEnv, current
 from tbreport.writer.event_file import EventFileWriter
+from tbreport.writer.file_writer import FileWriter, as_message
 
 __all__ = ["SummaryWriter", "default_logdir"]
 
 logger = logging.getLogger(__name__)
 
 _encode_scalar_event = scalar.encode_scalar_event
-_time = time.time
 
 
-def default_logdir(comment: str = "") -> str:
+def default_logdir(comment: str = "", env: WriterEnv | None = None) -> str:
     """``runs/<Mon DD_HH-MM-SS>_<hostname><comment>``, as torch and tensorboardX name runs."""
-    now = datetime.now().strftime("%b%d_%H-%M-%S")
-    return os.path.join("runs", f"{now}_{socket.gethostname()}{comment}")
+    env = env or current()
+    now = datetime.fromtimestamp(env.clock()).strftime("%b%d_%H-%M-%S")
+    return os.path.join("runs", f"{now}_{env.hostname()}{comment}")
+
+
+def _default_bins() -> list[float]:
+    """torch's and tensorboardX's ``SummaryWriter.default_bins`` (TensorFlow's bucket edges)."""
+    v, buckets = 1e-12, []
+    while v < 1e20:
+        buckets.append(v)
+        v *= 1.1
+    return [-b for b in reversed(buckets)] + [0] + buckets
+
+
+_DEFAULT_BINS = tuple(_default_bins())
 
 
 def _check_tag(tag: object, name: str = "tag") -> str:
@@ -58,17 +83,47 @@ def _check_tag(tag: object, name: str = "tag") -> str:
     raise TypeError(f"{name} must be a str, got {type(tag).__name__} {tag!r}")
 
 
-def _wall_time(walltime: Any) -> float:
-    if walltime is None:
-        return _time()
-    value = to_float(walltime, "walltime")
-    if value != value:
-        raise ValueError("walltime must be a number of seconds since the epoch, got nan")
-    return value
+class _NullEventFileWriter(EventFileWriter):
+    """``write_to_disk=False`` (tensorboardX): accepts everything, writes nothing."""
+
+    def __init__(self, logdir: str, *args: Any, **kwargs: Any) -> None:
+        self.logdir = logdir
+        self._closed = False
+
+    def add_serialized(self, data: bytes) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._closed = True
+
+    def reopen(self) -> None:
+        self._closed = False
+
+    def written_paths(self) -> list[str]:
+        return []
+
+    @property
+    def path(self) -> str:
+        return ""
+
+
+class _NullFileWriter(FileWriter):
+    def __init__(self, log_dir: str, env: WriterEnv) -> None:
+        self._env = env
+        self.event_writer = _NullEventFileWriter(log_dir)
+        self._default_step = None
+        self._default_walltime = None
+
+
+_live_writers: weakref.WeakSet[SummaryWriter] = weakref.WeakSet()
 
 
 class SummaryWriter:
-    """Writes TensorBoard event files into ``log_dir``.
+    """Writes TensorBoard event files into ``log_dir``: a directory, or an fsspec URL
+    such as ``s3://bucket/run`` or ``gs://bucket/run`` (``pip install 'tbreport[s3]'``).
 
     Args:
         log_dir: the run directory. ``None`` means
@@ -78,14 +133,16 @@ class SummaryWriter:
             with ``step >= purge_step`` written before this writer (a
             ``SessionLog.START`` at that step).
         max_queue: records buffered before they are handed to the OS.
-        flush_secs: how often buffered records are flushed to the OS.
+        flush_secs: how often buffered records are flushed (uploaded, on an object store).
         filename_suffix: appended to the event file's name.
         logdir: tensorboardX's name for ``log_dir``.
+        write_to_disk: tensorboardX's switch: ``False`` writes nothing at all.
+        comet_config: tensorboardX's Comet settings; only ``{"disabled": True}`` is
+            accepted (tbreport sends nothing to Comet).
 
-    ``flush()`` returns once everything is on disk; ``close()`` is idempotent;
-    ``add_*`` after ``close()`` raises :class:`~tbreport.errors.WriterClosedError`
-    (torch silently reopens a new file, tensorboardX silently drops the data).
-    Usable as a context manager.
+    ``flush()`` returns once everything is on disk; ``close()`` is idempotent and
+    a later ``add_*`` starts a new event file, as in torch and tensorboardX. Usable
+    as a context manager.
     """
 
     def __init__(
@@ -98,6 +155,8 @@ class SummaryWriter:
         filename_suffix: str = "",
         *,
         logdir: str | os.PathLike[str] | None = None,
+        write_to_disk: bool = True,
+        comet_config: Mapping[str, Any] | None = None,
     ) -> None:
         if log_dir is not None and logdir is not None:
             raise TypeError("pass log_dir or its tensorboardX alias logdir, not both")
@@ -107,49 +166,106 @@ class SummaryWriter:
             raise TypeError(f"comment must be a str, got {type(comment).__name__}")
         if not isinstance(filename_suffix, str):
             raise TypeError(f"filename_suffix must be a str, got {type(filename_suffix).__name__}")
-        if log_dir is None or os.fspath(log_dir) == "":
-            log_dir = default_logdir(comment)
-        self.log_dir = os.fspath(log_dir)
-        self._max_queue = max_queue
-        self._flush_secs = flush_secs
-        self._filename_suffix = filename_suffix
-        self._closed = False
-        self._file_writer = EventFileWriter(
-            self.log_dir,
-            max_queue=max_queue,
-            flush_secs=flush_secs,
-            filename_suffix=filename_suffix,
-        )
-        self._add = self._file_writer.add_serialized
-        self._sub_writers: dict[str, EventFileWriter] = {}
-        self._sub_lock = threading.Lock()  # add_scalars may be called from several threads
-        self._projector_config: Any = None
-        if purge_step is not None:
-            step = to_step(purge_step, "purge_step")
-            self._file_writer.add_event(
-                event_pb2.Event(
-                    wall_time=_time(),
-                    step=step,
-                    session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START),
-                )
+        if comet_config is not None and not comet_config.get("disabled", False):
+            raise ValueError(
+                "comet_config: tbreport does not send data to Comet; pass "
+                "comet_config={'disabled': True} or leave it out"
             )
+        self._env = current()
+        self._clock = self._env.clock
+        if log_dir is None or os.fspath(log_dir) == "":
+            log_dir = default_logdir(comment, self._env)
+        self.log_dir: str = os.fspath(log_dir)
+        self.purge_step = None if purge_step is None else to_step(purge_step, "purge_step")
+        self.max_queue = max_queue
+        self.flush_secs = flush_secs
+        self.filename_suffix = filename_suffix
+        self._write_to_disk = bool(write_to_disk)
+        self.file_writer: FileWriter | None = None
+        self.all_writers: dict[str, FileWriter] | None = None
+        self._lock = threading.RLock()  # add_scalars may be called from several threads
+        self._projector_config: Any = None
+        self._default_step: int | None = None
+        self._default_walltime: float | None = None
+        self._exported: dict[str, int] = {}
+        self._get_file_writer()
+        _live_writers.add(self)
 
-    # -- plumbing -------------------------------------------------------------
+    # -- the object model torch and tensorboardX expose ------------------------
+
+    @property
+    def logdir(self) -> str:
+        """tensorboardX's name for :attr:`log_dir`."""
+        return self.log_dir
+
+    @property
+    def default_bins(self) -> list[float]:
+        """TensorFlow's default histogram bucket edges (torch and tensorboardX have this attribute)."""
+        return list(_DEFAULT_BINS)
+
+    def _new_file_writer(self, log_dir: str) -> FileWriter:
+        if not self._write_to_disk:
+            return _NullFileWriter(log_dir, self._env)
+        return FileWriter(
+            log_dir, self.max_queue, self.flush_secs, self.filename_suffix, env=self._env
+        )
+
+    def _get_file_writer(self) -> FileWriter:
+        """The run's :class:`FileWriter`; after ``close()``, a new one (a new event file)."""
+        fw = self.file_writer
+        if fw is not None:
+            return fw
+        with self._lock:
+            if self.file_writer is None:
+                if self.all_writers is not None:
+                    logger.info(
+                        "%s: writer was closed; writing on in a new event file", self.log_dir
+                    )
+                fw = self._new_file_writer(self.log_dir)
+                if self.purge_step is not None:
+                    fw.event_writer.add_event(
+                        event_pb2.Event(
+                            wall_time=self._env.clock(),
+                            step=self.purge_step,
+                            session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START),
+                        )
+                    )
+                    self.purge_step = None  # as torch: only the first file purges
+                self.all_writers = {fw.get_logdir(): fw}
+                self._efw = fw.event_writer
+                self._add = fw.event_writer.add_serialized
+                self.file_writer = fw
+            return self.file_writer
+
+    def _reopen_and_add(self, data: bytes) -> None:
+        self._get_file_writer()
+        self._add(data)
 
     def get_logdir(self) -> str:
         """The run directory this writer writes to."""
         return self.log_dir
 
-    @property
-    def file_writer(self) -> EventFileWriter:
-        """The writer of this run's event file."""
-        return self._file_writer
+    # -- plumbing -------------------------------------------------------------
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise WriterClosedError(
-                f"SummaryWriter({self.log_dir!r}) is closed; create a new one to log more"
-            )
+    def _wall_time(self, walltime: Any) -> float:
+        if walltime is None:
+            walltime = self._default_walltime
+            if walltime is None:
+                return self._env.clock()
+        value = to_float(walltime, "walltime")
+        if value != value:
+            raise ValueError("walltime must be a number of seconds since the epoch, got nan")
+        return value
+
+    def _step(self, global_step: Any) -> int:
+        if global_step is None:
+            global_step = self._default_step
+        return to_step(global_step)
+
+    def _main_writer(self) -> EventFileWriter:
+        if self.file_writer is None:
+            self._get_file_writer()
+        return self._efw
 
     def _write_values(
         self,
@@ -158,33 +274,46 @@ class SummaryWriter:
         walltime: Any,
         writer: EventFileWriter | None = None,
     ) -> None:
-        self._check_open()
-        event = event_pb2.Event(wall_time=_wall_time(walltime), step=to_step(global_step))
+        event = event_pb2.Event(wall_time=self._wall_time(walltime), step=self._step(global_step))
         event.summary.value.extend(values)
-        (writer or self._file_writer).add_event(event)
+        (writer or self._main_writer()).add_event(event)
 
     def add_event(self, event: Any, step: int | None = None, walltime: float | None = None) -> None:
-        """Write a ready-made ``Event`` (a tbreport or TensorBoard ``Event`` message)."""
-        self._check_open()
-        if not hasattr(event, "SerializeToString"):
-            raise TypeError(f"event must be an Event protobuf message, got {type(event).__name__}")
-        msg = event_pb2.Event.FromString(event.SerializeToString())
+        """Write a ready-made ``Event`` (a tbreport or TensorBoard ``Event`` message);
+        its own ``wall_time`` is kept unless ``walltime`` is given."""
+        msg = event_pb2.Event()
+        msg.CopyFrom(as_message(event, event_pb2.Event, "event"))
         if step is not None:
             msg.step = to_step(step, "step")
         if walltime is not None or not msg.wall_time:
-            msg.wall_time = _wall_time(walltime)
-        self._file_writer.add_event(msg)
+            msg.wall_time = self._wall_time(walltime)
+        self._main_writer().add_event(msg)
 
     def add_summary(
         self, summary: Any, global_step: int | None = None, walltime: float | None = None
     ) -> None:
         """Write a ready-made ``Summary`` message (tbreport's or TensorBoard's)."""
-        if not hasattr(summary, "SerializeToString"):
-            raise TypeError(
-                f"summary must be a Summary protobuf message, got {type(summary).__name__}"
-            )
-        msg = summary_pb2.Summary.FromString(summary.SerializeToString())
+        msg = as_message(summary, summary_pb2.Summary, "summary")
         self._write_values(list(msg.value), global_step, walltime)
+
+    @contextmanager
+    def use_metadata(
+        self, *, global_step: int | None = None, walltime: float | None = None
+    ) -> Iterator[SummaryWriter]:
+        """tensorboardX's defaults: within the block, ``add_*`` calls that give no
+        ``global_step`` (``walltime``) use these."""
+        if self._default_step is not None or self._default_walltime is not None:
+            raise RuntimeError("use_metadata() is already active on this writer")
+        if global_step is None and walltime is None:
+            raise ValueError("use_metadata() needs global_step or walltime")
+        step = None if global_step is None else to_step(global_step)
+        wall = None if walltime is None else to_float(walltime, "walltime")
+        with self._get_file_writer().use_metadata(global_step=step, walltime=wall):
+            self._default_step, self._default_walltime = step, wall
+            try:
+                yield self
+            finally:
+                self._default_step = self._default_walltime = None
 
     # -- scalars --------------------------------------------------------------
 
@@ -196,24 +325,34 @@ class SummaryWriter:
         walltime: float | None = None,
         new_style: bool = False,
         double_precision: bool = False,
+        *,
+        display_name: str = "",
+        summary_description: str = "",
     ) -> None:
-        """Log one number. ``new_style=True`` writes a tensor scalar (plugin ``scalars``)."""
-        if self._closed:
-            self._check_open()
+        """Log one number. ``new_style=True`` writes a tensor scalar (plugin ``scalars``);
+        ``display_name`` and ``summary_description`` (tensorboardX) set the chart's
+        title and description."""
         if type(tag) is not str:
             tag = _check_tag(tag)
         value = scalar_value if type(scalar_value) is float else to_float(scalar_value)
         if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
             step = global_step
         else:
-            step = to_step(global_step)
-        wall = _time() if walltime is None else _wall_time(walltime)
-        if new_style:
-            self._write_values(
-                [scalar.scalar_tensor_value(tag, value, double_precision=double_precision)],
-                step,
-                wall,
+            step = self._step(global_step)
+        if walltime is None and self._default_walltime is None:
+            wall = self._clock()
+        else:
+            wall = self._wall_time(walltime)
+        if new_style or display_name or summary_description:
+            v = (
+                scalar.scalar_tensor_value(tag, value, double_precision=double_precision)
+                if new_style
+                else scalar.scalar_value(tag, value)
             )
+            if display_name or summary_description:
+                v.metadata.display_name = str(display_name)
+                v.metadata.summary_description = str(summary_description)
+            self._write_values([v], step, wall)
             return
         self._add(_encode_scalar_event(tag.encode("utf-8"), value, step, wall))
 
@@ -227,41 +366,66 @@ class SummaryWriter:
         """Log several numbers under one chart: each key becomes a sub-run.
 
         Sub-runs are named as torch names them, ``<log_dir>/<main_tag with / as _>_<key>``
-        (tensorboardX nests them as ``<log_dir>/<main_tag>/<key>``).
+        (tensorboardX nests them as ``<log_dir>/<main_tag>/<key>``), and are listed in
+        :attr:`all_writers`.
         """
-        self._check_open()
         main_tag = _check_tag(main_tag, "main_tag")
         if not isinstance(tag_scalar_dict, Mapping):
             raise TypeError(
                 f"tag_scalar_dict must be a dict of name -> number, got {type(tag_scalar_dict).__name__}"
             )
-        wall = _wall_time(walltime)
-        step = to_step(global_step)
+        wall = self._wall_time(walltime)
+        step = self._step(global_step)
         encoded = main_tag.encode("utf-8")
         for key, value in tag_scalar_dict.items():
             key = _check_tag(key, "tag_scalar_dict key")
-            sub_dir = os.path.join(self.log_dir, main_tag.replace("/", "_") + "_" + key)
+            sub_dir = _fs.join(self.log_dir, main_tag.replace("/", "_") + "_" + key)
             writer = self._sub_writer(sub_dir)
-            writer.add_serialized(
+            writer.event_writer.add_serialized(
                 _encode_scalar_event(
                     encoded, to_float(value, f"tag_scalar_dict[{key!r}]"), step, wall
                 )
             )
 
-    def _sub_writer(self, sub_dir: str) -> EventFileWriter:
+    def _sub_writer(self, sub_dir: str) -> FileWriter:
         """The writer of an ``add_scalars`` sub-run, created once even under concurrent calls."""
-        with self._sub_lock:
-            self._check_open()  # inside the lock: close() cannot miss a new sub-writer
-            writer = self._sub_writers.get(sub_dir)
+        with self._lock:
+            self._get_file_writer()
+            assert self.all_writers is not None
+            writer = self.all_writers.get(sub_dir)
             if writer is None:
-                writer = EventFileWriter(
-                    sub_dir,
-                    max_queue=self._max_queue,
-                    flush_secs=self._flush_secs,
-                    filename_suffix=self._filename_suffix,
-                )
-                self._sub_writers[sub_dir] = writer
+                writer = self._new_file_writer(sub_dir)
+                self.all_writers[sub_dir] = writer
             return writer
+
+    def export_scalars_to_json(self, path: str | os.PathLike[str]) -> None:
+        """tensorboardX's export of what ``add_scalars`` logged since the last export:
+        ``{sub-run log dir: [[wall_time, step, value], ...]}`` as JSON.
+
+        Read back from the sub-runs' event files (nothing is kept in memory while
+        logging), so values are the float32 the files hold.
+        """
+        from tbreport.record import iter_records
+
+        out: dict[str, list[list[float]]] = {}
+        with self._lock:
+            subs = {k: w for k, w in (self.all_writers or {}).items() if k != self.log_dir}
+        for sub_dir, writer in subs.items():
+            writer.flush()
+            new: list[list[float]] = []
+            for file_path in writer.event_writer.written_paths():
+                points = [
+                    [event.wall_time, event.step, v.simple_value]
+                    for event in map(
+                        event_pb2.Event.FromString, iter_records(_fs.read_bytes(file_path))
+                    )
+                    for v in event.summary.value
+                    if v.WhichOneof("value") == "simple_value"
+                ]
+                new += points[self._exported.get(file_path, 0) :]
+                self._exported[file_path] = len(points)
+            out[sub_dir] = new
+        _fs.write_bytes(os.fspath(path), json.dumps(out).encode())
 
     def add_tensor(
         self, tag: str, tensor: Any, global_step: int | None = None, walltime: float | None = None
@@ -332,7 +496,23 @@ class SummaryWriter:
         walltime: float | None = None,
         dataformats: str = "NCHW",
     ) -> None:
-        """Log a batch of images, tiled into one grid image (8 per row) as torch does."""
+        """Log a batch of images, tiled into one grid image (8 per row) as torch does.
+
+        ``img_tensor`` may also be a list of same-sized images (tensorboardX), each in
+        ``dataformats`` ``CHW`` or ``HWC`` (or the batch's ``NCHW``/``NHWC``)."""
+        if isinstance(img_tensor, (list, tuple)):
+            if not img_tensor:
+                raise ValueError("img_tensor is an empty list")
+            import numpy as np
+
+            arrays = [to_numpy(im, f"img_tensor[{i}]") for i, im in enumerate(img_tensor)]
+            if len({a.shape for a in arrays}) != 1:
+                raise ValueError(
+                    f"images in a list must have one shape, got {sorted({a.shape for a in arrays})}"
+                )
+            img_tensor = np.stack(arrays)
+            if isinstance(dataformats, str) and "N" not in dataformats.upper():
+                dataformats = "N" + dataformats
         self._write_values(
             [image.image_value(_check_tag(tag), img_tensor, dataformats, batch=True)],
             global_step,
@@ -376,11 +556,23 @@ class SummaryWriter:
         global_step: int | None = None,
         fps: float = 4,
         walltime: float | None = None,
+        dataformats: str = "NTCHW",
     ) -> None:
-        """Log a video ``[N, T, C, H, W]`` as an animated GIF (Pillow; torch needs moviepy)."""
-        self._write_values(
-            [image.video_value(_check_tag(tag), vid_tensor, fps)], global_step, walltime
-        )
+        """Log a video ``[N, T, C, H, W]`` as an animated GIF (Pillow; torch needs moviepy).
+        ``dataformats`` (tensorboardX) names another order of the five axes, e.g. ``NTHWC``."""
+        arr = to_numpy(vid_tensor, "vid_tensor")
+        fmt = dataformats.upper() if isinstance(dataformats, str) else dataformats
+        if fmt != "NTCHW":
+            if not isinstance(fmt, str) or sorted(fmt) != sorted("NTCHW"):
+                raise ValueError(
+                    f"dataformats must order the axes N, T, C, H, W (e.g. 'NTHWC'), got {dataformats!r}"
+                )
+            if arr.ndim != 5:
+                raise ValueError(
+                    f"vid_tensor must have 5 dims for dataformats {dataformats!r}, got {tuple(arr.shape)}"
+                )
+            arr = arr.transpose([fmt.index(c) for c in "NTCHW"])
+        self._write_values([image.video_value(_check_tag(tag), arr, fps)], global_step, walltime)
 
     # -- audio, text ----------------------------------------------------------
 
@@ -458,10 +650,11 @@ class SummaryWriter:
         self,
         hparam_dict: Mapping[str, Any],
         metric_dict: Mapping[str, Any],
-        hparam_domain_discrete: Mapping[str, Sequence[Any]] | None = None,
+        hparam_domain_discrete: Mapping[str, Sequence[Any]] | str | None = None,
         run_name: str | None = None,
         global_step: int | None = None,
         *,
+        name: str | None = None,
         same_run: bool = False,
     ) -> None:
         """Log hyperparameters and their final metrics for the hparams dashboard.
@@ -470,9 +663,18 @@ class SummaryWriter:
         (``run_name`` defaults to the current time) holding the hparams and one
         scalar per metric. Pass ``same_run=True`` (or ``run_name="."``) to record
         them in this writer's own run instead, next to its other data
-        (tensorboardX#519, pytorch#32651).
+        (tensorboardX#519, pytorch#32651). ``name=`` is tensorboardX's ``run_name``
+        (also taken as the third positional argument when it is a str, as
+        tensorboardX's signature has it there).
         """
-        self._check_open()
+        if isinstance(hparam_domain_discrete, str):  # add_hparams(h, m, "trial1"), tensorboardX
+            if name is not None:
+                raise TypeError("add_hparams got a run name both positionally and as name=")
+            name, hparam_domain_discrete = hparam_domain_discrete, None
+        if name is not None:
+            if run_name is not None:
+                raise TypeError("pass run_name or its tensorboardX alias name, not both")
+            run_name = name
         values = hparams.hparams_values(hparam_dict, metric_dict, hparam_domain_discrete)
         metrics = {
             _check_tag(k, "metric_dict key"): to_float(v, f"metric_dict[{k!r}]")
@@ -487,15 +689,16 @@ class SummaryWriter:
             for tag, value in metrics.items():
                 self.add_scalar(tag, value, global_step)
             return
-        sub_dir = os.path.join(self.log_dir, run_name or str(time.time()))
-        writer = EventFileWriter(sub_dir, max_queue=self._max_queue, flush_secs=self._flush_secs)
+        self._get_file_writer()
+        sub_dir = _fs.join(self.log_dir, run_name or str(self._clock()))
+        writer = self._new_file_writer(sub_dir).event_writer
         try:
             for value in values:
                 self._write_values([value], global_step, None, writer)
-            step = to_step(global_step)
+            step = self._step(global_step)
             for tag, value in metrics.items():
                 writer.add_serialized(
-                    _encode_scalar_event(tag.encode("utf-8"), value, step, _time())
+                    _encode_scalar_event(tag.encode("utf-8"), value, step, self._wall_time(None))
                 )
         finally:
             writer.close()
@@ -509,17 +712,42 @@ class SummaryWriter:
         verbose: bool = False,
         use_strict_trace: bool = True,
     ) -> None:
-        """Trace a torch model and log its graph (needs ``tbreport[torch]``)."""
-        self._check_open()
+        """Trace a torch model and log its graph (needs ``tbreport[torch]``).
+
+        ``input_to_model``: a tensor, a tuple (or list) of positional arguments, or a
+        dict passed as one positional argument, as torch takes them. A model that
+        cannot be traced raises :class:`~tbreport.errors.GraphTraceError`, a
+        ``RuntimeError`` carrying torch's message.
+        """
         from tbreport.writer.torch_graph import build_graph
 
         graph_def, run_metadata = build_graph(
             model, input_to_model, verbose=verbose, use_strict_trace=use_strict_trace
         )
-        for event in graph.graph_events(graph_def, run_metadata, wall_time=_time()):
-            self._file_writer.add_event(event)
+        writer = self._main_writer()
+        for event in graph.graph_events(graph_def, run_metadata, wall_time=self._clock()):
+            writer.add_event(event)
 
-    # -- embeddings -----------------------------------------------------------
+    def add_onnx_graph(self, onnx_model: Any) -> None:
+        """Log the graph of an ONNX model (a ``.onnx`` path, its bytes or an
+        ``onnx.ModelProto``); needs ``pip install 'tbreport[onnx]'``."""
+        from tbreport.writer.onnx_graph import load_onnx_graph
+
+        graph_def = load_onnx_graph(onnx_model)
+        event = event_pb2.Event(
+            wall_time=self._clock(), graph_def=graph_def.SerializeToString(deterministic=True)
+        )
+        self._main_writer().add_event(event)
+
+    def add_openvino_graph(self, xmlname: Any) -> None:
+        """Not supported: tensorboardX parses OpenVINO IR XML; convert the model to ONNX
+        and use :meth:`add_onnx_graph`."""
+        raise NotImplementedError(
+            "add_openvino_graph is not supported by tbreport; convert the model to ONNX "
+            "(OpenVINO's model conversion tools) and use add_onnx_graph"
+        )
+
+    # -- embeddings, meshes ---------------------------------------------------
 
     def add_embedding(
         self,
@@ -531,20 +759,45 @@ class SummaryWriter:
         metadata_header: Sequence[str] | None = None,
     ) -> None:
         """Write projector files: ``<step>/<tag>/tensors.tsv`` (+ metadata, sprite) and
-        ``projector_config.pbtxt`` in ``log_dir``."""
-        self._check_open()
-        if self._projector_config is None:
-            self._projector_config = projector_pb2.ProjectorConfig()
-        embedding.write_embedding(
-            self.log_dir,
-            self._projector_config,
-            mat,
-            metadata,
-            label_img,
-            to_step(global_step),
+        ``projector_config.pbtxt`` in ``log_dir``. Thumbnails need not be square."""
+        self._get_file_writer()
+        if not self._write_to_disk:
+            return
+        with self._lock:
+            if self._projector_config is None:
+                self._projector_config = projector_pb2.ProjectorConfig()
+            embedding.write_embedding(
+                self.log_dir,
+                self._projector_config,
+                mat,
+                metadata,
+                label_img,
+                self._step(global_step),
+                _check_tag(tag),
+                metadata_header,
+            )
+
+    def add_mesh(
+        self,
+        tag: str,
+        vertices: Any,
+        colors: Any = None,
+        faces: Any = None,
+        config_dict: Mapping[str, Any] | None = None,
+        global_step: int | None = None,
+        walltime: float | None = None,
+    ) -> None:
+        """Log a mesh or point cloud for TensorBoard's mesh plugin: ``vertices``
+        ``[B, N, 3]``, optional ``colors`` ``[B, N, 3]`` (0-255) and ``faces``
+        ``[B, F, 3]`` (vertex indices), ``config_dict`` the three.js scene settings."""
+        values = mesh.mesh_values(
             _check_tag(tag),
-            metadata_header,
+            vertices,
+            colors,
+            faces,
+            None if config_dict is None else dict(config_dict),
         )
+        self._write_values(values, global_step, walltime)
 
     # -- custom scalars -------------------------------------------------------
 
@@ -569,22 +822,36 @@ class SummaryWriter:
     # -- lifecycle ------------------------------------------------------------
 
     def flush(self) -> None:
-        """Return once everything logged so far is on disk."""
-        if self._closed:
-            return
-        self._file_writer.flush()
-        with self._sub_lock:
-            subs = list(self._sub_writers.values())
-        for writer in subs:
+        """Return once everything logged so far is on disk (or uploaded)."""
+        with self._lock:
+            writers = list((self.all_writers or {}).values())
+        for writer in writers:
             writer.flush()
 
     def close(self) -> None:
-        """Flush and close every file. Idempotent."""
-        with self._sub_lock:
-            if self._closed:
+        """Flush and close every file. Idempotent; a later ``add_*`` opens a new file."""
+        with self._lock:
+            if self.all_writers is None:
                 return
-            self._closed = True
-            writers = [self._file_writer, *self._sub_writers.values()]
+            writers = list(self.all_writers.values())
+        for writer in writers:
+            try:
+                writer.flush()
+            except StorageError as exc:
+                # An object store that cannot be reached: stay open with every record,
+                # so that calling close() again once it is back loses nothing.
+                raise StorageError(
+                    f"{exc}; the writer stays open with its records: call close() again to retry",
+                    path=exc.path,
+                ) from exc
+            except Exception:
+                pass  # close() below reports it, and closes the file all the same
+        with self._lock:
+            if self.all_writers is None:
+                return
+            writers = list(self.all_writers.values())
+            self.file_writer = self.all_writers = None
+            self._add = self._reopen_and_add
         errors: list[BaseException] = []
         for writer in writers:
             try:
@@ -606,5 +873,15 @@ class SummaryWriter:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self.file_writer is None else "open"
         return f"SummaryWriter(log_dir={self.log_dir!r}, {state})"
+
+
+def _after_fork_in_child() -> None:
+    # A lock held by another thread at fork time would stay held in the child forever.
+    for writer in list(_live_writers):
+        writer._lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -44,6 +44,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from tbreport.errors import GraphTraceError
 from tbreport.proto import graph_pb2, tensor_pb2, types_pb2
 
 __all__ = ["build_graph"]
@@ -110,8 +111,9 @@ def build_graph(
             gets its own train/eval mode back afterwards.
         input_to_model: the example input: a tensor, a tuple or list of
             positional arguments (a list is taken as a tuple, not as one list
-            argument; pass ``([a, b],)`` for that), or ``None`` when ``forward``
-            takes no argument.
+            argument; pass ``([a, b],)`` for that), a dict (one positional
+            argument, as ``torch.jit.trace`` takes it), or ``None`` when
+            ``forward`` takes no argument.
         verbose: log the traced TorchScript graph (``logging.INFO``).
         use_strict_trace: passed to ``torch.jit.trace(strict=...)``; pass
             ``False`` for models that return a dict or list.
@@ -123,9 +125,9 @@ def build_graph(
     Raises:
         ImportError: torch is not installed.
         TypeError: ``model`` is not an ``nn.Module`` or ``input_to_model`` is
-            not a tensor, tuple, list or ``None``.
-        ValueError: tracing failed; the message carries torch's (the original
-            exception is chained).
+            not a tensor, tuple, list, dict or ``None``.
+        GraphTraceError: tracing failed (a ``RuntimeError``, as torch raises);
+            the message carries torch's (the original exception is chained).
     """
     try:
         import torch
@@ -145,7 +147,7 @@ def build_graph(
         traced = torch.jit.trace(model, args, strict=use_strict_trace)
     except Exception as exc:
         message = " ".join(str(exc).split()) or "(no message)"
-        raise ValueError(
+        raise GraphTraceError(
             f"could not trace model ({root_name}) with input_to_model "
             f"({_describe(torch, input_to_model)}): {type(exc).__name__}: {message}"
         ) from exc
@@ -181,11 +183,11 @@ def _example_args(torch: Any, input_to_model: object) -> tuple[object, ...]:
         return ()
     if isinstance(input_to_model, (tuple, list)):
         return tuple(input_to_model)
-    if isinstance(input_to_model, torch.Tensor):
+    if isinstance(input_to_model, (torch.Tensor, dict)):
         return (input_to_model,)
     raise TypeError(
         "input_to_model must be a torch.Tensor, a tuple or list of positional "
-        f"arguments, or None; got {type(input_to_model).__qualname__}"
+        f"arguments, a dict, or None; got {type(input_to_model).__qualname__}"
     )
 
 
@@ -197,6 +199,8 @@ def _describe(torch: Any, value: object) -> str:
     if isinstance(value, tuple):
         inner = ", ".join(_describe(torch, item) for item in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(torch, v)}" for k, v in value.items()) + "}"
     return type(value).__qualname__
 
 

@@ -76,22 +76,25 @@ def test_periodic_flush(tmp_path: Path) -> None:
     w.close()
 
 
-class _FailingFile:
+class _FailingSink:
+    """Wraps a writer's sink; every write (or every fsync) fails as a full disk does."""
+
     def __init__(self, real: Any, fail_on: str) -> None:
         self.real, self.fail_on = real, fail_on
+        self.path, self.paths = real.path, real.paths
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes) -> None:
         if self.fail_on == "write":
             raise OSError(28, "No space left on device")
-        return int(self.real.write(data))
+        self.real.write(data)
 
-    def flush(self) -> None:
-        if self.fail_on == "flush":
+    def snapshot(self, *, periodic: bool) -> Any:
+        def fail() -> None:
             raise OSError(28, "No space left on device")
-        self.real.flush()
 
-    def fileno(self) -> int:
-        return int(self.real.fileno())
+        if self.fail_on == "fsync" and not periodic:
+            return fail
+        return self.real.snapshot(periodic=periodic)
 
     def close(self) -> None:
         self.real.close()
@@ -99,7 +102,7 @@ class _FailingFile:
 
 def test_io_error_in_background_flush_is_raised_on_next_call(tmp_path: Path) -> None:
     w = EventFileWriter(tmp_path, max_queue=1000, flush_secs=0.02)
-    w._file = _FailingFile(w._file, "flush")  # type: ignore[assignment]
+    w._sink = _FailingSink(w._sink, "write")  # type: ignore[assignment]
     w.add_serialized(encode_scalar_event(b"x", 1.0, 1, 1.0))
     deadline = time.monotonic() + 5
     while w._error is None and time.monotonic() < deadline:
@@ -116,11 +119,24 @@ def test_io_error_in_background_flush_is_raised_on_next_call(tmp_path: Path) -> 
 
 def test_io_error_on_write_is_raised(tmp_path: Path) -> None:
     w = EventFileWriter(tmp_path, max_queue=1)
-    w._file = _FailingFile(w._file, "write")  # type: ignore[assignment]
+    w._sink = _FailingSink(w._sink, "write")  # type: ignore[assignment]
     with pytest.raises(OSError, match="No space left"):
         w.add_serialized(b"")
     with pytest.raises(OSError):
         w.flush()
+    with pytest.raises(OSError):
+        w.close()
+    assert w.closed
+
+
+def test_io_error_on_fsync_is_raised_by_flush_and_sticks(tmp_path: Path) -> None:
+    w = EventFileWriter(tmp_path, max_queue=1000)
+    w._sink = _FailingSink(w._sink, "fsync")  # type: ignore[assignment]
+    w.add_serialized(b"")
+    with pytest.raises(OSError, match="No space left"):
+        w.flush()
+    with pytest.raises(OSError, match="No space left"):
+        w.add_serialized(b"")
     with pytest.raises(OSError):
         w.close()
     assert w.closed

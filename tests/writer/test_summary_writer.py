@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tbreport import SummaryWriter, WriterClosedError
+from tbreport import SummaryWriter
 from tbreport.proto import event_pb2
 from tbreport.record import iter_records
 
@@ -170,17 +170,23 @@ def test_bad_input_raises_a_clear_error(
         call(w)  # type: ignore[operator]
 
 
-def test_add_after_close_raises_and_close_is_idempotent(tmp_path: Path) -> None:
+def test_add_after_close_writes_a_new_file_and_close_is_idempotent(tmp_path: Path) -> None:
+    # torch and tensorboardX reopen on the next add_*; Lightning relies on it
+    # (trainer.test() logs through the logger it closed at the end of fit()).
     w = SummaryWriter(tmp_path)
-    w.add_scalar("x", 1.0)
+    w.add_scalar("x", 1.0, 1)
     w.close()
     w.close()
     w.flush()
-    with pytest.raises(WriterClosedError, match="closed"):
-        w.add_scalar("x", 2.0)
-    with pytest.raises(WriterClosedError):
-        w.add_histogram("x", [1.0])
-    assert len(values(tmp_path)) == 1
+    assert w.file_writer is None and w.all_writers is None
+    w.add_scalar("x", 2.0, 2)
+    w.add_histogram("h", [1.0], 2)
+    w.add_scalars("s", {"a": 1.0}, 2)
+    assert w.file_writer is not None
+    w.close()
+    assert len(list(tmp_path.glob("events.out.tfevents.*"))) == 2
+    assert [(t, s) for t, s, _ in values(tmp_path)] == [("x", 1), ("x", 2), ("h", 2)]
+    assert [s for _, s, _ in values(tmp_path / "s_a")] == [2]
 
 
 def test_flush_drains_everything_including_sub_runs(tmp_path: Path) -> None:

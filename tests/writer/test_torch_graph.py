@@ -33,6 +33,7 @@ nn = torch.nn
 F = torch.nn.functional
 
 from tbreport._samples import tutorial_cnn  # noqa: E402
+from tbreport.errors import GraphTraceError, TbreportError  # noqa: E402
 from tbreport.proto import event_pb2, graph_pb2, types_pb2  # noqa: E402
 from tbreport.record import encode_record  # noqa: E402
 from tbreport.writer.torch_graph import DEVICE, IO_OP, build_graph  # noqa: E402
@@ -413,7 +414,7 @@ def test_tuple_output_goes_through_tuple_construct() -> None:
 
 
 def test_dict_output_needs_non_strict_trace() -> None:
-    with pytest.raises(ValueError, match=r"input_to_model.*strict=False") as excinfo:
+    with pytest.raises(RuntimeError, match=r"input_to_model.*strict=False") as excinfo:
         build_graph(DictOut(), torch.rand(2))
     assert isinstance(excinfo.value.__cause__, RuntimeError)  # torch's error, chained
     graph, run_metadata = build_graph(DictOut(), torch.rand(2), use_strict_trace=False)
@@ -422,6 +423,26 @@ def test_dict_output_needs_non_strict_trace() -> None:
     (out,) = [n for n in graph.node if n.name.startswith("output/")]
     assert nodes[out.input[0]].op == "prim::DictConstruct"
     _assert_matches_torch(DictOut(), torch.rand(2), use_strict_trace=False)
+
+
+class DictIn(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.fc(batch["x"]) * batch["scale"]
+
+
+def test_dict_input_is_one_positional_argument_as_in_torch() -> None:
+    inputs = {"x": torch.rand(4, 3), "scale": torch.rand(4, 1)}
+    graph, run_metadata = build_graph(DictIn(), inputs)
+    _assert_well_formed(graph, run_metadata)
+    assert [n.name for n in graph.node if n.name.startswith("input/")] == ["input/batch"]
+    assert any(n.op == "aten::linear" for n in graph.node)
+    _assert_matches_torch(DictIn(), inputs)
+    with pytest.raises(GraphTraceError, match=r"input_to_model \(\{'x': Tensor\[4, 3\]\}\)"):
+        build_graph(DictIn(), {"x": torch.rand(4, 3)})  # KeyError 'scale' inside forward
 
 
 # --- errors, modes, logging -----------------------------------------------------------
@@ -433,27 +454,30 @@ def test_non_module_is_a_type_error(model: Any) -> None:
         build_graph(model, torch.rand(1))
 
 
-@pytest.mark.parametrize("bad", [3, "x", {"x": 1}])
+@pytest.mark.parametrize("bad", [3, "x", {1, 2}])
 def test_bad_input_type_is_a_type_error(bad: Any) -> None:
     with pytest.raises(TypeError, match=r"^input_to_model must be"):
         build_graph(Net(), bad)
 
 
-def test_failed_trace_is_one_line_value_error_with_torch_message() -> None:
-    with pytest.raises(ValueError) as excinfo:
+def test_failed_trace_is_one_line_runtime_error_with_torch_message() -> None:
+    # RuntimeError as in torch and tensorboardX (`except RuntimeError:` keeps working),
+    # and a TbreportError like every error tbreport raises for data and environment.
+    with pytest.raises(GraphTraceError) as excinfo:
         build_graph(Net(), torch.rand(32, 3, 28, 28))  # 3 channels, conv1 wants 1
     message = str(excinfo.value)
     assert "\n" not in message
     assert message.startswith(
         "could not trace model (Net) with input_to_model (Tensor[32, 3, 28, 28]): RuntimeError: "
     )
+    assert isinstance(excinfo.value, RuntimeError) and isinstance(excinfo.value, TbreportError)
     cause = excinfo.value.__cause__
     assert isinstance(cause, RuntimeError)
     assert " ".join(str(cause).split()) in message  # torch's message, not swallowed
 
 
-def test_wrong_argument_count_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match=r"input_to_model \(\(Tensor\[2\],\)\): TypeError: "):
+def test_wrong_argument_count_is_a_runtime_error() -> None:
+    with pytest.raises(GraphTraceError, match=r"input_to_model \(\(Tensor\[2\],\)\): TypeError: "):
         build_graph(TwoInputs(), (torch.rand(2),))
 
 
@@ -469,7 +493,7 @@ def test_train_modes_are_restored_and_running_stats_untouched() -> None:
     dropout_train_flag = _by_name(graph)["Net/Dropout[dropout1]/181"]
     assert dropout_train_flag.attr["attr"].s == b"{ value : 0}"
     # modes are restored even when tracing fails
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError):
         build_graph(model, torch.rand(1, 3, 28, 28))
     assert {name: m.training for name, m in model.named_modules()} == before
 
@@ -526,7 +550,9 @@ def test_scripted_submodule_parameters_are_found() -> None:
 
 
 def test_failed_trace_describes_a_list_input() -> None:
-    with pytest.raises(ValueError, match=r"input_to_model \(\[Tensor\[2\], \(Tensor\[1\],\)\]\)"):
+    with pytest.raises(
+        GraphTraceError, match=r"input_to_model \(\[Tensor\[2\], \(Tensor\[1\],\)\]\)"
+    ):
         build_graph(NoInput(), [torch.rand(2), (torch.rand(1),)])
 
 
