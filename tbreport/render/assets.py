@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import RenderError
 from tbreport.fmt import fmt_bytes, fmt_duration, fmt_float, fmt_int, fmt_step, fmt_time
+from tbreport.kinds import KINDS
 
 if TYPE_CHECKING:
     import jinja2
@@ -78,6 +79,21 @@ def wrap_path(text: Any) -> Any:
 def read_asset(name: str) -> str:
     """The text of a static asset next to the templates (``style.css``, ``report.js``)."""
     return (templates_dir() / name).read_text(encoding="utf-8")
+
+
+def page_asset(base: str) -> str:
+    """A page-wide asset and what each kind adds to it: ``base`` (``style.css``,
+    ``report.js``) followed by ``kinds/<module>.<ext>`` of every kind that has one, in
+    the registry's order. A kind's styling and behaviour live in its own files."""
+    ext = base.rsplit(".", 1)[-1]
+    parts = [read_asset(base)]
+    seen: set[str] = set()
+    for kind in KINDS:
+        path = templates_dir() / "kinds" / f"{kind.module}.{ext}"
+        if kind.module not in seen and path.is_file():
+            seen.add(kind.module)
+            parts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(part.rstrip("\n") for part in parts) + "\n"
 
 
 # --------------------------------------------------------------------------- encoding

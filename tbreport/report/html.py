@@ -32,7 +32,7 @@ from tbreport.fmt import fmt_time
 from tbreport.kinds import KINDS
 from tbreport.model import Logdir, Run
 from tbreport.options import BuildOptions
-from tbreport.render.assets import environment, read_asset
+from tbreport.render.assets import environment, page_asset
 from tbreport.render.base import Context, Section
 from tbreport.render.markdown import render_markdown
 from tbreport.render.pool import ChartPool
@@ -276,7 +276,7 @@ def _page(
 
     logdir = selection.logdir
     scalar_tags = selection.scalar_tags()
-    script = read_asset("report.js")
+    script = page_asset("report.js")
     # the page's Content-Security-Policy lets only this exact script run
     digest = hashlib.sha256(("\n" + script + "\n").encode("utf-8")).digest()
     title = opts.title or "TensorBoard report: " + ", ".join(
@@ -298,7 +298,7 @@ def _page(
         "scalar_tags": scalar_tags,
         "comparison": build_comparison(selection, scalar_tags),
         "sections": sections,
-        "style": read_asset("style.css"),
+        "style": page_asset("style.css"),
         "script": script,
         "script_hash": "sha256-" + base64.b64encode(digest).decode("ascii"),
     }

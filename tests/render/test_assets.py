@@ -20,3 +20,24 @@ def test_anchors_are_unique_ascii_and_stable() -> None:
 
 def test_data_uri() -> None:
     assert assets.data_uri(b"\x89PNG", "image/png") == "data:image/png;base64,iVBORw=="
+
+
+def test_page_assets_take_each_kinds_own_css_and_js() -> None:
+    from tbreport.kinds import KINDS
+
+    modules = {k.module for k in KINDS}
+    kind_files = sorted((assets.templates_dir() / "kinds").glob("*.[cj]s*"))
+    assert kind_files, "no kind has styling of its own"
+    for path in kind_files:
+        assert path.stem in modules, f"{path.name} belongs to no registered kind"
+    style, script = assets.page_asset("style.css"), assets.page_asset("report.js")
+    assert style.startswith(assets.read_asset("style.css").rstrip("\n"))
+    for path in kind_files:
+        text = path.read_text(encoding="utf-8").rstrip("\n")
+        assert text in (style if path.suffix == ".css" else script), path.name
+    # the registry's order: a kind's rules come after the page's, in KINDS order
+    order = [
+        k.module for k in KINDS if (assets.templates_dir() / "kinds" / f"{k.module}.css").is_file()
+    ]
+    positions = [style.index(assets.read_asset(f"kinds/{m}.css").rstrip("\n")) for m in order]
+    assert positions == sorted(positions)
