@@ -4,16 +4,26 @@ No plotting, no templates, no I/O: numpy and the data model only. The report's c
 and tables, the markdown summary, the e-mail and the gates all compute through here,
 so a value is the same number wherever it is shown.
 
-Everything works on one value per step (:func:`points`: where a step was written
-several times, the latest write wins) of the series it is given; callers pass the
-*purged* view of runs (a resumed run drops the points it overwrote).
+Everything works on **every logged point** of the series it is given, in the order
+it was logged (:func:`points`), as TensorBoard plots it and ``tbreport scalars``
+exports it: a step written several times keeps every value, none replaces another.
+Callers pass the *purged* view of runs (``SummaryWriter(purge_step=N)`` or
+``SessionLog.START``: the points a resumed run overwrote are dropped, as TensorBoard
+drops them). Where a series' steps go back without such a purge (a job restarted
+into the same directory), each stretch is an **attempt** (:func:`attempt_starts`: a
+new attempt starts wherever a step is smaller than the previous point's step).
 
-* :func:`aggregate` computes ``last`` (the value at the greatest step), ``first`` (at
-  the smallest step), ``min``, ``max`` and ``mean``. A NaN anywhere makes ``min``,
-  ``max`` and ``mean`` NaN: a gate on them then fails instead of skipping the NaN.
+* :func:`aggregate` computes ``last`` (the last point logged: in the order of the
+  run's event files, by name, which starts with their creation time, and of the
+  records in each; the last row ``tbreport scalars`` exports for the tag), ``first``
+  (the first point logged), ``min``, ``max`` and ``mean`` over every point. A NaN
+  anywhere makes ``min``, ``max`` and ``mean`` NaN: a gate on them then fails instead
+  of skipping the NaN.
 * :func:`direction` guesses whether lower (``loss``, ``error``, ...) or higher
-  (``accuracy``, ``f1``, ...) is better from the tag name; ``best`` and the colour of
-  a delta need it, and an unknown direction shows neither.
+  (``accuracy``, ``f1``, ...) is better from the tag name (:func:`metric_direction`
+  also reads the display name and description an hparams experiment declares for
+  it); ``best`` and the colour of a delta need it, and an unknown direction shows
+  neither.
 * :func:`smooth` is TensorBoard's debiased exponential moving average.
 * :func:`group_runs` groups runs with ``--group-by REGEX``: the part of the name the
   regex matches is replaced by ``*``, and runs with the same result form one group
@@ -24,37 +34,50 @@ several times, the latest write wins) of the series it is given; callers pass th
   :func:`group_note`). A member's ``best`` without any finite value is NaN too, so
   ``last`` and ``best`` cover the same members.
 * :func:`band` is the mean ± std band of a group's curves; :func:`delta` the change
-  against a ``--baseline``; :func:`key_metrics` picks the tags a summary shows.
+  against a ``--baseline``.
+* :func:`key_metrics` picks the tags that matter first (:data:`KEY_RULE`), for the
+  report's key-metrics panel, the markdown summary and the e-mail alike;
+  :func:`is_value_tag` says which tags are numbers rather than charts (at most
+  :data:`VALUE_POINTS` points in every run).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from tbreport.fmt import fmt_float
-from tbreport.model import Run, ScalarSeries
+from tbreport.model import MetricInfo, Run, ScalarSeries
 from tbreport.options import check_group_regex
 
 __all__ = [
     "AGGREGATES",
+    "KEY_LIMIT",
+    "KEY_RULE",
+    "VALUE_POINTS",
     "Delta",
     "MetricStats",
     "RunGroup",
     "aggregate",
+    "attempt_count",
+    "attempt_starts",
     "band",
     "baseline_value",
+    "declared_metrics",
     "delta",
     "direction",
     "group_note",
     "group_runs",
+    "is_value_tag",
     "key_metrics",
+    "key_rank",
     "mean_std",
+    "metric_direction",
     "metric_stats",
     "nonfinite_members",
     "points",
@@ -91,32 +114,50 @@ SPARK_GAP = "·"
 
 
 def points(series: ScalarSeries) -> tuple[Int64Array, Float64Array]:
-    """One value per step, sorted by step; at a step written several times, the last
-    write wins (as the charts draw it)."""
-    st = np.asarray(series.steps, dtype=np.int64)
-    va = np.asarray(series.values, dtype=np.float64)
-    if st.size == 0:
-        return st, va
-    _, first_in_reversed = np.unique(st[::-1], return_index=True)
-    keep = st.size - 1 - first_in_reversed
-    return st[keep], va[keep]
+    """Every point of the series, in the order it was logged (steps, values).
+
+    Nothing is dropped or replaced: a step written several times keeps each value, as
+    TensorBoard plots it and ``tbreport scalars`` exports it."""
+    return (
+        np.asarray(series.steps, dtype=np.int64),
+        np.asarray(series.values, dtype=np.float64),
+    )
 
 
 def wall_per_step(series: ScalarSeries) -> Float64Array:
-    """The wall time of the last write at each step, in step order (as :func:`points`)."""
-    st = np.asarray(series.steps, dtype=np.int64)
-    wt = np.asarray(series.wall_times, dtype=np.float64)
-    _, first_in_reversed = np.unique(st[::-1], return_index=True)
-    keep = st.size - 1 - first_in_reversed
-    out: Float64Array = wt[keep]
+    """The wall time of every point, aligned with :func:`points`."""
+    out: Float64Array = np.asarray(series.wall_times, dtype=np.float64)
     return out
 
 
-def aggregate(series: ScalarSeries, agg: str) -> tuple[float, int | None]:
-    """``(value, step)`` of aggregate ``agg`` (one of :data:`AGGREGATES`) over the series.
+def attempt_starts(steps: npt.ArrayLike) -> npt.NDArray[np.intp]:
+    """Where each attempt of a series starts (indices into its points, the first is 0).
 
+    A new attempt starts wherever a step is smaller than the previous point's step: a
+    job restarted into the same directory without ``purge_step`` appends a second run
+    of steps from 0 (TensorBoard draws each as its own stretch of line; its chart
+    calls it "partition non-monotonic X"). A repeated step (equal, not smaller) stays
+    in the attempt. Empty for an empty series."""
+    st = np.asarray(steps, dtype=np.int64)
+    if st.size == 0:
+        return np.empty(0, dtype=np.intp)
+    back = np.flatnonzero(st[1:] < st[:-1]) + 1
+    return np.concatenate([np.zeros(1, dtype=np.intp), back.astype(np.intp)])
+
+
+def attempt_count(series: ScalarSeries) -> int:
+    """How many attempts the series holds (see :func:`attempt_starts`); 0 when empty."""
+    return int(attempt_starts(series.steps).size)
+
+
+def aggregate(series: ScalarSeries, agg: str) -> tuple[float, int | None]:
+    """``(value, step)`` of aggregate ``agg`` (one of :data:`AGGREGATES`) over every point.
+
+    ``last``/``first`` are the last and first points logged (not the greatest and
+    smallest step: after a restart the last point logged may sit at a smaller step).
     ``step`` is where the value sits (``None`` for ``mean``, or for ``min``/``max``
-    made NaN by a NaN). Raises ``ValueError`` for an unknown aggregate or an empty series.
+    made NaN by a NaN; the first such point when several tie). Raises ``ValueError``
+    for an unknown aggregate or an empty series.
     """
     if agg not in AGGREGATES:
         raise ValueError(f"unknown aggregate {agg!r}; use one of {', '.join(AGGREGATES)}")
@@ -136,13 +177,41 @@ def aggregate(series: ScalarSeries, agg: str) -> tuple[float, int | None]:
     return float(values[i]), int(steps[i])
 
 
+def _tokens(name: str) -> list[str]:
+    """The words of a tag or display name: split at non-alphanumerics and camelCase
+    (``Eval_AverageReturn`` -> ``eval``, ``average``, ``return``), lower case."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    return [t for t in re.split(r"[^0-9a-z]+", spaced.lower()) if t]
+
+
+#: words saying a value is a spread, not a score: its direction is not known
+_NEUTRAL_WORDS = frozenset({"std", "stddev", "stdev", "variance", "var", "sigma"})
+#: words saying higher is better that the substring rule misses (stable-baselines3's ``ep_rew_mean``)
+_HIGHER_WORDS = frozenset({"rew"})
+
+
 def direction(tag: str) -> str | None:
     """``"min"`` when lower is better (loss, error, ...), ``"max"`` when higher is better
-    (accuracy, f1, ...), ``None`` when the tag name does not say."""
+    (accuracy, f1, reward, ...), ``None`` when the tag name does not say (or names a
+    spread: ``Eval_StdReturn``)."""
+    words = set(_tokens(tag))
+    if words & _NEUTRAL_WORDS:
+        return None
     if _LOWER.search(tag):
         return "min"
-    if _HIGHER.search(tag):
+    if _HIGHER.search(tag) or words & _HIGHER_WORDS:
         return "max"
+    return None
+
+
+def metric_direction(tag: str, info: MetricInfo | None = None) -> str | None:
+    """:func:`direction` of the tag name; when it does not say, of the display name and
+    then the description an hparams experiment declares for the metric (``info``)."""
+    for text in (tag, info.display_name if info else "", info.description if info else ""):
+        if text:
+            way = direction(text)
+            if way is not None:
+                return way
     return None
 
 
@@ -178,7 +247,8 @@ def sparkline(values: npt.ArrayLike, width: int = 16) -> str:
 
 @dataclass(frozen=True)
 class MetricStats:
-    """One run's scalar tag, summed up: last value and step, best value and step."""
+    """One run's scalar tag over every point: the last point logged (value and step),
+    the best value and its step, how many points and attempts."""
 
     run: str
     tag: str
@@ -189,21 +259,31 @@ class MetricStats:
     count: int
     nonfinite: int
     spark: str
+    attempts: int = 1
+    direction: str | None = None
 
 
-def metric_stats(run: str, series: ScalarSeries, *, spark_width: int = 16) -> MetricStats | None:
-    """Stats of ``series`` (``None`` when it is empty). ``best`` follows :func:`direction`
-    over the finite values; it is ``None`` when the direction is unknown."""
+def metric_stats(
+    run: str,
+    series: ScalarSeries,
+    *,
+    spark_width: int = 16,
+    way: str | None | bool = True,
+) -> MetricStats | None:
+    """Stats of ``series`` (``None`` when it is empty). ``best`` follows the direction
+    (``way``: ``"min"``, ``"max"``, ``None`` for unknown, ``True`` for the tag name's
+    :func:`direction`) over the finite values; it is ``None`` when the direction is
+    unknown. Tags of at most :data:`VALUE_POINTS` points get no sparkline."""
     steps, values = points(series)
     if values.size == 0:
         return None
     finite = np.isfinite(values)
     best: float | None = None
     best_step: int | None = None
-    way = direction(series.tag)
-    if way is not None and finite.any():
+    resolved = direction(series.tag) if way is True else (way or None)
+    if resolved is not None and finite.any():
         idx = np.flatnonzero(finite)
-        pick = idx[np.argmin(values[idx]) if way == "min" else np.argmax(values[idx])]
+        pick = idx[np.argmin(values[idx]) if resolved == "min" else np.argmax(values[idx])]
         best, best_step = float(values[pick]), int(steps[pick])
     return MetricStats(
         run=run,
@@ -214,7 +294,9 @@ def metric_stats(run: str, series: ScalarSeries, *, spark_width: int = 16) -> Me
         best_step=best_step,
         count=int(values.size),
         nonfinite=int((~finite).sum()),
-        spark=sparkline(values, spark_width),
+        spark=sparkline(values, spark_width) if values.size > VALUE_POINTS else "",
+        attempts=int(attempt_starts(steps).size),
+        direction=str(resolved) if resolved else None,
     )
 
 
@@ -342,17 +424,20 @@ class Delta:
         return "better" if self.better else "worse"
 
 
-def delta(value: float | None, base: float | None, tag: str) -> Delta | None:
-    """The change of ``value`` against ``base`` (``None`` when either is missing)."""
+def delta(
+    value: float | None, base: float | None, tag: str, way: str | None | bool = True
+) -> Delta | None:
+    """The change of ``value`` against ``base`` (``None`` when either is missing);
+    ``way`` as in :func:`metric_stats` (``True``: the tag name's :func:`direction`)."""
     if value is None or base is None:
         return None
     with np.errstate(invalid="ignore", over="ignore"):
         diff = value - base
     rel = diff / abs(base) if base != 0 and math.isfinite(base) and math.isfinite(diff) else None
-    way = direction(tag)
+    resolved = direction(tag) if way is True else (way or None)
     better: bool | None = None
-    if way is not None and math.isfinite(diff) and diff != 0:
-        better = (diff < 0) if way == "min" else (diff > 0)
+    if resolved is not None and math.isfinite(diff) and diff != 0:
+        better = (diff < 0) if resolved == "min" else (diff > 0)
     return Delta(diff, rel, better)
 
 
@@ -436,24 +521,116 @@ def band(
     return grid, mean, mean - std, mean + std
 
 
+#: a tag is shown as numbers, not as a chart, when no run has more points than this
+VALUE_POINTS = 2
+#: how many tags the key-metrics panel, the summary and the e-mail show by default
+KEY_LIMIT = 6
+#: at most this many with ``--key-metrics REGEX`` (every matching tag up to it)
+KEY_CHOSEN_LIMIT = 24
+#: tags whose direction is unknown fill the key metrics only when fewer others exist
+KEY_UNKNOWN_FILL = 4
+
+_EVAL_WORDS = frozenset(
+    {"val", "valid", "validation", "eval", "evaluation", "dev", "holdout", "heldout"}
+)
+_TEST_WORDS = frozenset({"test", "testing"})
+_TRAIN_WORDS = frozenset({"train", "training"})
+
+KEY_RULE = (
+    "The key metrics are the scalar tags that matter first: the gated tags "
+    "(--fail-if) first; then validation and test metrics (a tag with a word such as "
+    "val, valid, eval, dev or test; test before the others); then hparams metrics (the "
+    "metrics an hparams experiment declares, and hparam/* tags); then training metrics "
+    "(train, training); then any other tag whose name says which way is better. Tags "
+    "whose name does not say (lr, grad_norm, epoch, runtime) come last, and only when "
+    f"fewer than {KEY_UNKNOWN_FILL} others exist. Within each step, tags more runs have "
+    "come first, then higher-is-better before lower-is-better, then by name. At most "
+    f"{KEY_LIMIT}; --key-metrics REGEX picks every tag it matches instead (searched in "
+    f"the tag, up to {KEY_CHOSEN_LIMIT}), in the same order."
+)
+
+
+def is_value_tag(counts: Sequence[int]) -> bool:
+    """Whether a tag whose runs hold ``counts`` points is shown as numbers, not a chart:
+    no run has more than :data:`VALUE_POINTS` (a final test score, an hparams metric,
+    a parameter count). A chart of one or two dots says nothing a number does not."""
+    return bool(counts) and max(counts) <= VALUE_POINTS
+
+
+def declared_metrics(runs: Iterable[Run]) -> dict[str, MetricInfo]:
+    """The metrics hparams experiments declare (tag -> its :class:`MetricInfo`), over
+    ``runs`` (pass every run of the logdir: experiments often live in a parent run)."""
+    out: dict[str, MetricInfo] = {}
+    for run in runs:
+        if run.hparams is not None:
+            for info in run.hparams.metric_infos:
+                out.setdefault(info.tag, info)
+    return out
+
+
+def key_rank(
+    tag: str,
+    runs_with_tag: int,
+    *,
+    preferred: int | None = None,
+    declared: Mapping[str, MetricInfo] | None = None,
+) -> tuple[int, int, int, int, str]:
+    """The sort key of ``tag`` under :data:`KEY_RULE` (smaller comes first): its step of
+    the rule, test before other evaluation tags, more runs first, higher-is-better
+    first, then the name. ``preferred``: its position among the gated tags."""
+    info = (declared or {}).get(tag)
+    way = metric_direction(tag, info)
+    words = set(_tokens(tag))
+    hparam = info is not None or tag.startswith(("hparam/", "hparams/"))
+    if preferred is not None:
+        tier, sub = 0, preferred
+    elif way is None and not hparam:
+        tier, sub = 5, 0
+    elif words & (_EVAL_WORDS | _TEST_WORDS) and not hparam:
+        tier, sub = 1, 0 if words & _TEST_WORDS else 1
+    elif hparam:
+        tier, sub = 2, 0
+    elif words & _TRAIN_WORDS:
+        tier, sub = 3, 0
+    else:
+        tier, sub = 4, 0
+    way_rank = {"max": 0, "min": 1}.get(way or "", 2)
+    return (tier, sub, -runs_with_tag, way_rank, tag)
+
+
 def key_metrics(
     runs: Sequence[Run],
     *,
     prefer: Sequence[str] = (),
     tag_filter: re.Pattern[str] | None = None,
-    limit: int = 8,
+    choose: re.Pattern[str] | None = None,
+    limit: int | None = None,
+    declared: Mapping[str, MetricInfo] | None = None,
 ) -> list[str]:
-    """The scalar tags worth a summary: ``prefer`` first (e.g. the gated tags), then tags
-    with a known direction (loss, accuracy, ...), then the rest; within each, the tags
-    most runs have first, then by name. At most ``limit`` (``prefer`` always included)."""
+    """The scalar tags that matter first, in :data:`KEY_RULE` order.
+
+    ``prefer``: tags to put first (the gated ones); ``tag_filter``: ``--tags``;
+    ``choose``: ``--key-metrics`` (then every matching tag, up to
+    :data:`KEY_CHOSEN_LIMIT`, and unknown directions are not held back); ``limit``:
+    at most this many (default :data:`KEY_LIMIT`; ``prefer`` always included);
+    ``declared``: the hparams metrics (:func:`declared_metrics`)."""
     counts: dict[str, int] = {}
     for run in runs:
         for tag, series in run.scalars.items():
             if len(series) and (tag_filter is None or tag_filter.search(tag)):
                 counts[tag] = counts.get(tag, 0) + 1
-    chosen = [t for t in dict.fromkeys(prefer) if t in counts]
-    rest = sorted(
-        (t for t in counts if t not in chosen),
-        key=lambda t: (direction(t) is None, -counts[t], t),
+    order = {t: i for i, t in enumerate(dict.fromkeys(t for t in prefer if t in counts))}
+    candidates = [
+        t for t in counts if t in order or choose is None or choose.search(t) is not None
+    ]
+    ranked = sorted(
+        candidates,
+        key=lambda t: key_rank(t, counts[t], preferred=order.get(t), declared=declared),
     )
-    return chosen + rest[: max(0, limit - len(chosen))]
+    if choose is not None:
+        return ranked[: max(len(order), limit or KEY_CHOSEN_LIMIT)]
+    cap = max(len(order), KEY_LIMIT if limit is None else limit)
+    known = [t for t in ranked if key_rank(t, 0, preferred=order.get(t), declared=declared)[0] < 5]
+    if len(known) >= KEY_UNKNOWN_FILL:
+        return known[:cap]
+    return ranked[:cap]

@@ -153,7 +153,12 @@ class SessionLogEntry:
 
 @dataclass(frozen=True)
 class EventFileInfo:
-    """One event file of a run: ``records`` intact records read, ``damaged`` records skipped."""
+    """One event file of a run: ``records`` intact records read, ``damaged`` records skipped.
+
+    ``first_wall_time``: the wall time of the file's first intact event (its
+    ``file_version`` header, as a rule), ``None`` when it has none. TensorBoard orders
+    its runs, and so their colours, by the first event of each run's first file.
+    """
 
     path: str
     size: int
@@ -161,6 +166,7 @@ class EventFileInfo:
     damaged: int = 0
     file_version: str = ""
     writer: str = ""
+    first_wall_time: float | None = None
 
 
 @dataclass
@@ -203,6 +209,15 @@ class Run:
 
     def point_count(self) -> int:
         return sum(len(s) for s in self.all_series())
+
+    def start_time(self) -> float | None:
+        """The wall time of the run's first event (its first file's first event), as
+        TensorBoard's run list sorts by it; else the first wall time of any series."""
+        for f in self.files:
+            if f.first_wall_time is not None:
+                return f.first_wall_time
+        walls = [r[0] for s in self.all_series() if (r := s.wall_range())]
+        return min(walls) if walls else None
 
     def step_range(self) -> tuple[int, int] | None:
         """``(min, max)`` step over every series of the run, or ``None``."""

@@ -4,9 +4,10 @@ The HTML report, the markdown summary, the e-mail and the gates all start from t
 same :class:`Selection` made by :func:`select`: the runs ``--runs`` keeps (in their
 *purged* view: a resumed run drops the points it overwrote), the ``--tags`` filter,
 the ``--group-by`` groups, the ``--baseline`` (checked here, before anything is drawn),
-one colour per run, and the build time (``SOURCE_DATE_EPOCH`` when set, so identical
-input gives identical bytes). So every output shows the same runs, the same numbers
-and the same colours.
+one colour per run with data (TensorBoard's colours in TensorBoard's order:
+:func:`colour_order`, :mod:`tbreport.render.colors`), and the build time
+(``SOURCE_DATE_EPOCH`` when set, so identical input gives identical bytes). So every
+output shows the same runs, the same numbers and the same colours.
 
 :func:`select` is also where ``--strict`` turns the reader's warnings into a
 :class:`~tbreport.errors.DamagedInputError` (of the class that names the first
@@ -35,13 +36,14 @@ from tbreport.errors import (
 )
 from tbreport.metrics import RunGroup, group_runs
 from tbreport.model import LoadWarning, Logdir, Run
-from tbreport.render.colors import group_colors, run_colors
+from tbreport.render.colors import RunColors, group_colors, run_colors
 
 __all__ = [
     "Selection",
     "build_time",
     "check_baseline",
     "colors_for",
+    "colour_order",
     "load_logdirs",
     "require_records",
     "select",
@@ -125,8 +127,22 @@ def check_baseline(baseline: str, runs: Sequence[str], groups: Sequence[str] = (
     raise UsageError(f"--baseline {baseline!r} is not a run of the report (runs: {names}{more})")
 
 
-def colors_for(names: Sequence[str], group_by: str | None) -> dict[str, str]:
-    """Run colours: members of a ``--group-by`` group share one colour."""
+def _tb_order(run: Run) -> tuple[int, float, str]:
+    start = run.start_time()
+    return (0, start, run.name) if start is not None else (1, 0.0, run.name)
+
+
+def colour_order(runs: Sequence[Run]) -> list[str]:
+    """The runs that get a colour, in the order TensorBoard colours them: its run list
+    sorts runs by the wall time of their first event (runs without one last), then by
+    name. Runs without data (an event file with only its header) get none."""
+    return [r.name for r in sorted((r for r in runs if r.kinds()), key=_tb_order)]
+
+
+def colors_for(runs: Sequence[Run], group_by: str | None) -> RunColors:
+    """Run colours (:func:`colour_order`); members of a ``--group-by`` group share one
+    (the group takes its first member's place)."""
+    names = colour_order(runs)
     if not group_by:
         return run_colors(names)
     return group_colors(names, group_runs(names, group_by))
@@ -139,7 +155,7 @@ class Selection:
     logdir: Logdir
     runs: list[Run]  # selected by --runs, purged, in name order
     raw_runs: list[Run]  # the same runs as read (the header counts what was read)
-    colors: dict[str, str]
+    colors: RunColors  # runs with data only (see colour_order)
     groups: list[RunGroup] = field(default_factory=list)
     tags: re.Pattern[str] | None = None
     baseline: str | None = None
@@ -175,6 +191,13 @@ def _compile(option: str, pattern: str | None) -> re.Pattern[str] | None:
         ) from None
 
 
+def _colors(runs: Sequence[Run], groups: Sequence[RunGroup]) -> RunColors:
+    names = colour_order(runs)
+    if not groups:
+        return run_colors(names)
+    return group_colors(names, [g for g in groups if any(m in names for m in g.members)])
+
+
 def select(
     logdir: Logdir,
     *,
@@ -205,7 +228,7 @@ def select(
         logdir=logdir,
         runs=[r.purged() for r in raw],
         raw_runs=raw,
-        colors=group_colors(names, groups) if groups else run_colors(names),
+        colors=_colors(raw, groups),
         groups=groups,
         tags=_compile("tags", tags),
         baseline=baseline,

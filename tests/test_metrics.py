@@ -14,6 +14,8 @@ import tbreport
 from tbreport import metrics
 from tbreport.metrics import (
     aggregate,
+    attempt_count,
+    attempt_starts,
     band,
     delta,
     direction,
@@ -45,27 +47,32 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_sweep(tmp_path_factory.mktemp("sweep"))
 
 
-def test_points_keep_the_last_write_of_each_step_in_step_order() -> None:
+def test_points_keep_every_logged_point_in_logged_order() -> None:
     st_, va = points(series([3, 1, 3, 2, -7], [1.0, 2.0, 3.0, 4.0, 5.0]))
-    assert st_.tolist() == [-7, 1, 2, 3] and va.tolist() == [5.0, 2.0, 4.0, 3.0]
+    assert st_.tolist() == [3, 1, 3, 2, -7] and va.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
     empty = points(series([], []))
     assert empty[0].size == 0 and empty[1].size == 0
 
 
+def test_attempts_start_where_a_step_goes_back() -> None:
+    assert attempt_starts([0, 1, 2, 0, 1, 1, 5, 3]).tolist() == [0, 3, 7]
+    assert attempt_starts([4, 4, 4]).tolist() == [0]  # a repeated step is no restart
+    assert attempt_starts([]).tolist() == []
+    assert attempt_count(series([0, 10, 5, 20, 0], [1.0] * 5)) == 3
+
+
 @given(st.lists(st.tuples(st.integers(-5, 5), st.floats(-1e6, 1e6)), min_size=1, max_size=30))
-def test_aggregates_agree_with_a_dict(pairs: list[tuple[int, float]]) -> None:
+def test_aggregates_cover_every_point_as_logged(pairs: list[tuple[int, float]]) -> None:
     s = series([p[0] for p in pairs], [p[1] for p in pairs])
-    by_step = dict(pairs)  # the last write wins
-    steps = sorted(by_step)
-    values = [by_step[k] for k in steps]
-    assert aggregate(s, "last") == (values[-1], steps[-1])
-    assert aggregate(s, "first") == (values[0], steps[0])
+    values = [p[1] for p in pairs]
+    assert aggregate(s, "last") == (pairs[-1][1], pairs[-1][0])  # the last point logged
+    assert aggregate(s, "first") == (pairs[0][1], pairs[0][0])
     assert aggregate(s, "min")[0] == min(values)
     assert aggregate(s, "max")[0] == max(values)
     assert aggregate(s, "mean")[0] == pytest.approx(sum(values) / len(values), abs=1e-6)
     assert aggregate(s, "mean")[1] is None
     low, at = aggregate(s, "min")
-    assert by_step[at] == low  # type: ignore[index]
+    assert pairs[values.index(low)][0] == at  # the first point holding the minimum
 
 
 def test_nan_makes_min_max_mean_nan_but_not_last() -> None:
@@ -184,7 +191,8 @@ def test_band_is_mean_and_sample_std_where_two_runs_overlap() -> None:
 
 def test_key_metrics_order(sweep: Path) -> None:
     runs = [r.purged() for r in tbreport.load(sweep).runs.values()]
-    assert key_metrics(runs) == ["val/loss", "train/loss", "val/accuracy"]
+    # validation before training; within a step, the tag more runs have first
+    assert key_metrics(runs) == ["val/loss", "val/accuracy", "train/loss"]
     assert key_metrics(runs, prefer=["val/accuracy", "nope"], limit=2) == [
         "val/accuracy",
         "val/loss",

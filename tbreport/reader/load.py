@@ -14,6 +14,7 @@ Nothing damaged inside a valid logdir raises: every problem becomes one line in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -193,6 +194,23 @@ def _scan_one(args: tuple[str, bool]) -> FileScan:
 # ----------------------------------------------------------------- run builder
 
 
+def _first_wall(scan: FileScan) -> float | None:
+    """The wall time of the file's first intact record: the slow path's first event or
+    the fast path's first point, whichever came first in the file."""
+    best: tuple[int, float] | None = None
+    if scan.columns is not None:
+        for idx, _, walls, _ in scan.columns.groups:
+            if len(idx) and (best is None or int(idx[0]) < best[0]):
+                best = (int(idx[0]), float(walls[0]))
+    if scan.slow and (best is None or scan.slow[0][0] < best[0]):
+        try:
+            event = event_pb2.Event.FromString(scan.slow[0][2])
+        except Exception:  # protobuf's DecodeError (its base class varies by version)
+            return best[1] if best else None
+        best = (scan.slow[0][0], float(event.wall_time))
+    return best[1] if best else None
+
+
 class _RunBuilder:
     """Accumulates the records of one run, in file order, then builds the :class:`Run`.
 
@@ -269,7 +287,9 @@ class _RunBuilder:
                     index=note.index,
                 )
             )
-        info = EventFileInfo(scan.path, scan.size, scan.intact, scan.damaged)
+        info = EventFileInfo(
+            scan.path, scan.size, scan.intact, scan.damaged, first_wall_time=_first_wall(scan)
+        )
         if scan.columns is not None:
             columns = cast(ColumnSink, self._accum(self.fast))
             for tag, (idx, steps, walls, values) in zip(scan.columns.tags, scan.columns.groups):
@@ -350,13 +370,10 @@ class _RunBuilder:
                 self.file_version = float(version.rpartition(":")[2])
             except ValueError:
                 self.problem("unknown event file versions", repr(version), per_file=True)
-            info = EventFileInfo(
-                info.path,
-                info.size,
-                info.records,
-                info.damaged,
-                str(event.file_version),
-                str(event.source_metadata.writer),
+            info = dataclasses.replace(
+                info,
+                file_version=str(event.file_version),
+                writer=str(event.source_metadata.writer),
             )
         elif what == "session_log":
             self._session_log(event.session_log, index, step, wall)

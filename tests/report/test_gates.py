@@ -111,17 +111,16 @@ CASES = [
 
 @cache
 def oracle(run: str, tag: str) -> dict[str, tuple[float, int | None]]:
-    """Every aggregate, from TensorBoard's EventAccumulator (which purges on a restart)."""
+    """Every aggregate over every point TensorBoard's EventAccumulator keeps (it purges on
+    a restart), in its order: repeated and out-of-order steps are all points."""
     ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
     EventAccumulator = ea.EventAccumulator
 
     acc = EventAccumulator(str(CORPUS / run), size_guidance={"scalars": 0})
     acc.Reload()
-    by_step: dict[int, float] = {}
-    for event in acc.Scalars(tag):
-        by_step[event.step] = event.value  # a later write at the same step wins
-    steps = sorted(by_step)
-    values = [by_step[s] for s in steps]
+    events = acc.Scalars(tag)
+    steps = [e.step for e in events]
+    values = [e.value for e in events]
     out: dict[str, tuple[float, int | None]] = {
         "last": (values[-1], steps[-1]),
         "first": (values[0], steps[0]),
