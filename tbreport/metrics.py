@@ -620,9 +620,7 @@ def key_metrics(
             if len(series) and (tag_filter is None or tag_filter.search(tag)):
                 counts[tag] = counts.get(tag, 0) + 1
     order = {t: i for i, t in enumerate(dict.fromkeys(t for t in prefer if t in counts))}
-    candidates = [
-        t for t in counts if t in order or choose is None or choose.search(t) is not None
-    ]
+    candidates = [t for t in counts if t in order or choose is None or choose.search(t) is not None]
     ranked = sorted(
         candidates,
         key=lambda t: key_rank(t, counts[t], preferred=order.get(t), declared=declared),

@@ -13,6 +13,15 @@ Invisible bidi and zero-width controls (U+202E RIGHT-TO-LEFT OVERRIDE, ...) woul
 or hide the text around them: they are written as visible ``\\u202e``
 (:func:`tbreport.report.summary.show_controls`).
 
+**No pings.** GitHub turns ``@name``, ``@org/team``, ``#123``, ``GH-123`` and
+``owner/repo#123`` in the *rendered* text into mentions and issue links (a backslash
+escape does not stop it: ``\\@org`` renders as ``@org``, then links). A run called
+``@org/team`` would ping that team on every pull-request comment the summary is posted
+to. :func:`md_escape` puts an invisible U+200D ZERO WIDTH JOINER (:data:`UNPING`) right
+after every ``@`` and ``#`` and after ``GH-`` before a digit: a person reads the same
+text, GitHub's mention and reference patterns no longer match. (Log text that already
+holds a U+200D shows it as a visible ``\\u200d``, so every invisible one is ours.)
+
 The data comes from :func:`tbreport.report.summary.collect_summary`, which the e-mail
 (:mod:`tbreport.report.mail`) renders too.
 """
@@ -30,7 +39,7 @@ from tbreport.report.output import Output
 from tbreport.report.summary import SummaryData, collect_summary, show_controls
 from tbreport.select import Selection
 
-__all__ = ["md_escape", "summary_markdown", "write_summary"]
+__all__ = ["UNPING", "md_escape", "summary_markdown", "unping", "write_summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +48,20 @@ MAX_RUNS = 60
 
 _PUNCT = re.compile(r"""([!"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])""")
 
+#: what :func:`md_escape` puts after ``@``, ``#`` and ``GH-`` so GitHub links nothing
+UNPING = "\u200d"
+_PING = re.compile(r"[@#]|(?i:\bgh-)(?=[0-9])")
+
+
+def unping(text: str) -> str:
+    """``text`` with :data:`UNPING` after every ``@`` and ``#`` and after ``GH-``
+    before a digit: no GitHub mention or issue reference can match it."""
+    return _PING.sub(lambda m: m.group() + UNPING, text)
+
 
 def md_escape(text: object) -> str:
     """``text`` as inert markdown on one line (see the module docstring)."""
-    s = show_controls(" ".join(str(text).split()))
+    s = unping(show_controls(" ".join(str(text).split())))
     s = _PUNCT.sub(r"\\\1", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from markdown_it import MarkdownIt
 
 import tbreport
 from tbreport.report.gates import evaluate, parse_gate
-from tbreport.report.markdown import md_escape, summary_markdown
+from tbreport.report.markdown import UNPING, md_escape, summary_markdown
 from tbreport.report.summary import collect_summary
 from tbreport.select import select
 from tests.conftest import CORPUS
@@ -38,7 +39,8 @@ def summarize(path: Path, **kwargs: object) -> str:
 
 
 def text_of(rendered: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    """What a reader sees (the invisible joiners that keep GitHub from linking aside)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).replace(UNPING, "")
 
 
 # --------------------------------------------------------------------------- escaping
@@ -56,14 +58,17 @@ def test_escaped_text_renders_as_exactly_that_text(text: str) -> None:
     assert out.startswith("<p>") and out.endswith("</p>\n")
     inner = out[3:-5]
     assert "<" not in inner  # no element: emphasis, links, code, raw HTML
-    assert html.unescape(inner) == expected
+    assert html.unescape(inner).replace(UNPING, "") == expected
 
 
 @given(printable, printable)
 def test_escaped_text_stays_in_its_table_cell(a: str, b: str) -> None:
     out = MD.render(f"| x | y |\n|---|---|\n| {md_escape(a)} | {md_escape(b)} |\n")
     cells = re.findall(r"<td>(.*?)</td>", out, re.S)
-    assert [html.unescape(c) for c in cells] == [" ".join(a.split()), " ".join(b.split())]
+    assert [html.unescape(c).replace(UNPING, "") for c in cells] == [
+        " ".join(a.split()),
+        " ".join(b.split()),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +95,7 @@ def test_hostile_strings(text: str) -> None:
     )
     rendered = MD.render(escaped)
     assert re.sub(r"</?p>", "", rendered).count("<") == 0
-    assert text_of(rendered).strip() == " ".join(text.split())
+    assert text_of(rendered).strip().replace(UNPING, "") == " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- content
@@ -213,3 +218,111 @@ def test_a_right_to_left_override_in_a_run_name_is_visible_in_the_summary(
     md = summarize(tmp_path, group_by="RTL")
     assert not re.search("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]", md)
     assert "r\\_\\\\u202eRTL" in md and "val\\/lo\\\\u200bss" in md
+
+
+# --------------------------------------------------------------------------- no pings
+# GitHub links mentions and issue references in the *rendered* HTML, outside pre, code,
+# a, style and script (its html-pipeline's MentionFilter, TeamMentionFilter and
+# IssueMentionFilter; the patterns below follow them). markdown-it (CommonMark + GFM
+# tables, raw HTML on) stands in for GitHub's cmark-gfm parser, which makes none itself.
+
+_USER = re.compile(
+    r"(?:^|\W)@([a-z0-9][a-z0-9-]*)(?!/)(?=\.+[ \t\W]|\.+$|[^0-9a-zA-Z_.]|$)", re.I | re.M
+)
+_TEAM = re.compile(r"(?:^|\W)@([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9\-_]*)", re.I | re.M)
+_ISSUE = re.compile(r"(?:^|close[sd]? |fixe[sd] | |\W)(?:gh-|#)(\d+)\b", re.I | re.M)
+_REPO_ISSUE = re.compile(r"(?:^|\s|[(\[{])([\w-]+/?[.\w-]*)#(\d+)\b", re.M)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+class _GitHubText(HTMLParser):
+    """The text GitHub's reference filters look at, and every link the markup made."""
+
+    IGNORE = {"pre", "code", "a", "style", "script"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.linkable: list[str] = []
+        self.links = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.links += tag in ("a", "img")
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        if not self.IGNORE & set(self.open):
+            self.linkable.append(data)
+
+
+def github_references(markdown: str) -> list[str]:
+    """Every mention, team mention, issue reference, e-mail autolink or link GitHub
+    would make of ``markdown``."""
+    parser = _GitHubText()
+    parser.feed(GFM.render(markdown))
+    found = ["<a>"] * parser.links
+    for text in parser.linkable:
+        for rx in (_USER, _TEAM, _ISSUE, _REPO_ISSUE, _EMAIL):
+            found += [m.group(0) for m in rx.finditer(text)]
+    return found
+
+
+GFM = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+PINGS = [
+    "@org/team",
+    "@octocat",
+    "cc @octocat, please",
+    "#123",
+    "fixes #7",
+    "GH-42",
+    "gh-42",
+    "octo/repo#9",
+    "octo#9",
+    "mail@example.com",
+    "done @a.",
+    "(@x)",
+    "[#5]",
+    "@@double ##12",
+]
+
+
+def test_the_reference_checker_finds_what_github_links() -> None:
+    for text in PINGS:
+        assert github_references(text), text  # raw, each would ping or link
+    assert github_references(md_escape("`#1`")) == []
+
+
+@pytest.mark.parametrize("text", PINGS)
+def test_no_mention_or_issue_link_survives_escaping(text: str) -> None:
+    escaped = md_escape(text)
+    assert github_references(escaped) == []
+    assert github_references(f"| a | b |\n|---|---|\n| {escaped} | x |\n") == []
+    # a person reads the same text: only invisible joiners were added
+    assert text_of(GFM.render(escaped)).strip().replace(UNPING, "") == text
+
+
+@given(st.text(alphabet="@#/-_.( )abcGHgh0123456789xyz", max_size=30))
+def test_no_reference_in_any_mix_of_at_hash_and_digits(text: str) -> None:
+    escaped = md_escape(text)
+    assert github_references(escaped) == []
+    assert text_of(GFM.render(escaped)).strip().replace(UNPING, "") == " ".join(text.split())
+
+
+def test_a_summary_of_pinging_run_names_tags_and_hparams_pings_nobody(tmp_path: Path) -> None:
+    for i, run in enumerate(("@org/team", "#123", "GH-7")):
+        with tbreport.SummaryWriter(tmp_path / run) as w:
+            hp = {"owner": f"@octocat{i}", "ticket": f"octo/repo#{i + 9}"}
+            w.add_hparams(hp, {"hparam/acc": 0.5})
+            for step in range(5):
+                w.add_scalar("val/acc@team", 0.5 + step / 10, step)
+                w.add_scalar("loss#1", 1.0 / (step + 1), step)
+    md = summarize(tmp_path, gates=["max(val/acc@team) < 2"], group_by="[0-9]+")
+    assert "\\@\u200dorg" in md
+    assert github_references(md) == []
+    visible = text_of(GFM.render(md)).replace(UNPING, "")
+    for text in ("@org/team", "#123", "GH-7", "val/acc@team", "loss#1", "@octocat1", "repo#10"):
+        assert text in visible, text
