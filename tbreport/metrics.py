@@ -268,7 +268,7 @@ def metric_stats(
     series: ScalarSeries,
     *,
     spark_width: int = 16,
-    way: str | None | bool = True,
+    way: str | bool | None = True,
 ) -> MetricStats | None:
     """Stats of ``series`` (``None`` when it is empty). ``best`` follows the direction
     (``way``: ``"min"``, ``"max"``, ``None`` for unknown, ``True`` for the tag name's
@@ -425,7 +425,7 @@ class Delta:
 
 
 def delta(
-    value: float | None, base: float | None, tag: str, way: str | None | bool = True
+    value: float | None, base: float | None, tag: str, way: str | bool | None = True
 ) -> Delta | None:
     """The change of ``value`` against ``base`` (``None`` when either is missing);
     ``way`` as in :func:`metric_stats` (``True``: the tag name's :func:`direction`)."""

@@ -40,11 +40,11 @@ __all__ = [
     "NEUTRAL",
     "PALETTE",
     "TENSORBOARD_PALETTE",
+    "RunColors",
     "dark_variant",
     "delta_e2000",
     "group_colors",
     "hex_to_lab",
-    "RunColors",
     "run_colors",
 ]
 

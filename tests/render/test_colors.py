@@ -23,7 +23,7 @@ from tbreport.render.colors import (
     hex_to_lab,
     run_colors,
 )
-from tbreport.select import colour_order, colors_for, select
+from tbreport.select import colors_for, colour_order, select
 from tests.logdirs import build_many_runs, build_realistic
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -238,7 +238,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 class _GitHubText(HTMLParser):
     """The text GitHub's reference filters look at, and every link the markup made."""
 
-    IGNORE = {"pre", "code", "a", "style", "script"}
+    IGNORE = frozenset({"pre", "code", "a", "style", "script"})
 
     def __init__(self) -> None:
         super().__init__()
