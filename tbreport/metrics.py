@@ -62,6 +62,7 @@ __all__ = [
     "VALUE_POINTS",
     "Delta",
     "MetricStats",
+    "Ranking",
     "RunGroup",
     "aggregate",
     "attempt_count",
@@ -81,6 +82,7 @@ __all__ = [
     "metric_stats",
     "nonfinite_members",
     "points",
+    "rank",
     "smooth",
     "sparkline",
     "wall_per_step",
@@ -298,6 +300,55 @@ def metric_stats(
         attempts=int(attempt_starts(steps).size),
         direction=str(resolved) if resolved else None,
     )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The runs that have a tag, best first: what the key-metrics panel and the single
+    values table show for it.
+
+    ``stats`` are ranked by their best value (highest first when higher is better,
+    lowest first when lower is), runs without a finite value last, ties in the given
+    order; with an unknown ``direction`` they stay in the given order and no run is
+    best. ``best`` names every run that ties for the best value."""
+
+    tag: str
+    direction: str | None
+    stats: tuple[MetricStats, ...]
+    best: tuple[str, ...] = ()
+
+    @property
+    def value_tag(self) -> bool:
+        """At most :data:`VALUE_POINTS` points in every run: numbers, not a chart."""
+        return is_value_tag([s.count for s in self.stats])
+
+    @property
+    def single(self) -> bool:
+        """One point in every run: its value is both its last and its best."""
+        return all(s.count == 1 for s in self.stats)
+
+    @property
+    def attempts(self) -> int:
+        """The most attempts any run's series of the tag holds."""
+        return max((s.attempts for s in self.stats), default=0)
+
+
+def rank(tag: str, stats: Sequence[MetricStats], way: str | None) -> Ranking:
+    """The :class:`Ranking` of ``stats`` (each run's :func:`metric_stats` of ``tag``,
+    computed with the same direction ``way``)."""
+    if way is None:
+        return Ranking(tag, None, tuple(stats))
+
+    def key(item: tuple[int, MetricStats]) -> tuple[bool, float, int]:
+        i, st = item
+        if st.best is None:
+            return (True, 0.0, i)
+        return (False, -st.best if way == "max" else st.best, i)
+
+    ranked = tuple(st for _, st in sorted(enumerate(stats), key=key))
+    top = ranked[0].best if ranked else None
+    best = tuple(st.run for st in ranked if top is not None and st.best == top)
+    return Ranking(tag, way, ranked, best)
 
 
 def mean_std(values: Sequence[float | None]) -> tuple[float, float, int]:

@@ -121,6 +121,16 @@ class BuildOptions:
         None, Flag("only runs whose name matches", metavar="REGEX", check=_regex)
     )
     tags: str | None = _option(None, Flag("only tags that match", metavar="REGEX", check=_regex))
+    key_metrics: str | None = _option(
+        None,
+        Flag(
+            "the key metrics shown first (the report's top panel, the summary, the "
+            "e-mail): every scalar tag the regex matches, instead of the default rule "
+            "(validation and test metrics first; see the README)",
+            metavar="REGEX",
+            check=_regex,
+        ),
+    )
     smoothing: float = _option(
         0.6,
         Flag(
@@ -205,7 +215,7 @@ class BuildOptions:
 
 
 #: the options choosing what to report, shared by ``build`` and ``email``
-SELECTION_OPTIONS = ("title", "runs", "tags", "smoothing")
+SELECTION_OPTIONS = ("title", "runs", "tags", "key_metrics", "smoothing")
 #: the options comparing runs, shared by ``build`` and ``email``
 COMPARE_OPTIONS = ("baseline", "group_by")
 #: the options of how ``build`` draws

@@ -34,8 +34,14 @@ from tbreport.errors import (
     TruncatedRecordError,
     UsageError,
 )
-from tbreport.metrics import RunGroup, group_runs
-from tbreport.model import LoadWarning, Logdir, Run
+from tbreport.metrics import (
+    RunGroup,
+    declared_metrics,
+    group_runs,
+    key_metrics,
+    metric_direction,
+)
+from tbreport.model import LoadWarning, Logdir, MetricInfo, Run
 from tbreport.render.colors import RunColors, group_colors, run_colors
 
 __all__ = [
@@ -139,10 +145,10 @@ def colour_order(runs: Sequence[Run]) -> list[str]:
     return [r.name for r in sorted((r for r in runs if r.kinds()), key=_tb_order)]
 
 
-def colors_for(runs: Sequence[Run], group_by: str | None) -> RunColors:
-    """Run colours (:func:`colour_order`); members of a ``--group-by`` group share one
-    (the group takes its first member's place)."""
-    names = colour_order(runs)
+def colors_for(names: Sequence[str], group_by: str | None) -> RunColors:
+    """Colours of runs ``names``, in that order (pass :func:`colour_order` for
+    TensorBoard's); members of a ``--group-by`` group share one (the group takes its
+    first member's place)."""
     if not group_by:
         return run_colors(names)
     return group_colors(names, group_runs(names, group_by))
@@ -158,9 +164,11 @@ class Selection:
     colors: RunColors  # runs with data only (see colour_order)
     groups: list[RunGroup] = field(default_factory=list)
     tags: re.Pattern[str] | None = None
+    key: re.Pattern[str] | None = None  # --key-metrics
     baseline: str | None = None
     group_by: str | None = None
     built: float = 0.0  # build time, seconds since the epoch
+    declared: dict[str, MetricInfo] = field(default_factory=dict)  # hparams metrics by tag
 
     @property
     def names(self) -> list[str]:
@@ -172,6 +180,24 @@ class Selection:
 
     def want_tag(self, tag: str) -> bool:
         return self.tags is None or self.tags.search(tag) is not None
+
+    def direction(self, tag: str) -> str | None:
+        """Whether lower (``"min"``) or higher (``"max"``) is better for ``tag``, from its
+        name or the hparams metadata declared for it (:func:`tbreport.metrics.metric_direction`);
+        ``None`` when neither says. Every output asks here, so they agree."""
+        return metric_direction(tag, self.declared.get(tag))
+
+    def key_metrics(self, prefer: Sequence[str] = (), limit: int | None = None) -> list[str]:
+        """The key metrics every output shows first (:data:`tbreport.metrics.KEY_RULE`;
+        ``prefer``: the gated tags; ``--key-metrics`` picks them when given)."""
+        return key_metrics(
+            self.runs,
+            prefer=prefer,
+            tag_filter=self.tags,
+            choose=self.key,
+            limit=limit,
+            declared=self.declared,
+        )
 
     def scalar_tags(self) -> list[str]:
         """Every scalar tag with points in a selected run that ``--tags`` keeps, sorted."""
@@ -206,6 +232,7 @@ def select(
     baseline: str | None = None,
     group_by: str | None = None,
     strict: bool = False,
+    key_metrics: str | None = None,
 ) -> Selection:
     """The selection of ``logdir`` every output shares (see the module docstring).
 
@@ -231,7 +258,9 @@ def select(
         colors=_colors(raw, groups),
         groups=groups,
         tags=_compile("tags", tags),
+        key=_compile("key-metrics", key_metrics),
         baseline=baseline,
         group_by=group_by,
         built=build_time(),
+        declared=declared_metrics(logdir.runs.values()),
     )

@@ -322,6 +322,8 @@ KIND = ScalarKind(
             "tbreport.render.scalar:build",
             ("kinds/scalar.html.j2", "kinds/scalar_compare_legend.html.j2"),
         ),
+        # tags of one or two points per run: numbers, not charts
+        SectionSpec("tbreport.render.scalar:build_values", ("kinds/scalar_values.html.j2",)),
     ),
     counts=(
         ("scalar tag", lambda sel: len(sel.scalar_tags())),

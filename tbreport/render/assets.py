@@ -65,6 +65,7 @@ def environment() -> jinja2.Environment:
         fmt_bytes=fmt_bytes,
         data_uri=data_uri,
         wrap_path=wrap_path,
+        wrap_name=wrap_name,
     )
     return env
 
@@ -74,6 +75,16 @@ def wrap_path(text: Any) -> Any:
     from markupsafe import Markup, escape  # jinja2: only when rendering
 
     return Markup("/<wbr>").join(escape(str(text)).split("/"))
+
+
+def wrap_name(text: Any) -> Any:
+    """Escaped text with a line-break opportunity after each ``/`` and ``_``: a long run
+    name or tag in a narrow column breaks between its parts, never inside one
+    (``resnet14_adam_lr1e-3`` -> ``resnet14_`` ``adam_`` ``lr1e-3``)."""
+    from markupsafe import Markup, escape  # jinja2: only when rendering
+
+    parts = [Markup("_<wbr>").join(escape(p).split("_")) for p in str(text).split("/")]
+    return Markup("/<wbr>").join(parts)
 
 
 def read_asset(name: str) -> str:

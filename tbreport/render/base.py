@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from tbreport.model import Logdir, Run
+from tbreport.metrics import declared_metrics, metric_direction
+from tbreport.model import Logdir, MetricInfo, Run
 from tbreport.options import BuildOptions
 from tbreport.render.assets import Anchors
 from tbreport.render.charts import ChartSpec, Rendered
@@ -64,6 +65,7 @@ class Context:
     pool: ChartPool | None = None  # draws charts as they are asked for (else: all at the end)
     logdir: Logdir | None = None  # the whole logdir (hparams experiments live in parent runs)
     _tag_re: re.Pattern[str] | None = None
+    _declared: dict[str, MetricInfo] | None = None
 
     def __post_init__(self) -> None:
         if self.options.tags:
@@ -78,6 +80,13 @@ class Context:
 
     def want_tag(self, tag: str) -> bool:
         return self._tag_re is None or self._tag_re.search(tag) is not None
+
+    def direction(self, tag: str) -> str | None:
+        """Whether lower (``"min"``) or higher (``"max"``) is better for ``tag``: its name,
+        or the hparams metadata of the logdir (as :meth:`tbreport.select.Selection.direction`)."""
+        if self._declared is None:
+            self._declared = declared_metrics(self.logdir.runs.values()) if self.logdir else {}
+        return metric_direction(tag, self._declared.get(tag))
 
     def note(self, message: str) -> None:
         """A problem found while rendering: logged once and listed in the data-health box."""

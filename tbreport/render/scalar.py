@@ -1,5 +1,10 @@
 """Scalars: one chart per tag, every run that has it overlaid, grouped by prefix; under
-each chart its legend and what comparing runs adds (group means, baseline deltas)."""
+each chart its legend and what comparing runs adds (group means, baseline deltas).
+
+A tag with at most :data:`tbreport.metrics.VALUE_POINTS` points in every run (a final
+test score, an hparams metric, a parameter count) is not a chart: it goes to the
+"Single values" section (:func:`build_values`, the kind's second section), its runs
+ranked as in the key-metrics panel."""
 
 from __future__ import annotations
 
@@ -9,17 +14,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from tbreport.metrics import (
     Delta,
     RunGroup,
     aggregate,
+    attempt_count,
     baseline_value,
     delta,
     group_note,
     group_runs,
+    is_value_tag,
     mean_std,
+    metric_stats,
     nonfinite_members,
+    rank,
 )
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix, tagged
@@ -46,6 +56,7 @@ class LegendRow:
     minimum: float
     maximum: float
     nonfinite: str  # "2 NaN, 1 +inf" or ""
+    attempts: int = 1  # stretches where the steps go back (restarts without purge_step)
 
 
 @dataclass
@@ -130,11 +141,13 @@ def chart_compare(
     return info
 
 
-def _nonfinite(p: PreparedLine) -> str:
-    parts = [
-        f"{n} {label}" for n, label in ((p.nan, "NaN"), (p.posinf, "+inf"), (p.neginf, "-inf")) if n
-    ]
-    return ", ".join(parts)
+def _nonfinite(values: npt.NDArray[np.float64]) -> str:
+    counts = (
+        (int(np.isnan(values).sum()), "NaN"),
+        (int(np.isposinf(values).sum()), "+inf"),
+        (int(np.isneginf(values).sum()), "-inf"),
+    )
+    return ", ".join(f"{n} {label}" for n, label in counts if n)
 
 
 def prepare_lines(
@@ -151,30 +164,75 @@ def prepare_lines(
     ]
 
 
-def legend_rows(prepared: Sequence[tuple[Run, PreparedLine]]) -> list[LegendRow]:
+def legend_rows(
+    prepared: Sequence[tuple[Run, PreparedLine]], series: Sequence[ScalarSeries] = ()
+) -> list[LegendRow]:
+    """A legend row per run. With the runs' ``series`` (in the same order), Last, Step,
+    Min, Max and Points count every logged point, as the key-metrics panel, the run
+    table, the gates and ``tbreport scalars`` do (``last``: the last point logged)."""
     rows = []
-    for run, p in prepared:
-        finite = p.raw_values[np.isfinite(p.raw_values)]
+    for i, (run, p) in enumerate(prepared):
+        raw = series[i].values if i < len(series) else p.raw_values
+        finite = raw[np.isfinite(raw)]
         if not finite.size:  # only ±inf (and NaN): Min/Max are the infinities, not NaN
-            finite = p.raw_values[~np.isnan(p.raw_values)]
+            finite = raw[~np.isnan(raw)]
+        if i < len(series):
+            last, step = aggregate(series[i], "last")
+            count, attempts = len(series[i]), attempt_count(series[i])
+        else:
+            last, step, count, attempts = p.last_value, p.last_step, p.count, 1
         rows.append(
             LegendRow(
                 run=run.name,
                 color=p.series.color,
-                last=p.last_value,
+                last=last,
                 last_smoothed=p.last_smoothed,
-                step=p.last_step,
-                count=p.count,
+                step=int(step if step is not None else p.last_step),
+                count=count,
                 minimum=float(finite.min()) if finite.size else math.nan,
                 maximum=float(finite.max()) if finite.size else math.nan,
-                nonfinite=_nonfinite(p),
+                nonfinite=_nonfinite(raw),
+                attempts=attempts,
             )
         )
     return rows
 
 
+def _split(
+    runs: Sequence[Run], ctx: Context
+) -> tuple[dict[str, list[tuple[Run, ScalarSeries]]], dict[str, list[tuple[Run, ScalarSeries]]]]:
+    """The tags ``--tags`` keeps, as (charts, numbers): a tag of at most two points in
+    every run is numbers (:func:`tbreport.metrics.is_value_tag`)."""
+    charts, numbers = {}, {}
+    for tag, entries in tagged(runs, lambda r: r.scalars, ctx).items():
+        value = is_value_tag([len(s) for _, s in entries])
+        (numbers if value else charts)[tag] = entries
+    return charts, numbers
+
+
+def build_values(runs: Sequence[Run], ctx: Context) -> Section | None:
+    """The "Single values" section: every tag of at most two points per run, its runs
+    ranked by their best value (``templates/kinds/scalar_values.html.j2``)."""
+    by_tag = _split(runs, ctx)[1]
+    if not by_tag:
+        return None
+    rankings = []
+    for tag in sorted(by_tag):
+        way = ctx.direction(tag)
+        stats = [st for run, s in by_tag[tag] if (st := metric_stats(run.name, s, way=way))]
+        rankings.append(rank(tag, stats, way))
+    return Section(
+        kind="scalar-values",
+        title="Single values",
+        anchor="single-values",
+        template="kinds/scalar_values.html.j2",
+        count=len(rankings),
+        data={"rankings": rankings, "colors": ctx.colors},
+    )
+
+
 def build(runs: Sequence[Run], ctx: Context) -> Section | None:
-    by_tag = tagged(runs, lambda r: r.scalars, ctx)
+    by_tag = _split(runs, ctx)[0]  # the tags of one or two points: build_values
     if not by_tag:
         return None
     starts = run_start_times(runs)
@@ -213,7 +271,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                     tag=tag,
                     anchor=ctx.anchors.make("scalar", tag),
                     chart=ctx.chart(spec, f"chart of {tag}"),
-                    legend=legend_rows(prepared),
+                    legend=legend_rows(prepared, [s for _, s in entries]),
                     beyond=beyond,
                     description=render_markdown(description) if description else "",
                 )

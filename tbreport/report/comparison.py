@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import io
 import logging
 import math
@@ -22,7 +23,6 @@ from tbreport.metrics import (
     MetricStats,
     RunGroup,
     delta,
-    direction,
     group_note,
     mean_std,
     metric_stats,
@@ -41,11 +41,16 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: at most this many runs, with more metrics than runs, are shown as columns
+TRANSPOSE_RUNS = 6
+
 
 @dataclass(frozen=True)
 class MetricColumn:
     tag: str
     direction: str | None
+    #: the step of every run's last point, when it is the same for all (said once)
+    shared_step: int | None = None
 
 
 @dataclass
@@ -59,7 +64,8 @@ class Cell:
     total: int = 0  # group rows: how many member runs the group has
     nonfinite: tuple[str, ...] = ()  # group rows: members whose value is NaN/inf
     delta: Delta | None = None
-    spark: str = ""  # the run's sparkline (last cells of runs)
+    spark: str = ""  # the run's sparkline (last cells of runs; none for value tags)
+    count: int = 0  # the run's points of the tag (last cells of runs)
 
     @property
     def text(self) -> str:
@@ -107,6 +113,16 @@ class Comparison:
     groups: list[CompareRow] = field(default_factory=list)
     baseline: str | None = None
     group_by: str | None = None
+    #: positions in ``hparam_names`` of the hparams whose value differs between runs
+    varying: list[int] = field(default_factory=list)
+    #: (name, value) of the hparams every run with hparams has the same value of
+    constants: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def transposed(self) -> bool:
+        """Show the metrics as rows and the runs as columns: a few runs and more
+        metrics than runs (3 runs x 8 metrics fits a screen that way, not the other)."""
+        return len(self.rows) <= TRANSPOSE_RUNS and len(self.metrics) > len(self.rows)
 
     def csv(self) -> str:
         """Every row as CSV: kind, name, group, hparams, then per tag last, step, best
@@ -179,22 +195,23 @@ def _run_rows(
     """One row per selected run; fills ``stats`` with each (run, tag)'s statistics."""
     owner = {m: g.label for g in selection.groups for m in g.members}
     rows = []
+    ways = {tag: selection.direction(tag) for tag in tags}
     for run in selection.runs:
         last_cells, best_cells = [], []
         for tag in tags:
             s = run.scalars.get(tag)
-            st = metric_stats(run.name, s) if s is not None else None
+            st = metric_stats(run.name, s, way=ways[tag]) if s is not None else None
             if st is None:
                 last_cells.append(Cell())
                 best_cells.append(Cell())
                 continue
             stats[(run.name, tag)] = st
-            last_cells.append(Cell(st.last, st.last_step, spark=st.spark))
+            last_cells.append(Cell(st.last, st.last_step, spark=st.spark, count=st.count))
             best_cells.append(Cell(st.best, st.best_step))
         rows.append(
             CompareRow(
                 name=run.name,
-                color=selection.colors.get(run.name, "#888888"),
+                color=selection.colors.get(run.name, ""),
                 hparam_texts=[hp_values.get(run.name, {}).get(n, "") for n in hp_names],
                 last=last_cells,
                 best=best_cells,
@@ -218,7 +235,7 @@ def _group_cell(members: Sequence[str], values: Sequence[float | None]) -> Cell:
 
 def _group_row(
     group: RunGroup,
-    tags: Sequence[str],
+    metrics: Sequence[MetricColumn],
     stats: dict[tuple[str, str], MetricStats],
     hp_names: Sequence[str],
     hp_values: dict[str, dict[str, str]],
@@ -226,11 +243,12 @@ def _group_row(
 ) -> CompareRow:
     """A group's row: mean ± std of its members' last and best values."""
     last_cells, best_cells = [], []
-    for tag in tags:
+    for column in metrics:
+        tag = column.tag
         lasts = [stats[(m, tag)].last if (m, tag) in stats else None for m in group.members]
         # a member without any finite value has no best: NaN, so best and last
         # cover the same members (none when the tag's direction is unknown)
-        known = direction(tag) is not None
+        known = column.direction is not None
         bests = [
             _or_nan(stats[(m, tag)].best) if known and (m, tag) in stats else None
             for m in group.members
@@ -267,8 +285,8 @@ def _apply_baseline(
         if row is base:
             continue
         for i, m in enumerate(metrics):
-            row.last[i].delta = delta(row.last[i].value, base.last[i].value, m.tag)
-            row.best[i].delta = delta(row.best[i].value, base.best[i].value, m.tag)
+            row.last[i].delta = delta(row.last[i].value, base.last[i].value, m.tag, m.direction)
+            row.best[i].delta = delta(row.best[i].value, base.best[i].value, m.tag, m.direction)
 
 
 def build_comparison(selection: Selection, tags: Sequence[str]) -> Comparison:
@@ -276,12 +294,32 @@ def build_comparison(selection: Selection, tags: Sequence[str]) -> Comparison:
     ``--group-by``, group rows with mean ± std of each member's value; with its
     ``--baseline`` (a run, or a group label), every other row's values as deltas."""
     hp_names, hp_values = selection.logdir.hparam_texts(selection.names)
-    metrics = [MetricColumn(t, direction(t)) for t in tags]
+    metrics = [MetricColumn(t, selection.direction(t)) for t in tags]
     stats: dict[tuple[str, str], MetricStats] = {}
     rows = _run_rows(selection, tags, hp_names, hp_values, stats)
     group_rows = [
-        _group_row(g, tags, stats, hp_names, hp_values, selection.colors) for g in selection.groups
+        _group_row(g, metrics, stats, hp_names, hp_values, selection.colors)
+        for g in selection.groups
     ]
+    for i, column in enumerate(metrics):
+        steps = {r.last[i].step for r in rows if r.last[i].value is not None}
+        if len(steps) == 1:
+            metrics[i] = dataclasses.replace(column, shared_step=steps.pop())
     if selection.baseline is not None:
         _apply_baseline(selection.baseline, metrics, rows, group_rows)
-    return Comparison(hp_names, metrics, rows, group_rows, selection.baseline, selection.group_by)
+    varying = set(differing_hparams(hp_names, hp_values))
+    constants = [
+        (n, next((v[n] for v in hp_values.values() if n in v), ""))
+        for n in hp_names
+        if n not in varying
+    ]
+    return Comparison(
+        hp_names,
+        metrics,
+        rows,
+        group_rows,
+        selection.baseline,
+        selection.group_by,
+        varying=[i for i, n in enumerate(hp_names) if n in varying],
+        constants=constants,
+    )

@@ -24,7 +24,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Union
 
-import numpy as np
 
 from tbreport import __version__
 from tbreport.errors import GateFailedError
@@ -32,7 +31,8 @@ from tbreport.fmt import fmt_time
 from tbreport.kinds import KINDS
 from tbreport.model import Logdir, Run
 from tbreport.options import BuildOptions
-from tbreport.render.assets import environment, page_asset
+from tbreport.metrics import aggregate
+from tbreport.render.assets import environment, page_asset, read_asset
 from tbreport.render.base import Context, Section
 from tbreport.render.markdown import render_markdown
 from tbreport.render.pool import ChartPool
@@ -40,6 +40,7 @@ from tbreport.report.comparison import build_comparison
 from tbreport.report.gates import Gate, GateResult, evaluate, failures, parse_gates
 from tbreport.report.markdown import write_summary
 from tbreport.report.output import Output
+from tbreport.report.verdict import KeyPanel, build_panel, key_charts, restart_notes
 from tbreport.select import Selection, load_logdirs, select
 
 __all__ = ["BuildOptions", "build", "build_report", "render_html", "select_for"]
@@ -91,6 +92,7 @@ def select_for(logdir: Logdir, opts: BuildOptions) -> Selection:
         baseline=opts.baseline,
         group_by=opts.group_by,
         strict=opts.strict,
+        key_metrics=opts.key_metrics,
     )
 
 
@@ -104,7 +106,7 @@ def build(
     """Write the report of ``selection`` to ``output``, then check ``gates`` on the
     same runs and write the markdown ``summary``; the gates' results (``tbreport build``
     and :func:`build_report` both end here)."""
-    html = _render(selection, opts)
+    html = _render(selection, opts, prefer=[g.tag for g in gates])
     output.write_text(html)
     logger.info("wrote %s (%d bytes)", output.given, len(html.encode("utf-8")))
     results = evaluate(gates, selection.runs)
@@ -164,12 +166,11 @@ def _wall_range(run: Run) -> tuple[float, float] | None:
 
 
 def _last_value(run: Run, tag: str) -> float | None:
-    """The value at the highest step (the latest write wins), as the chart shows it."""
+    """The last point logged (see :func:`tbreport.metrics.aggregate`)."""
     scalar = run.scalars.get(tag)
     if scalar is None or not len(scalar):
         return None
-    top = int(np.flatnonzero(scalar.steps == scalar.steps.max())[-1])
-    return float(scalar.values[top])
+    return aggregate(scalar, "last")[0]
 
 
 def _run_rows(selection: Selection, scalar_tags: Sequence[str]) -> list[RunRow]:
@@ -180,7 +181,7 @@ def _run_rows(selection: Selection, scalar_tags: Sequence[str]) -> list[RunRow]:
         rows.append(
             RunRow(
                 name=run.name,
-                color=selection.colors[run.name],
+                color=selection.colors.get(run.name, ""),  # none: a run without data
                 kinds=list(run.kinds()),
                 files=len(run.files),
                 damaged=sum(f.damaged for f in run.files),
@@ -270,7 +271,12 @@ def _counts(selection: Selection) -> list[tuple[str, int]]:
 
 
 def _page(
-    selection: Selection, opts: BuildOptions, ctx: Context, sections: list[Section]
+    selection: Selection,
+    opts: BuildOptions,
+    ctx: Context,
+    sections: list[Section],
+    panel: KeyPanel,
+    key_section: Section | None,
 ) -> dict[str, Any]:
     """What ``templates/report.html.j2`` shows, besides the sections."""
 
@@ -298,14 +304,19 @@ def _page(
         "scalar_tags": scalar_tags,
         "comparison": build_comparison(selection, scalar_tags),
         "sections": sections,
-        "style": page_asset("style.css"),
+        "panel": panel,  # the verdict first (tbreport/report/verdict.py)
+        "colors": selection.colors,
+        "key_section": key_section,
+        "restarts": restart_notes(selection),
+        "style": page_asset("style.css") + read_asset("verdict.css"),
         "script": script,
         "script_hash": "sha256-" + base64.b64encode(digest).decode("ascii"),
     }
 
 
-def _render(selection: Selection, opts: BuildOptions) -> str:
-    """The report of ``selection`` as a string."""
+def _render(selection: Selection, opts: BuildOptions, prefer: Sequence[str] = ()) -> str:
+    """The report of ``selection`` as a string; ``prefer``: the gated tags (the key
+    metrics start with them)."""
 
     started = time.perf_counter()
     # charts are drawn while the next ones are being prepared
@@ -317,6 +328,8 @@ def _render(selection: Selection, opts: BuildOptions) -> str:
     )
     try:
         sections = _sections(selection, ctx)
+        panel = build_panel(selection, prefer)
+        key_section = key_charts(sections, panel)
         logger.info(
             "prepared %d sections and %d charts in %.2f s",
             len(sections),
@@ -327,6 +340,6 @@ def _render(selection: Selection, opts: BuildOptions) -> str:
     finally:
         if ctx.pool is not None:
             ctx.pool.close()
-    page = _page(selection, opts, ctx, sections)
+    page = _page(selection, opts, ctx, sections, panel, key_section)
     template = environment().get_template("report.html.j2")
     return str(template.render(render_markdown=render_markdown, **page))

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from tbreport.errors import MailError
 from tbreport.fmt import fmt_bytes, fmt_float, plural
+from tbreport.metrics import is_value_tag
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.lines import line_chart, prepare_series, with_bands
 from tbreport.report.summary import SummaryData, show_controls
@@ -175,16 +176,22 @@ def chart_pngs(
     smoothing: float = 0.6,
     limit: int = MAX_CHARTS,
 ) -> list[MailChart]:
-    """One small PNG line chart per key metric (every run overlaid, group bands)."""
-    charts = []
-    for i, metric in enumerate(data.comparison.metrics[:limit]):
+    """One small PNG line chart per key metric with more than two points in some run
+    (every run overlaid, group bands); at most ``limit``."""
+    charts: list[MailChart] = []
+    for metric in data.comparison.metrics:
+        if len(charts) >= limit:
+            break
         entries = [
             (r, r.scalars[metric.tag])
             for r in selection.runs
             if metric.tag in r.scalars and len(r.scalars[metric.tag])
         ]
-        if entries:
-            charts.append(_metric_chart(i, metric.tag, entries, data, selection, smoothing))
+        # a tag of one or two points per run is its numbers in the table, not a chart
+        if entries and not is_value_tag([len(s) for _, s in entries]):
+            charts.append(
+                _metric_chart(len(charts), metric.tag, entries, data, selection, smoothing)
+            )
     return charts
 
 
@@ -246,7 +253,7 @@ def _metric_text(data: SummaryData, max_rows: int | None) -> list[str]:
                 fmt_float(last.value),
                 "" if last.step is None else str(last.step),
                 "" if best.value is None else f"{fmt_float(best.value)} ({best.step})",
-                last.spark,
+                last.spark or ("single value" if last.count == 1 else "two values"),
             ]
             if cmp.baseline:
                 d = last.delta
@@ -291,10 +298,11 @@ def _hparam_text(data: SummaryData, max_rows: int | None) -> list[str]:
 
 
 def _health_text(data: SummaryData) -> list[str]:
+    restarts = [f"  - restarted: {_one_line(r)}" for r in data.restarts[:100]]
     if not data.warnings:
-        return ["Data health: every event file was read completely."]
+        return ["Data health: every event file was read completely.", *restarts]
     lines = [f"Data health: {plural(len(data.warnings), 'problem')}"]
-    return lines + [f"  - {_one_line(w)}" for w in data.warnings[:100]]
+    return lines + [f"  - {_one_line(w)}" for w in data.warnings[:100]] + restarts
 
 
 def render_text(data: SummaryData, *, max_rows: int | None = None) -> str:

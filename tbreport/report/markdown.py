@@ -132,7 +132,7 @@ def _metric_lines(data: SummaryData) -> list[str]:
                 fmt_float(last.value),
                 "" if last.step is None else str(last.step),
                 best_text,
-                last.spark,
+                last.spark or ("single value" if last.count == 1 else "two values"),
             ]
             if cmp.baseline:
                 d = last.delta
@@ -187,8 +187,11 @@ def _hparam_lines(data: SummaryData) -> list[str]:
 
 
 def _health_lines(data: SummaryData) -> list[str]:
+    restarts = [f"- ↺ {md_escape(r)}" for r in data.restarts[:MAX_RUNS]]
+    if restarts:
+        restarts.append("")
     if not data.warnings:
-        return ["### ✅ Data health", "", "Every event file was read completely.", ""]
+        return ["### ✅ Data health", "", "Every event file was read completely.", "", *restarts]
     lines = [
         f"### ⚠️ Data health: {plural(len(data.warnings), 'problem')}",
         "",
@@ -196,7 +199,7 @@ def _health_lines(data: SummaryData) -> list[str]:
     lines += [f"- {md_escape(w)}" for w in data.warnings[:100]]
     if len(data.warnings) > 100:
         lines.append(f"- … and {len(data.warnings) - 100} more")
-    return [*lines, ""]
+    return [*lines, "", *restarts]
 
 
 def summary_markdown(data: SummaryData) -> str:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 from tbreport import __version__
 from tbreport.fmt import fmt_time
-from tbreport.metrics import key_metrics
 from tbreport.report.comparison import Comparison, build_comparison, differing_hparams
 from tbreport.report.gates import GateResult
+from tbreport.report.verdict import restart_notes
 from tbreport.select import Selection
 
 __all__ = ["SummaryData", "collect_summary", "show_controls"]
@@ -48,6 +48,7 @@ class SummaryData:
     hparam_texts: dict[str, dict[str, str]]  # run -> hparam -> value as text
     warnings: list[str]
     gates: list[GateResult] = field(default_factory=list)
+    restarts: list[str] = field(default_factory=list)  # "run: 5 attempts ..." (not damage)
     run_count: int = 0
     report: str = ""  # where the full report is, if known
     built: float = 0.0  # the build time, seconds since the epoch (built_at formats it)
@@ -62,15 +63,16 @@ def collect_summary(
     *,
     title: str | None = None,
     gates: Sequence[GateResult] = (),
-    limit: int = 8,
+    limit: int | None = None,
     report: str = "",
 ) -> SummaryData:
-    """The summary of the selection. Key metrics: the gated tags first, then (see
-    :func:`tbreport.metrics.key_metrics`) up to ``limit`` tags."""
+    """The summary of the selection. Key metrics: the gated tags first, then the report
+    panel's (:meth:`tbreport.select.Selection.key_metrics`, :data:`tbreport.metrics.KEY_RULE`),
+    at most ``limit`` (default :data:`tbreport.metrics.KEY_LIMIT`)."""
 
     logdir = selection.logdir
     prefer = [g.gate.tag for g in gates]
-    metrics = key_metrics(selection.runs, prefer=prefer, tag_filter=selection.tags, limit=limit)
+    metrics = selection.key_metrics(prefer=prefer, limit=limit)
     names, values = logdir.hparam_texts(selection.names)
     title = title or "TensorBoard summary: " + ", ".join(
         os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
@@ -85,6 +87,7 @@ def collect_summary(
         hparam_texts=values,
         warnings=[str(w) for w in logdir.warnings],
         gates=list(gates),
+        restarts=[f"{n.run}: {n.text}" for n in restart_notes(selection)],
         run_count=len(selection.runs),
         report=report,
         built=selection.built,

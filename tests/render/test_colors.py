@@ -164,7 +164,7 @@ def test_members_of_a_group_share_its_colour() -> None:
 def test_colors_for_a_loaded_logdir_groups_and_orders(tmp_path: Path) -> None:
     root = build_many_runs(tmp_path / "many")
     runs = list(tbreport.load(root).runs.values())
-    plain = colors_for(runs, None)
+    plain = colors_for(colour_order(runs), None)
     assert list(plain) == colour_order(runs)
-    grouped = colors_for(runs, r"_seed\d+$")
+    grouped = colors_for(colour_order(runs), r"_seed\d+$")
     assert len(set(grouped.values())) == 6  # six configurations, one colour each

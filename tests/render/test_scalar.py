@@ -37,7 +37,13 @@ def test_tags_group_by_their_first_component_and_filter() -> None:
     assert section is not None
     groups = {g.title: [i.tag for i in g.items] for g in section.groups}
     assert groups["loss"] == ["loss"]
-    assert all(t.startswith("edge/") for t in groups["edge"]) and len(groups["edge"]) == 5
+    # two of the five edge/ tags hold one or two points: numbers, not charts
+    assert all(t.startswith("edge/") for t in groups["edge"]) and len(groups["edge"]) == 3
+    values = scalars.build_values(runs, ctx)
+    assert values is not None and values.anchor == "single-values"
+    numbers = [r.tag for r in values.data["rankings"]]
+    assert len(numbers) == 2 and all(t.startswith("edge/") for t in numbers)
+    assert not set(numbers) & set(groups["edge"])
     special = Context(
         options=BuildOptions(tags="special"), colors={r.name: "#000000" for r in runs}
     )

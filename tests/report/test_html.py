@@ -90,11 +90,21 @@ def test_every_run_appears(built: tuple[Path, str, Page]) -> None:
         assert run in page.all_text
 
 
-def test_every_scalar_tag_has_a_chart(built: tuple[Path, str, Page]) -> None:
+def test_every_scalar_tag_is_a_chart_or_its_numbers(built: tuple[Path, str, Page]) -> None:
     _, _, page = built
-    tags = {t for per_run in _ui("scalars").values() for t in per_run}
-    assert sorted(page.headings["scalars"]) == sorted(tags)
-    assert page.media[("scalars", "img")] == len(tags)
+    counts: dict[str, list[int]] = {}
+    for per_run in _ui("scalars").values():
+        for tag, points in per_run.items():
+            counts.setdefault(tag, []).append(len(points))  # type: ignore[arg-type]
+    charts = sorted(t for t, c in counts.items() if max(c) > 2)
+    numbers = sorted(t for t, c in counts.items() if max(c) <= 2)
+    assert numbers  # the corpus has one- and two-point tags: no chart for them
+    charted = page.headings.get("scalars", []) + page.headings.get("key-charts", [])
+    assert sorted(charted) == charts
+    assert page.media[("scalars", "img")] + page.media[("key-charts", "img")] == len(charts)
+    # the numbers: in the key-metrics panel or the "Single values" section, once
+    key = set(page.headings["key"])
+    assert sorted(page.headings["single-values"] + [t for t in numbers if t in key]) == numbers
 
 
 def test_every_image_is_embedded(built: tuple[Path, str, Page]) -> None:
@@ -208,10 +218,11 @@ def test_filters_and_options(tmp_path: Path) -> None:
     )
     html = out.read_text(encoding="utf-8")
     page = Page(html)
-    assert page.headings["scalars"] == ["acc"]
+    assert page.headings["key-charts"] == ["acc"]  # the one key metric: its chart follows
+    assert "scalars" not in page.headings  # nothing else is left to chart
     assert "My &lt;title&gt;" in html
     assert "torch_media" not in page.all_text
-    assert page.media[("scalars", "svg")] == 1 and page.media[("scalars", "img")] == 0
+    assert page.media[("key-charts", "svg")] == 1 and page.media[("key-charts", "img")] == 0
     assert "28 runs filtered out" in " ".join(page.all_text.split())
 
 
@@ -354,11 +365,12 @@ def test_a_diverged_group_member_is_named_in_the_table_and_legend(tmp_path: Path
     for i, v in enumerate([0.4, 0.6, float("nan")]):
         with SummaryWriter(tmp_path / "logs" / "exp" / f"seed_{i}") as w:
             w.add_scalar("val/loss", 1.0, 0)
-            w.add_scalar("val/loss", v, 1)
+            w.add_scalar("val/loss", 0.9, 1)  # three points: a chart, with its legend
+            w.add_scalar("val/loss", v, 2)
     out = build_report(tmp_path / "logs", tmp_path / "r.html", group_by=r"seed_\d+", progress=False)
     text = " ".join(re.sub(r"<[^>]+>", "", out.read_text(encoding="utf-8")).split())
     assert "exp/* (3 runs; not finite: exp/seed_2) NaN" in text  # the chart's legend
-    assert "3 NaNnot finite: exp/seed_20.6667 ± 0.3055" in text  # the run-table group row
+    assert "3 NaNnot finite: exp/seed_2best 0.6333 ± 0.2517" in text  # the run-table group row
     assert "0.5 ± 0.1414" not in text and "(2 runs)" not in text
 
 
@@ -425,7 +437,8 @@ def test_bidi_controls_in_run_names_and_tags_are_isolated(tmp_path: Path) -> Non
         with SummaryWriter(tmp_path / "logs" / name) as w:
             w.add_hparams({"opt": "a\u202eb"}, {"val/lo\u200bss": 0.5})
             w.add_scalar("val/lo\u200bss", 1.0, 0)
-            w.add_scalar("val/lo\u200bss", 0.5, 1)
+            w.add_scalar("val/lo\u200bss", 0.7, 1)  # three points: a chart, with its legend
+            w.add_scalar("val/lo\u200bss", 0.5, 2)
     out = build_report(
         tmp_path / "logs", tmp_path / "r.html", group_by="RTL", baseline="r_\u202e*", progress=False
     )
