@@ -150,4 +150,3 @@ def restart_notes(selection: Selection) -> list[RestartNote]:
         if back:
             notes.append(RestartNote(run.name, max(back), len(back)))
     return notes
-

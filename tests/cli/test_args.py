@@ -210,20 +210,24 @@ class Tables(HTMLParser):
 def test_the_run_table_compares_runs(sweep: Path, tmp_path: Path) -> None:
     code, out, _ = build(sweep, tmp_path, "--baseline", "lr_0.1/seed_1")
     assert code == 0
-    page = Tables(out.read_text(encoding="utf-8"))
+    html = out.read_text(encoding="utf-8")
+    page = Tables(html)
+    # the run table in parts: the runs, the hyperparameters that differ, the metrics
+    assert page.table("runs")[0] == ["Run", "Data", "Steps", "Points", "Duration", "Started"]
+    assert page.table("runhp")[0] == ["Run", "lr", "seed"]
+    assert "The same in every run:" in html and "<b><bdi>adam</bdi></b>" in html
     rows = page.table("compare")
-    header = rows[0]
-    assert header[:6] == ["Run", "Data", "Steps", "Points", "Duration", "Started"]
-    assert header[6:9] == ["lr", "seed", "optimizer"]
-    assert header[9:] == [
-        "train/loss", "train/loss best", "val/accuracy", "val/accuracy best", "val/loss", "val/loss best",
-    ]  # fmt: skip
+    # each metric one column: the last value (its step said once when shared), the best
+    # below it when that is not the last, the delta to the baseline
+    assert rows[0] == ["Run", "train/loss ▼ @200", "val/accuracy ▲ @200", "val/loss ▼"]
     body = {r[0].split(" ")[0]: r for r in rows[1:]}
     assert body["lr_0.1/seed_1"][0] == "lr_0.1/seed_1 baseline"
+    hp = {r[0]: r for r in page.table("runhp")[1:]}
+    assert hp["lr_0.01/seed_2"][1:] == ["0.01", "2"]
     seed2 = body["lr_0.01/seed_2"]
-    assert seed2[6:9] == ["0.01", "2", "adam"]
-    assert re.fullmatch(r"[\d.]+ @200 [+-][\d.e-]+ \([+-][\d.]+ %\)", seed2[13]), seed2[13]
-    assert body["lr_0.1/seed_1"][13].endswith("baseline")
+    pattern = r"[\d.]+ @200 (best [\d.]+ @\d+ )?[+-][\d.e-]+ \([+-][\d.]+ %\)"
+    assert re.fullmatch(pattern, seed2[3]), seed2[3]
+    assert body["lr_0.1/seed_1"][3].endswith("baseline")
     # the CSV download: a data: URI with the same numbers, no network, no JS needed
     (link,) = [a for a in page.links if a.get("download") == "runs.csv"]
     csv_text = base64.b64decode(link["href"].split(",", 1)[1]).decode("utf-8-sig")
@@ -233,7 +237,7 @@ def test_the_run_table_compares_runs(sweep: Path, tmp_path: Path) -> None:
         *sorted(n for n in body if n.startswith("lr_")),
     ]
     by_name = {r["name"]: r for r in table}
-    assert seed2[13].startswith(f"{float(by_name['lr_0.01/seed_2']['val/loss last']):.4g}")
+    assert seed2[3].startswith(f"{float(by_name['lr_0.01/seed_2']['val/loss last']):.4g}")
     assert by_name["lr_0.01/seed_2"]["val/loss last delta"] != ""
     # the charts' legends have the deltas too
     legends = [rows for c, rows in page.tables if "compare-legend" in c.split()]
@@ -254,6 +258,7 @@ def test_groups_in_the_report(sweep: Path, tmp_path: Path) -> None:
     groups = page.table("rungroups")
     assert [r[0].split(" ")[0] for r in groups[1:]] == ["lr_0.01/*", "lr_0.1/*"]
     assert groups[2][0].startswith("lr_0.1/* baseline")
+    assert groups[0][:3] == ["Group", "Runs", "lr"]
     assert " ± " in groups[1][5]
     legends = [rows for c, rows in page.tables if "compare-legend" in c.split()]
     assert legends and legends[0][0] == ["Group", "Last, mean ± std", "Δ to lr_0.1/*"]
@@ -294,7 +299,7 @@ def test_sorting_the_comparison_table_in_chromium(sweep: Path, tmp_path: Path) -
         )
         order = b.evaluate(
             "(() => { const t = document.querySelector('table.compare');"
-            " const th = Array.from(t.tHead.rows[0].cells).find(c => c.textContent.trim() === 'val/loss');"
+            " const th = Array.from(t.tHead.rows[0].cells).find(c => c.textContent.trim().startsWith('val/loss'));"
             " th.click(); return Array.from(t.tBodies[0].rows).map(r => r.cells[0].querySelector('.rn').textContent); })()"
         )
         assert order[0].startswith("lr_0.1/") and order[-1] == MARKUP_RUN  # lowest val/loss first
