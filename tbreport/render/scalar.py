@@ -203,7 +203,8 @@ def _split(
 ) -> tuple[dict[str, list[tuple[Run, ScalarSeries]]], dict[str, list[tuple[Run, ScalarSeries]]]]:
     """The tags ``--tags`` keeps, as (charts, numbers): a tag of at most two points in
     every run is numbers (:func:`tbreport.metrics.is_value_tag`)."""
-    charts, numbers = {}, {}
+    charts: dict[str, list[tuple[Run, ScalarSeries]]] = {}
+    numbers: dict[str, list[tuple[Run, ScalarSeries]]] = {}
     for tag, entries in tagged(runs, lambda r: r.scalars, ctx).items():
         value = is_value_tag([len(s) for _, s in entries])
         (numbers if value else charts)[tag] = entries

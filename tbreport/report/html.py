@@ -24,14 +24,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Union
 
-
 from tbreport import __version__
 from tbreport.errors import GateFailedError
 from tbreport.fmt import fmt_time
 from tbreport.kinds import KINDS
+from tbreport.metrics import aggregate
 from tbreport.model import Logdir, Run
 from tbreport.options import BuildOptions
-from tbreport.metrics import aggregate
 from tbreport.render.assets import environment, page_asset, read_asset
 from tbreport.render.base import Context, Section
 from tbreport.render.markdown import render_markdown

@@ -28,8 +28,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
 }
 
 #: where the panel is, and everything on the first screen that is wider than its box
-_FIRST_SCREEN_JS = (
-    """
+_FIRST_SCREEN_JS = """
 (() => {
   const key = document.getElementById('key');
   const r = key.getBoundingClientRect();
@@ -38,7 +37,7 @@ _FIRST_SCREEN_JS = (
   const mine = Array.from(document.querySelectorAll('header.top, header.top *, #key, #key *'));
   const wide = mine.filter(e => {
     const b = e.getBoundingClientRect();
-    if (b.top + scrollY >= %d || b.height === 0) return false;
+    if (b.top + scrollY >= FIRST || b.height === 0) return false;
     const style = getComputedStyle(e);
     const scrolls = ['auto', 'scroll'].includes(style.overflowX) && e.scrollWidth > e.clientWidth + 1;
     return scrolls || b.right > cw + 1;
@@ -47,9 +46,7 @@ _FIRST_SCREEN_JS = (
     cards: key.querySelectorAll('figure.rank').length,
     scrollWidth: document.documentElement.scrollWidth, clientWidth: cw, wide: wide});
 })()
-"""
-    % FIRST_SCREEN
-)
+""".replace("FIRST", str(FIRST_SCREEN))
 
 
 @pytest.fixture(scope="module")

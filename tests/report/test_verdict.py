@@ -111,7 +111,7 @@ def test_realistic_key_metrics_follow_the_rule(built: Callable[[str], Path]) -> 
     acc = panel["val/acc"]
     assert acc.direction == "max" and panel["val/loss"].direction == "min"
     assert acc.best == ("resnet14_sgd_lr0.1_bs128_cosine",)  # the cosine run wins on val/acc
-    assert [s.run for s in acc.stats][0] == "resnet14_sgd_lr0.1_bs128_cosine"
+    assert acc.stats[0].run == "resnet14_sgd_lr0.1_bs128_cosine"
     assert "validation and test metrics" in KEY_RULE
 
 
@@ -162,7 +162,7 @@ def test_restarted_keeps_every_attempt_in_the_panel_gates_and_health(
     assert last.tripped[0].step == 250_000
     (note,) = restart_notes(selection)
     assert note.run == "HalfCheetah-v4_ppo" and note.attempts == 5 and note.tags == 5
-    html, page = report("restarted")
+    html, _ = report("restarted")
     health = html.split('id="health-title"', 1)[1].split("</section>", 1)[0]
     assert "HalfCheetah-v4_ppo" in health and "5 attempts" in health
     assert "5 attempts" in section(html, "key")
@@ -245,7 +245,7 @@ def test_hf_trainer_panel(report: Any, built: Callable[[str], Path]) -> None:
     panel = panel_of(built("hf_trainer"))
     assert list(panel)[:3] == ["eval/accuracy", "eval/f1", "eval/loss"]
     assert "train/loss" in panel
-    html, page = report("hf_trainer")
+    html, _ = report("hf_trainer")
     runs = section(html, "runs")
     # 105 hyperparameters of one run: folded, not a 105-column table
     assert "hyperparameters have the same value in every run" in runs
