@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +69,6 @@ __all__ = [
     "attempt_starts",
     "band",
     "baseline_value",
-    "declared_metrics",
     "delta",
     "direction",
     "group_note",
@@ -608,17 +607,6 @@ def is_value_tag(counts: Sequence[int]) -> bool:
     return bool(counts) and max(counts) <= VALUE_POINTS
 
 
-def declared_metrics(runs: Iterable[Run]) -> dict[str, MetricInfo]:
-    """The metrics hparams experiments declare (tag -> its :class:`MetricInfo`), over
-    ``runs`` (pass every run of the logdir: experiments often live in a parent run)."""
-    out: dict[str, MetricInfo] = {}
-    for run in runs:
-        if run.hparams is not None:
-            for info in run.hparams.metric_infos:
-                out.setdefault(info.tag, info)
-    return out
-
-
 def key_rank(
     tag: str,
     runs_with_tag: int,
@@ -664,7 +652,8 @@ def key_metrics(
     ``choose``: ``--key-metrics`` (then every matching tag, up to
     :data:`KEY_CHOSEN_LIMIT`, and unknown directions are not held back); ``limit``:
     at most this many (default :data:`KEY_LIMIT`; ``prefer`` always included);
-    ``declared``: the hparams metrics (:func:`declared_metrics`)."""
+    ``declared``: the metrics hparams experiments declare, by tag
+    (:meth:`tbreport.model.Logdir.declared_metrics`)."""
     counts: dict[str, int] = {}
     for run in runs:
         for tag, series in run.scalars.items():

@@ -60,6 +60,7 @@ from tbreport.kinds.hparams import (
     HParamsRow,
     HParamValue,
     MetricInfo,
+    declared_metrics,
     hparam_texts,
     hparams_table,
 )
@@ -271,6 +272,11 @@ class Logdir:
         """One row per run with a session start: its hparams joined with its metrics
         (see :func:`tbreport.kinds.hparams.hparams_table`)."""
         return hparams_table(self.runs)
+
+    def declared_metrics(self) -> dict[str, MetricInfo]:
+        """The metrics hparams experiments of the logdir declare, by scalar tag (see
+        :func:`tbreport.kinds.hparams.declared_metrics`)."""
+        return declared_metrics(self.runs)
 
     def hparam_texts(self, names: Sequence[str]) -> tuple[list[str], dict[str, dict[str, str]]]:
         """The hparams of the runs called ``names`` (declaration order, then the rest

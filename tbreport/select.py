@@ -36,7 +36,6 @@ from tbreport.errors import (
 )
 from tbreport.metrics import (
     RunGroup,
-    declared_metrics,
     group_runs,
     key_metrics,
     metric_direction,
@@ -262,5 +261,5 @@ def select(
         baseline=baseline,
         group_by=group_by,
         built=build_time(),
-        declared=declared_metrics(logdir.runs.values()),
+        declared=logdir.declared_metrics(),
     )

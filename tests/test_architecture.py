@@ -122,7 +122,7 @@ EVERY_KIND = ("tbreport/kinds/__init__.py", "tbreport/model.py", "tbreport/write
 
 #: Scalars are the data every metric is computed from, so these read ``Run.scalars``:
 #: the metric math, the selection (its tags), the run table, the gates, the summaries'
-#: charts, line charts, the custom-scalar charts (charts of scalar tags), the hparams'
+#: charts, the key-metrics panel (its charts are the scalar section's cards), line charts, the custom-scalar charts (charts of scalar tags), the hparams'
 #: metrics (last scalar values), the export command, and the reader's vectorised fast
 #: path for the scalar record shape (benchmarks/bench_reader.py keeps it).
 SCALAR_CONSUMERS = (
@@ -132,6 +132,7 @@ SCALAR_CONSUMERS = (
     "tbreport/report/gates.py",
     "tbreport/report/html.py",
     "tbreport/report/mail.py",
+    "tbreport/report/verdict.py",
     "tbreport/render/lines.py",
     "tbreport/render/custom_scalars.py",
     "tbreport/kinds/hparams.py",

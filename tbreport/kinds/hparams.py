@@ -271,6 +271,18 @@ def hparams_table(runs: Mapping[str, Run]) -> list[HParamsRow]:
     return rows
 
 
+def declared_metrics(runs: Mapping[str, Run]) -> dict[str, MetricInfo]:
+    """The metrics the runs' hparams experiments declare, by scalar tag (the first
+    declaration of a tag wins): their display names and descriptions tell the report
+    which way is better when a tag's name does not."""
+    out: dict[str, MetricInfo] = {}
+    for run in runs.values():
+        if run.hparams is not None:
+            for info in run.hparams.metric_infos:
+                out.setdefault(info.tag, info)
+    return out
+
+
 def _experiment_metrics(runs: Mapping[str, Run], name: str) -> list[MetricInfo] | None:
     candidate = name
     while True:

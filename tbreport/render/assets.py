@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tbreport.errors import RenderError
 from tbreport.fmt import fmt_bytes, fmt_duration, fmt_float, fmt_int, fmt_step, fmt_time
 from tbreport.kinds import KINDS
+from tbreport.render.colors import dark_variant
 
 if TYPE_CHECKING:
     import jinja2
@@ -66,6 +67,7 @@ def environment() -> jinja2.Environment:
         data_uri=data_uri,
         wrap_path=wrap_path,
         wrap_name=wrap_name,
+        dark_variant=dark_variant,
     )
     return env
 

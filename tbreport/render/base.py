@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from tbreport.metrics import declared_metrics, metric_direction
+from tbreport.metrics import metric_direction
 from tbreport.model import Logdir, MetricInfo, Run
 from tbreport.options import BuildOptions
 from tbreport.render.assets import Anchors
@@ -85,7 +85,7 @@ class Context:
         """Whether lower (``"min"``) or higher (``"max"``) is better for ``tag``: its name,
         or the hparams metadata of the logdir (as :meth:`tbreport.select.Selection.direction`)."""
         if self._declared is None:
-            self._declared = declared_metrics(self.logdir.runs.values()) if self.logdir else {}
+            self._declared = self.logdir.declared_metrics() if self.logdir else {}
         return metric_direction(tag, self._declared.get(tag))
 
     def note(self, message: str) -> None:
