@@ -4,9 +4,9 @@
   "use strict";
 
   // ------------------------------------------------------------ image galleries
-  // A thumbnail of a frame's first picture at most 150 x 56 px, keeping the shape it
+  // A thumbnail of a frame's first picture at most `room` x 56 px, keeping the shape it
   // is drawn with (a strip stays a strip, at least 12 px across).
-  function thumb(frame) {
+  function thumb(frame, room) {
     var img = frame.querySelector("img");
     var t = document.createElement("img");
     t.src = img.src;  // the same data URI: no bytes added to the page
@@ -20,7 +20,7 @@
       w = parseInt(img.getAttribute("data-w") || "56", 10);
       h = parseInt(img.getAttribute("data-h") || "56", 10);
     }
-    var f = Math.min(1, 56 / h, 150 / w);
+    var f = Math.min(1, 56 / h, room / w);
     t.style.width = Math.max(12, Math.round(w * f)) + "px";
     t.style.height = Math.max(12, Math.round(h * f)) + "px";
     if (img.classList.contains("px") || img.classList.contains("pxp")) t.style.imageRendering = "pixelated";
@@ -45,12 +45,14 @@
       buttons.forEach(function (b) { b.setAttribute("aria-current", String(b._pos === pos)); });
     }
     if (strip) {
+      // three thumbnails side by side in the card (each button has ~14 px of padding and gap)
+      var room = Math.max(24, Math.min(150, Math.floor((gallery.clientWidth - 30) / picks.length) - 16));
       picks.forEach(function (pos) {
         var frame = frames[n - 1 - pos];
         var b = document.createElement("button");
         b.type = "button";
         b._pos = pos;
-        b.appendChild(thumb(frame));
+        b.appendChild(thumb(frame, room));
         var label = document.createElement("span");
         label.textContent = "step " + frame.getAttribute("data-step");
         b.appendChild(label);
