@@ -123,7 +123,7 @@ def test_every_text_histogram_audio_and_pr_curve(built: tuple[Path, str, Page]) 
     hist = sorted(t for per_run in _ui("histograms").values() for t in per_run)
     assert sorted(page.headings["histograms"]) == hist
     assert sorted(page.headings["distributions"]) == hist
-    assert page.media[("histograms", "img")] == len(hist)
+    assert page.media[("histograms", "svg")] == len(hist)  # one SVG panel per (tag, run)
     audio = _ui("audio")
     clips = sum(n for per_run in audio.values() for v in per_run.values() for _, n in v["items"])  # type: ignore[attr-defined]
     assert page.media[("audio", "audio")] == clips
