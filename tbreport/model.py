@@ -15,7 +15,7 @@ Shape of the model::
         ├── pr_curves:  dict[tag, Series[PrCurvePoint]]
         ├── tensors:    dict[tag, Series[TensorPoint]]   any other tensor summary (raw fallback)
         ├── hparams:    HParams | None                   experiment / session start / session end
-        ├── graph:      Graph | None; run_metadata_tags
+        ├── graph:      Graph | None; run_metadata_tags; conceptual_graphs: dict[tag, Graph] (Keras)
         ├── custom_scalar_layout, projector, session_logs, files
 
 **Raw and purged views.** Every series is *raw*: one point per record, in file order
@@ -52,7 +52,7 @@ from tbreport.kinds.audio import AudioClip, AudioPoint
 from tbreport.kinds.base import Point, Restart, Series, TagSeries
 from tbreport.kinds.custom_scalars import Chart, ChartCategory, CustomScalarLayout, MarginSeries
 from tbreport.kinds.embedding import ProjectorConfig, ProjectorEmbedding
-from tbreport.kinds.graph import Graph, GraphNode
+from tbreport.kinds.graph import Graph, GraphNode, GraphRecord
 from tbreport.kinds.histogram import HistogramPoint
 from tbreport.kinds.hparams import (
     HParamInfo,
@@ -81,6 +81,7 @@ __all__ = [
     "EventFileInfo",
     "Graph",
     "GraphNode",
+    "GraphRecord",
     "HParamInfo",
     "HParamValue",
     "HParams",
@@ -183,6 +184,7 @@ class Run:
     hparams: HParams | None = None
     graph: Graph | None = None
     run_metadata_tags: list[str] = field(default_factory=list)
+    conceptual_graphs: dict[str, Graph] = field(default_factory=dict)  # Keras models by tag
     custom_scalar_layout: CustomScalarLayout | None = None
     projector: ProjectorConfig | None = None
     session_logs: list[SessionLogEntry] = field(default_factory=list)
