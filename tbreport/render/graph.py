@@ -30,6 +30,7 @@ from tbreport.render.graphtree import (
     Scope,
     build_tree,
     fmt_shape,
+    item_id,
     label,
     plan_views,
     scope_path,
@@ -228,6 +229,8 @@ class _Drawer:
         for (k, d), svg in zip(views, svgs):
             entry = by_anchor[anchors[k]]
             entry.svg = clean_svg(svg, d.titles, aria=f"{item.title}: {entry.path}")
+        if {item_id(b) for b in plan.full.boxes} == {item_id(b) for b in plan.overview.boxes}:
+            return  # the overview already shows every box
         full = view_dot(tree, plan.full, link=link, brief=True)
         item.full_boxes = full.boxes
         item.full_collapsed = any(isinstance(b, Scope) and b.size > 1 for b in plan.full.boxes)

@@ -865,7 +865,9 @@ def label(tree: GraphTree, item: Item) -> Label:
     if s.size == 1 and s.last >= 0:
         detail = _node_label(tree, s.last)[2]
         tip = _tooltip(tree, s.last)
-        return Label(title, sub, detail, cat, f"{title} {sub}\n{tip}" if sub else tip)
+        if tree.flavor == "torch" and s.parts and _module(s.parts[-1]):
+            tip = f"{title} {sub}\n{tip}"  # the module, then its op
+        return Label(title, sub, detail, cat, tip)
     ops = f"{s.size:,} ops"
     if s.chunk:
         n = f"{len(s.items):,} items"

@@ -73,6 +73,7 @@ def test_a_card_per_graph_keras_model_first_and_repeats_drawn_once() -> None:
     links = set(re.findall(r'href="#([^"]+)"', a_ops.overview))
     assert links and links <= drawn  # each bold box opens a picture
     assert a_ops.full.startswith("<svg") and a_ops.full_boxes == a_ops.kept
+    assert a_model.full == ""  # the overview already shows every layer
 
 
 def test_other_graph_records_are_a_note() -> None:
