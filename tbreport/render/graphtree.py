@@ -146,6 +146,12 @@ class GraphTree:
     dst: npt.NDArray[np.int64]
     ctrl: npt.NDArray[np.bool_]  # control-only edges (``^name`` inputs)
     unknown_inputs: int = 0  # inputs naming no node of the graph
+    rank: Sequence[int] = ()  # each node's place in topological order
+
+    def order(self, item: Item) -> int:
+        """Where an item's output comes in topological order (a scope: its last op's)."""
+        node = item.last if isinstance(item, Scope) else item
+        return self.rank[node] if 0 <= node < len(self.rank) else -1
 
 
 def _clean_input(name: str) -> tuple[str, bool]:
@@ -429,6 +435,7 @@ def build_tree(
         dst=arr[:, 1].copy(),
         ctrl=arr[:, 2].astype(bool),
         unknown_inputs=unknown,
+        rank=rank,
     )
 
 
@@ -551,6 +558,7 @@ def _connect(view: View, tree: GraphTree) -> None:
         real = ~aux[inner]
         inner, outer, ctrl = inner[real], outer[real], ctrl[real]
         found = _aggregate(outer * nb + inner, ctrl, nb)
+        found = [e for e in found if not is_aux(tree, item_of(tree, e.src))]  # drawn apart
         kept = _rank_stubs(found)
         dropped = len({e.src for e in found}) - len({e.src for e in kept})
         view.more_stubs = (

@@ -135,6 +135,10 @@ def view_dot(
         )
         top += aux
         top.append("}")
+        main = [k for k in range(len(view.boxes)) if k not in view.aux]
+        if main:  # below the last box of the computation, not beside the first
+            last = max(main, key=lambda k: tree.order(view.boxes[k]))
+            top.append(f"b{last} -> b{min(view.aux)} [style=invis]")
     for k, (item, incoming) in enumerate(view.stubs):
         text = _esc(stub_text(tree, item, incoming))
         top.append(f's{k} [label=<{text}> class="stub" style="dashed" fontsize=8 height=0.2]')
