@@ -232,33 +232,49 @@ def prepare(
     max_points: int,
 ) -> Shape:
     """One sample (``[N, 3]`` vertices, ``[F, 3]`` faces, ``[N, 3]`` uint8 colours) made
-    drawable: non-finite vertices (and the faces using them) left out, then simplified
-    to ``max_faces`` faces or sampled to ``max_points`` points, with a note saying so."""
+    drawable: scaled into the unit sphere (any magnitude draws), non-finite vertices
+    and the faces using them left out, then simplified to ``max_faces`` faces or
+    sampled to ``max_points`` points, with a note saying so."""
     finite = np.isfinite(vertices).all(axis=1)
     notes = []
     if not finite.all():
         notes.append(f"{plural(int((~finite).sum()), 'vertex', 'vertices')} not finite, left out")
+    if not finite.any():
+        return Shape(np.zeros((0, 3), np.float32), None, None, "; ".join(notes))
+    verts = _to_plot(normalised(vertices, finite))
     rgb = None if colors is None else colors.astype(np.float32) / 255.0
     if faces is not None and len(faces):
         faces = faces[finite[faces].all(axis=1)]
-        verts = vertices.astype(np.float32)
         simplified = len(faces) > max_faces
         if simplified:
             total = len(faces)
             verts, faces, rgb = cluster(verts, faces, rgb, max_faces)
             notes.append(f"drawn with {len(faces):,} of {total:,} faces (simplified)")
         faces = faces.astype(np.int32)
-        plot = _to_plot(verts)
         # clustering flips some faces: hiding "back" faces would punch holes
-        cull = orientation(plot, faces) if not simplified else 0
-        return Shape(plot, faces, rgb, "; ".join(notes), cull)
+        cull = orientation(verts, faces) if not simplified else 0
+        return Shape(verts, faces, rgb, "; ".join(notes), cull)
     keep = np.flatnonzero(finite)
     if len(keep) > max_points:
         total = len(keep)
         keep = np.sort(np.random.default_rng(0).choice(keep, max_points, replace=False))
         notes.append(f"{max_points:,} of {total:,} points drawn (sampled)")
-    points = vertices[keep]
-    return Shape(_to_plot(points), None, None if rgb is None else rgb[keep], "; ".join(notes))
+    points = verts[keep]
+    return Shape(points, None, None if rgb is None else rgb[keep], "; ".join(notes))
+
+
+def normalised(vertices: npt.NDArray[Any], finite: npt.NDArray[np.bool_]) -> FloatArray:
+    """The finite vertices moved and scaled into the unit sphere (in float64, so 1e38
+    draws as well as 1); the others put at its centre, inside every bound."""
+    with np.errstate(all="ignore"):
+        v = np.where(finite[:, None], vertices.astype(np.float64), 0.0)
+        scale = float(np.abs(v).max()) or 1.0
+        v = v / scale
+        good = v[finite]
+        center = (good.min(axis=0) + good.max(axis=0)) / 2
+        v = np.where(finite[:, None], v - center, 0.0)
+        radius = float(np.sqrt((v * v).sum(axis=1).max())) or 1.0
+        return (v / radius).astype(np.float32)
 
 
 def orientation(vertices: FloatArray, faces: IntArray, tolerance: float = 0.02) -> int:
@@ -406,6 +422,10 @@ def _base(point: MeshPoint, run_color: str) -> tuple[float, float, float]:
 
 
 def _views(point: MeshPoint, card: MeshCard, ctx: Context) -> None:
+    if not point.samples or not point.vertex_count:
+        empty = "the batch is empty" if not point.samples else "no vertices"
+        card.notes.append(f"nothing to draw: {empty}")
+        return
     shape = _shape(point, 0, thumb=False)
     if shape.note:
         card.notes.append(shape.note)
@@ -437,7 +457,7 @@ def _strips(points: list[MeshPoint], card: MeshCard, budget: _Budget, ctx: Conte
             if shown < last.samples:
                 title += f" ({shown - 1} of {last.samples - 1})"
             card.strips.append(Strip(title, _thumbs(items, card, ctx)))
-    earlier = points[:-1]
+    earlier = [p for p in points[:-1] if p.samples and p.vertex_count]
     if earlier:
         at = np.unique(np.linspace(0, len(earlier) - 1, min(STRIP, len(earlier))).round())
         chosen = [earlier[int(i)] for i in at]

@@ -166,6 +166,33 @@ def test_non_finite_vertices_are_left_out() -> None:
     assert card.notes == ["4 vertices not finite, left out", "no finite vertex to draw"]
 
 
+def test_any_magnitude_draws_and_empty_meshes_say_so() -> None:
+    for scale in (1e-30, 1.0, 1e30, 3e38):
+        verts = (CUBE_V * np.float32(scale)).astype(np.float32)
+        shape = mesh.prepare(verts, CUBE_F, None, 100, 100)
+        radius = np.linalg.norm(shape.vertices, axis=1)
+        assert np.allclose(radius, 1.0, atol=1e-5), scale  # the cube's corners
+        assert shape.cull == 1
+    huge = point(0, (CUBE_V * np.float32(3e38))[None], faces=CUBE_F[None])
+    c = ctx()
+    section = mesh.build(
+        [
+            run_with(
+                huge=[huge],
+                empty_batch=[point(0, np.zeros((0, 4, 3), np.float32))],
+                no_vertices=[point(0, np.zeros((1, 0, 3), np.float32))],
+            )
+        ],
+        c,
+    )
+    assert section is not None
+    cards = {card.tag: card for g in section.groups for card in g.items}
+    assert cards["huge"].views is not None and cards["huge"].notes == []
+    pixels(cards["huge"].views.spec)  # draws
+    assert cards["empty_batch"].notes == ["nothing to draw: the batch is empty"]
+    assert cards["no_vertices"].notes == ["nothing to draw: no vertices"]
+
+
 def test_the_drawing_budget_bounds_the_section(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mesh, "MAX_CARDS", 2)
     run = run_with(**{f"m{i}": [point(0, CUBE_V[None], faces=CUBE_F[None])] for i in range(5)})
