@@ -179,7 +179,11 @@ def _quantised_png(rgba: bytes, size: tuple[int, int], colors: int = PNG_COLORS)
     from PIL import Image  # Pillow: only when drawing
 
     img = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
-    pal = img.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    # the octree suits the line charts' few flat colours; a spec asking for a larger
+    # palette (shaded surfaces) gets median cut, which keeps smooth ramps (the octree
+    # leaves about a dozen levels of a grey ramp)
+    method = Image.Quantize.FASTOCTREE if colors <= PNG_COLORS else Image.Quantize.MEDIANCUT
+    pal = img.quantize(colors=colors, method=method, dither=Image.Dither.NONE)
     out = io.BytesIO()
     pal.save(out, format="PNG", compress_level=7)
     return out.getvalue()

@@ -349,6 +349,12 @@ def _unique_faces(faces: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]
 class Strip:
     title: str
     chart: ChartSlot
+    panels: int
+
+    @property
+    def width(self) -> float:
+        """Its width in % of the main views', so thumbnails stay smaller on any screen."""
+        return round(min(100.0, 100.0 * THUMB_SIZE[0] * self.panels / MAIN_SIZE[0]), 1)
 
 
 @dataclass
@@ -456,7 +462,7 @@ def _strips(points: list[MeshPoint], card: MeshCard, budget: _Budget, ctx: Conte
             title = "the batch's other samples"
             if shown < last.samples:
                 title += f" ({shown - 1} of {last.samples - 1})"
-            card.strips.append(Strip(title, _thumbs(items, card, ctx)))
+            card.strips.append(Strip(title, _thumbs(items, card, ctx), len(items)))
     earlier = [p for p in points[:-1] if p.samples and p.vertex_count]
     if earlier:
         at = np.unique(np.linspace(0, len(earlier) - 1, min(STRIP, len(earlier))).round())
@@ -466,7 +472,7 @@ def _strips(points: list[MeshPoint], card: MeshCard, budget: _Budget, ctx: Conte
             title = "earlier steps"
             if len(chosen) < len(earlier):
                 title += f" ({len(chosen)} of {len(earlier)})"
-            card.strips.append(Strip(title, _thumbs(items, card, ctx)))
+            card.strips.append(Strip(title, _thumbs(items, card, ctx), len(items)))
 
 
 def _card(run: Run, series: Series[MeshPoint], budget: _Budget, ctx: Context) -> MeshCard:

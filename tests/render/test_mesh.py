@@ -72,6 +72,7 @@ def test_a_card_per_mesh_and_run_with_three_views_and_thumbnails() -> None:
     (earlier,) = cube_card.strips
     assert earlier.title == "earlier steps (4 of 5)"
     assert [p.caption for p in earlier.chart.spec.panels] == [f"step {s}" for s in (0, 1, 3, 4)]
+    assert earlier.width == pytest.approx(100 * 4 * 1.9 / 9.6, abs=0.1)  # as wide as in the views
     (samples,) = cloud_card.strips
     assert samples.title == "the batch's other samples"
     assert [p.caption for p in samples.chart.spec.panels] == ["sample 2", "sample 3"]
@@ -103,6 +104,15 @@ def test_the_cube_is_shaded_by_its_face_normals() -> None:
     assert len(big) == 3, big
     brightness = sorted(int(sum(lv)) for lv in big)
     assert brightness[0] < brightness[1] < brightness[2]
+
+
+def test_shading_is_a_smooth_ramp_not_a_dozen_bands() -> None:
+    verts, faces = sphere(60)
+    shape = mesh.prepare(verts, faces, None, mesh.MAIN_FACES, mesh.MAIN_POINTS)
+    spec = mesh.MeshFigure((mesh._panel(shape, mesh.MESH_GREY, mesh.VIEWS[1][1:], ""),), (3, 3))
+    img = pixels(spec).astype(int)
+    greys = {tuple(p) for p in img[np.ptp(img, axis=2) < 4].tolist()}
+    assert len(greys) > 60  # the line charts' 96-colour octree would leave about 13
 
 
 def test_vertex_colours_tint_faces_and_clouds_take_the_run_colour() -> None:
