@@ -13,6 +13,7 @@ Shape of the model::
         ├── texts:      dict[tag, Series[TextPoint]]
         ├── audio:      dict[tag, Series[AudioPoint]]    encoded bytes
         ├── pr_curves:  dict[tag, Series[PrCurvePoint]]
+        ├── meshes:     dict[name, Series[MeshPoint]]      vertices / faces / colours per step
         ├── tensors:    dict[tag, Series[TensorPoint]]   any other tensor summary (raw fallback)
         ├── hparams:    HParams | None                   experiment / session start / session end
         ├── graph:      Graph | None; run_metadata_tags; conceptual_graphs: dict[tag, Graph] (Keras)
@@ -64,6 +65,7 @@ from tbreport.kinds.hparams import (
     hparams_table,
 )
 from tbreport.kinds.image import EncodedImage, ImagePoint
+from tbreport.kinds.mesh import MeshPoint
 from tbreport.kinds.pr_curve import PrCurvePoint
 from tbreport.kinds.scalar import ScalarSeries, scalar_rows
 from tbreport.kinds.tensor import TensorPoint
@@ -91,6 +93,7 @@ __all__ = [
     "LoadWarning",
     "Logdir",
     "MarginSeries",
+    "MeshPoint",
     "MetricInfo",
     "Point",
     "PrCurvePoint",
@@ -180,6 +183,7 @@ class Run:
     texts: dict[str, Series[TextPoint]] = field(default_factory=dict)
     audio: dict[str, Series[AudioPoint]] = field(default_factory=dict)
     pr_curves: dict[str, Series[PrCurvePoint]] = field(default_factory=dict)
+    meshes: dict[str, Series[MeshPoint]] = field(default_factory=dict)
     tensors: dict[str, Series[TensorPoint]] = field(default_factory=dict)
     hparams: HParams | None = None
     graph: Graph | None = None
