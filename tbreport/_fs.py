@@ -357,14 +357,14 @@ def prefetch(
     of one of them then waits for its fetch instead of starting its own. Replaces any
     earlier prefetch. Local paths are ignored (the OS reads ahead by itself)."""
     global _prefetcher
-    listed = [p for p in paths if is_remote(p)]
-    size_list = list(sizes) if sizes is not None else [0] * len(listed)
+    paths = list(paths)
+    size_list = list(sizes) if sizes is not None else [0] * len(paths)
+    # pair before leaving out local paths, so a mixed list keeps its sizes right
+    listed = [(p, s) for p, s in zip(paths, size_list) if is_remote(p)]
     with _prefetch_lock:
         if _prefetcher is not None:
             _prefetcher.cancel()
-        _prefetcher = (
-            _Prefetcher(list(zip(listed, size_list)), workers, max_bytes) if listed else None
-        )
+        _prefetcher = _Prefetcher(listed, workers, max_bytes) if listed else None
 
 
 def _take_prefetched(path: str) -> Future[bytes] | None:

@@ -13,9 +13,10 @@ Shape of the model::
         ├── texts:      dict[tag, Series[TextPoint]]
         ├── audio:      dict[tag, Series[AudioPoint]]    encoded bytes
         ├── pr_curves:  dict[tag, Series[PrCurvePoint]]
+        ├── meshes:     dict[name, Series[MeshPoint]]      vertices / faces / colours per step
         ├── tensors:    dict[tag, Series[TensorPoint]]   any other tensor summary (raw fallback)
         ├── hparams:    HParams | None                   experiment / session start / session end
-        ├── graph:      Graph | None; run_metadata_tags
+        ├── graph:      Graph | None; run_metadata_tags; conceptual_graphs: dict[tag, Graph] (Keras)
         ├── custom_scalar_layout, projector, session_logs, files
 
 **Raw and purged views.** Every series is *raw*: one point per record, in file order
@@ -52,7 +53,7 @@ from tbreport.kinds.audio import AudioClip, AudioPoint
 from tbreport.kinds.base import Point, Restart, Series, TagSeries
 from tbreport.kinds.custom_scalars import Chart, ChartCategory, CustomScalarLayout, MarginSeries
 from tbreport.kinds.embedding import ProjectorConfig, ProjectorEmbedding
-from tbreport.kinds.graph import Graph, GraphNode
+from tbreport.kinds.graph import Graph, GraphNode, GraphRecord
 from tbreport.kinds.histogram import HistogramPoint
 from tbreport.kinds.hparams import (
     HParamInfo,
@@ -65,6 +66,7 @@ from tbreport.kinds.hparams import (
     hparams_table,
 )
 from tbreport.kinds.image import EncodedImage, ImagePoint
+from tbreport.kinds.mesh import MeshPoint
 from tbreport.kinds.pr_curve import PrCurvePoint
 from tbreport.kinds.scalar import ScalarSeries, scalar_rows
 from tbreport.kinds.tensor import TensorPoint
@@ -82,6 +84,7 @@ __all__ = [
     "EventFileInfo",
     "Graph",
     "GraphNode",
+    "GraphRecord",
     "HParamInfo",
     "HParamValue",
     "HParams",
@@ -91,6 +94,7 @@ __all__ = [
     "LoadWarning",
     "Logdir",
     "MarginSeries",
+    "MeshPoint",
     "MetricInfo",
     "Point",
     "PrCurvePoint",
@@ -186,10 +190,12 @@ class Run:
     texts: dict[str, Series[TextPoint]] = field(default_factory=dict)
     audio: dict[str, Series[AudioPoint]] = field(default_factory=dict)
     pr_curves: dict[str, Series[PrCurvePoint]] = field(default_factory=dict)
+    meshes: dict[str, Series[MeshPoint]] = field(default_factory=dict)
     tensors: dict[str, Series[TensorPoint]] = field(default_factory=dict)
     hparams: HParams | None = None
     graph: Graph | None = None
     run_metadata_tags: list[str] = field(default_factory=list)
+    conceptual_graphs: dict[str, Graph] = field(default_factory=dict)  # Keras models by tag
     custom_scalar_layout: CustomScalarLayout | None = None
     projector: ProjectorConfig | None = None
     session_logs: list[SessionLogEntry] = field(default_factory=list)

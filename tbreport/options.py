@@ -171,7 +171,8 @@ class BuildOptions:
     max_graph_nodes: int = _option(
         250,
         Flag(
-            "collapse graphs by name scope until at most N boxes remain (default: 250)",
+            "boxes in a graph's whole-graph picture: deeper scopes are collapsed until at "
+            "most N remain (default: 250; the overview always fits a screen)",
             metavar="N",
             convert=int,
             check=_positive_int,
@@ -180,7 +181,8 @@ class BuildOptions:
     graph_timeout: float = _option(
         30.0,
         Flag(
-            "time limit for Graphviz on one graph; beyond it the DOT source is shown (default: 30)",
+            "time limit for all the work on one graph, tbreport's layout and Graphviz's; "
+            "beyond it the graph is left out with a note (default: 30)",
             metavar="S",
             convert=float,
             check=_positive,

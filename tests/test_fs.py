@@ -76,3 +76,29 @@ def test_an_unknown_protocol_is_one_line() -> None:
     pytest.importorskip("fsspec")
     with pytest.raises((StorageError, MissingDependencyError), match=r"^nosuchproto://x: "):
         _fs.get_fs("nosuchproto://x")
+
+
+def test_prefetch_keeps_sizes_paired_when_local_paths_are_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fetched: list[str] = []
+    monkeypatch.setattr(_fs, "_fetch", lambda path: fetched.append(path) or path.encode())
+    _fs.prefetch(["local/a", "s3://b/x", "local/c", "s3://b/y"], [5, 7, 9, 11], max_bytes=100)
+    try:
+        assert _fs.read_bytes("s3://b/x") == b"s3://b/x"
+        assert _fs.read_bytes("s3://b/y") == b"s3://b/y"
+        assert sorted(fetched) == ["s3://b/x", "s3://b/y"]
+    finally:
+        _fs.prefetch(())
+
+
+def test_prefetch_holds_at_most_its_byte_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_fs, "_fetch", lambda path: path.encode())
+    _fs.prefetch(["local/a", "s3://b/x", "s3://b/y", "s3://b/z"], [50, 60, 60, 60], max_bytes=100)
+    try:
+        current = _fs._prefetcher
+        assert current is not None
+        # the first two (120 bytes) are under way; z waits for x to be taken
+        assert list(current._pending) == ["s3://b/x", "s3://b/y"] and current._held == 120
+    finally:
+        _fs.prefetch(())

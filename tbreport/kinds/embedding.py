@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 from google.protobuf import text_format
 
 from tbreport import _fs
+from tbreport.errors import StorageError
 from tbreport.kinds._arrays import to_numpy
 from tbreport.kinds._pixels import encode_png, make_grid, to_uint8
 from tbreport.kinds.base import Kind, RunSink, SectionSpec
@@ -123,35 +125,46 @@ CONFIG_NAME = "projector_config.pbtxt"
 """The file a writer puts beside its event files."""
 
 
-def decode_projector_config(path: str) -> ProjectorConfig:
-    """Read a ``projector_config.pbtxt``; relative paths are resolved against its directory.
+def decode_projector_config(data: bytes, path: str) -> ProjectorConfig:
+    """A ``projector_config.pbtxt`` read from ``path`` (local or a URL, see
+    :mod:`tbreport._fs`); its relative paths are resolved against its directory.
 
-    Raises ``OSError`` if unreadable and ``ValueError`` if it does not parse.
+    Raises ``ValueError`` if it is not UTF-8 text or does not parse.
     """
 
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text ({exc})") from None
     try:
         config = text_format.Parse(text, projector_pb2.ProjectorConfig())
     except text_format.ParseError as exc:
         raise ValueError(f"does not parse as a ProjectorConfig: {exc}") from exc
-    base = os.path.dirname(path)
-
-    def resolve(p: str) -> str:
-        return os.path.normpath(os.path.join(base, p)) if p else ""
-
+    base = _fs.dirname(path)
     embeddings = tuple(
         ProjectorEmbedding(
             e.tensor_name,
-            resolve(e.tensor_path),
-            resolve(e.metadata_path),
-            resolve(e.sprite.image_path),
+            _resolve(base, e.tensor_path),
+            _resolve(base, e.metadata_path),
+            _resolve(base, e.sprite.image_path),
             tuple(int(d) for d in e.sprite.single_image_dim),
             tuple(int(d) for d in e.tensor_shape),
         )
         for e in config.embeddings
     )
     return ProjectorConfig(path, embeddings, config.model_checkpoint_path)
+
+
+def _resolve(base: str, path: str) -> str:
+    """``path`` (relative to the config's directory ``base``, or absolute) made whole."""
+    if not path or _fs.is_remote(path):
+        return path
+    if not _fs.is_remote(base):
+        return os.path.normpath(os.path.join(base, path))
+    if path.startswith("/"):  # a local path the writer's machine had: kept as written
+        return path
+    scheme, _, rest = base.partition("://")
+    return f"{scheme}://{posixpath.normpath(posixpath.join(rest, path))}"
 
 
 # --- the kind ---
@@ -162,12 +175,19 @@ class EmbeddingKind(Kind):
     """The projector's embeddings: ``projector_config.pbtxt`` beside a run's event files."""
 
     def finish(self, sink: RunSink) -> None:
-        path = os.path.join(sink.run.path, CONFIG_NAME)
-        if os.path.isfile(path):
-            try:
-                sink.run.projector = decode_projector_config(path)
-            except (OSError, ValueError, UnicodeDecodeError) as exc:
-                sink.warn(path, f"projector config skipped: {exc}")
+        path = _fs.join(sink.run.path, CONFIG_NAME)
+        try:
+            data = _fs.read_bytes(path)
+        except FileNotFoundError:
+            return
+        except (OSError, StorageError) as exc:
+            # an unreadable side file costs its projector listing, not the run
+            sink.warn(path, f"projector config skipped: {exc}")
+            return
+        try:
+            sink.run.projector = decode_projector_config(data, path)
+        except ValueError as exc:
+            sink.warn(path, f"projector config skipped: {exc}")
 
 
 KIND = EmbeddingKind(

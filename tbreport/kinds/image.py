@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,12 +41,66 @@ class EncodedImage:
             return "image/gif"
         return "application/octet-stream"
 
+    @property
+    def decoded_size(self) -> tuple[int, int]:
+        """Width and height as the encoded bytes say (PNG, GIF, JPEG headers), ``(0, 0)``
+        when unreadable. What a browser shows; the declared ``width``/``height`` may
+        differ (MONAI's GIFs declare 10x10 whatever their size)."""
+        return header_size(self.data)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The decoded size, else the declared one (``(0, 0)`` when neither is known)."""
+        w, h = self.decoded_size
+        if w and h:
+            return w, h
+        return (self.width, self.height) if self.width > 0 and self.height > 0 else (0, 0)
+
     def to_array(self) -> npt.NDArray[np.uint8]:
         """Decode to an ``[H, W, C]`` uint8 array (needs Pillow; imported here only)."""
         from PIL import Image  # Pillow: only when an image is encoded
 
         with Image.open(io.BytesIO(self.data)) as img:
             return np.asarray(img)
+
+
+def header_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG, GIF or JPEG header (``(0, 0)`` if none is readable)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        w, h = struct.unpack(">II", data[16:24])
+        return int(w), int(h)
+    if data[:4] == b"GIF8" and len(data) >= 10:
+        w, h = struct.unpack("<HH", data[6:10])
+        return int(w), int(h)
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                break
+            marker = data[i + 1]
+            if marker == 0xFF:  # fill byte
+                i += 1
+                continue
+            length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+            if marker in (
+                0xC0,
+                0xC1,
+                0xC2,
+                0xC3,
+                0xC5,
+                0xC6,
+                0xC7,
+                0xC9,
+                0xCA,
+                0xCB,
+                0xCD,
+                0xCE,
+                0xCF,
+            ):
+                h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+                return int(w), int(h)
+            i += 2 + length
+    return 0, 0
 
 
 @dataclass(frozen=True)

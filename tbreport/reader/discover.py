@@ -6,8 +6,8 @@ logdir itself). Symlinked directories are followed once (loops are detected),
 unreadable directories and broken links are reported, never raised.
 
 A remote logdir (``s3://bucket/exp``, ``gs://...``; see :mod:`tbreport._fs`) is
-listed with one recursive listing, and its event files start downloading in
-parallel, in the order the reader will ask for them.
+listed with one recursive listing; each run keeps its files' listed sizes, with which
+:func:`tbreport.reader.load.load` starts their parallel download.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class RunDir:
-    """A run found on disk: its name, directory and event files (sorted by name)."""
+    """A run found on disk: its name, directory and event files (sorted by name);
+    ``sizes``: the files' sizes as a remote listing gave them (empty for local runs)."""
 
     name: str
     path: str
     event_files: list[str] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
 
 
 def is_event_file_name(name: str) -> bool:
@@ -134,20 +136,18 @@ def _find_remote_runs(root: str) -> list[RunDir]:
             f"{root}: not a logdir and not an event file (its name lacks 'tfevents')"
         )
     if kind == "file":
-        _fs.prefetch([root], [files[0][1]])
-        return [RunDir(".", _fs.dirname(root), [root])]
+        return [RunDir(".", _fs.dirname(root), [root], [files[0][1]])]
     by_dir: dict[str, list[str]] = {}
     base = root.rstrip("/")
     for url, _size in files:
         by_dir.setdefault(_fs.dirname(url), []).append(url)
     if not by_dir:
         raise NoRunsFoundError(f"{root}: no *tfevents* files under it")
+    sizes = dict(files)
     runs = []
     for directory, urls in by_dir.items():
         rel = directory[len(base) :].strip("/") if directory.startswith(base) else directory
-        runs.append(RunDir(rel or ".", directory, sorted(urls)))
+        ordered = sorted(urls)
+        runs.append(RunDir(rel or ".", directory, ordered, [sizes[u] for u in ordered]))
     runs.sort(key=lambda r: r.name)
-    sizes = dict(files)
-    ordered = [u for rd in runs for u in rd.event_files]
-    _fs.prefetch(ordered, [sizes[u] for u in ordered])
     return runs

@@ -27,6 +27,7 @@ from typing import Any, Union, cast
 import numpy as np
 import numpy.typing as npt
 
+from tbreport import _fs
 from tbreport.kinds import KINDS, by_event_field, claim, fast_path_kind
 from tbreport.kinds.base import Accumulator, At, ColumnSink, Kind, Meta
 from tbreport.model import EventFileInfo, LoadWarning, Logdir, Restart, Run, SessionLogEntry
@@ -78,10 +79,11 @@ def load(
                 rd.name = prefix if rd.name == "." else f"{prefix}/{rd.name}"
         found.extend(runs)
     files = [f for rd in found for f in rd.event_files]
+    sizes = [n for rd in found for n in (rd.sizes or [0] * len(rd.event_files))]
     logdir = Logdir(tuple(roots))
     # Scans arrive in file order; each run is built as soon as its files are in,
     # so only one run's intermediate columns are alive at a time.
-    with contextlib.closing(_scan_files(files, workers, use_fast_path)) as scans:
+    with contextlib.closing(_scan_files(files, sizes, workers, use_fast_path)) as scans:
         for rd in found:
             run = build_run(rd.name, rd.path, [next(scans) for _ in rd.event_files], warnings)
             if rd.name in logdir.runs:
@@ -133,21 +135,33 @@ def build_run(name: str, path: str, scans: Sequence[FileScan], warnings: list[Lo
 
 
 def _scan_files(
-    files: list[str], workers: int | None, use_fast_path: bool
+    files: list[str], sizes: list[int], workers: int | None, use_fast_path: bool
 ) -> Generator[FileScan, None, None]:
-    """Scans of ``files``, in order; in worker processes when that pays off and is safe."""
-    if workers is None:
-        total = sum(_size_or_zero(f) for f in files)
-        workers = _cpus() if total >= PARALLEL_MIN_BYTES else 1
-    workers = max(1, min(workers, len(files)))
-    context = _fork_context() if workers > 1 else None
-    if context is None:
-        for f in files:
-            yield scan_file(f, use_fast_path=use_fast_path)
-        return
-    # Pool starts its processes before its helper threads, so fork() is safe here.
-    with context.Pool(workers) as pool:
-        yield from pool.imap(_scan_one, [(f, use_fast_path) for f in files])
+    """Scans of ``files``, in order; in worker processes when that pays off and is safe.
+
+    Remote files (of every root: ``sizes`` as listed) start downloading in parallel, in
+    this order, before the first is read; what is still queued if reading stops early
+    is dropped.
+    """
+    remote = [(f, n) for f, n in zip(files, sizes) if _fs.is_remote(f)]
+    if remote:
+        _fs.prefetch([f for f, _ in remote], [n for _, n in remote])
+    try:
+        if workers is None:
+            total = sum(n or _size_or_zero(f) for f, n in zip(files, sizes))
+            workers = _cpus() if total >= PARALLEL_MIN_BYTES else 1
+        workers = max(1, min(workers, len(files)))
+        context = _fork_context() if workers > 1 else None
+        if context is None:
+            for f in files:
+                yield scan_file(f, use_fast_path=use_fast_path)
+            return
+        # Pool starts its processes before its helper threads, so fork() is safe here.
+        with context.Pool(workers) as pool:
+            yield from pool.imap(_scan_one, [(f, use_fast_path) for f in files])
+    finally:
+        if remote:
+            _fs.prefetch(())  # nothing left to fetch, or reading stopped: cancel the rest
 
 
 def _fork_context() -> Any:

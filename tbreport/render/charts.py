@@ -167,19 +167,23 @@ def render_chart(spec: ChartSpec, fmt: str = "png", salt: str = "tbreport") -> R
             return Rendered(width=width, height=height, svg=clean_svg(buf.getvalue()))
         canvas.draw()
         rgba = canvas.buffer_rgba()
-        png = _quantised_png(bytes(rgba), canvas.get_width_height())
+        # a spec may ask for a larger palette (shaded 3-D meshes band with 96 colours)
+        colors = int(getattr(spec, "png_colors", PNG_COLORS))
+        png = _quantised_png(bytes(rgba), canvas.get_width_height(), colors)
     width, height = canvas.get_width_height()
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return Rendered(width=width, height=height, data_uri=uri)
 
 
-def _quantised_png(rgba: bytes, size: tuple[int, int]) -> bytes:
+def _quantised_png(rgba: bytes, size: tuple[int, int], colors: int = PNG_COLORS) -> bytes:
     from PIL import Image  # Pillow: only when drawing
 
     img = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
-    pal = img.quantize(
-        colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-    )
+    # the octree suits the line charts' few flat colours; a spec asking for a larger
+    # palette (shaded surfaces) gets median cut, which keeps smooth ramps (the octree
+    # leaves about a dozen levels of a grey ramp)
+    method = Image.Quantize.FASTOCTREE if colors <= PNG_COLORS else Image.Quantize.MEDIANCUT
+    pal = img.quantize(colors=colors, method=method, dither=Image.Dither.NONE)
     out = io.BytesIO()
     pal.save(out, format="PNG", compress_level=7)
     return out.getvalue()

@@ -1,11 +1,13 @@
-"""Model graphs drawn by Graphviz: ``Graph`` -> DOT source -> inline SVG.
+"""Model graphs drawn by Graphviz: views of a scope tree -> DOT -> inline SVG.
 
-``/`` name scopes become nested clusters; nodes show their short name, op type and
-output shapes. ``dot`` is fast on graphs of a few hundred nodes and can take minutes on
-a big tangled one, so the graph is first collapsed by scope depth until at most
-``max_nodes`` boxes remain (a collapsed scope is one box: ``encoder/ (214 ops)``), and
-``dot`` always runs under a timeout. Without ``dot`` the caller gets the DOT source to
-show instead (and decides whether that is an error: ``--strict``).
+:mod:`tbreport.render.graphtree` decides what each picture shows; this module writes
+each view as DOT (HTML-like labels whose text is escaped, so ``a&b&amp;c`` is drawn
+exactly so and nothing from a log is markup), runs ``dot -Tsvg`` once per batch of
+views under what is left of the graph's time limit, and turns its SVG into compact
+inline markup: no ids, titles, fonts or colours of its own (the page's CSS colours it
+through variables, so graphs follow dark mode and print light), rectangles as
+``<rect>``, text centred in its box, sized in CSS pixels at 1:1 (never shrunk: the
+box around it scrolls). Without ``dot`` the caller gets the overview's DOT source.
 """
 
 from __future__ import annotations
@@ -14,294 +16,193 @@ import logging
 import re
 import shutil
 import subprocess
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
 
 from tbreport.errors import GraphvizNotFoundError, RenderError
-from tbreport.model import Graph, GraphNode
-
-if TYPE_CHECKING:
-    import graphviz
+from tbreport.render.graphtree import (
+    Deadline,
+    GraphTree,
+    Item,
+    Label,
+    Scope,
+    View,
+    item_text,
+    label,
+    stub_text,
+)
 
 logger = logging.getLogger(__name__)
 
-#: Default node cap after collapsing, and ``dot``'s time limit in seconds.
+#: Default node cap of the whole-graph view, and the time limit (seconds) for all the
+#: work on one graph, tbreport's and ``dot``'s.
 MAX_NODES = 250
 TIMEOUT = 30.0
+#: DOT sources longer than this are not put in the report when ``dot`` is missing
+MAX_SOURCE_CHARS = 200_000
+#: one SVG user unit is a point; CSS pixels per point
+PX_PER_PT = 4 / 3
+#: the node font size in points (12 CSS px at 1:1), and the small detail line's
+FONT_PT = 9.0
+DETAIL_PT = 8.0
 
-
-@dataclass(frozen=True)
-class GraphLayout:
-    """What will be drawn: the DOT source and how much was collapsed."""
-
-    source: str
-    nodes: int  # nodes of the original graph
-    boxes: int  # boxes drawn
-    depth: int | None  # scope depth kept (None: nothing collapsed)
-    dropped: int = 0  # boxes left out because even depth 0 exceeded the cap
-    dropped_edges: int = 0  # weakest edges between boxes left out (see ``layout``)
-    folded: int = 0  # constant feeders folded into their consumers' labels
-
-
-@dataclass(frozen=True)
-class RenderedGraph:
-    """``svg`` is inline markup; empty when ``dot`` was missing or failed (see ``error``)."""
-
-    layout: GraphLayout
-    svg: str = ""
-    error: str = ""
-
-
-def _clean_input(name: str) -> str:
-    name = name[1:] if name.startswith("^") else name
-    return re.sub(r":\d+$", "", name)
-
-
-def _scopes(name: str) -> list[str]:
-    return name.split("/")[:-1]
-
-
-def _fmt_shape(shape: Sequence[int]) -> str:
-    return "×".join("?" if d < 0 else str(d) for d in shape) if shape else "scalar"
-
-
-def _group_key(name: str, depth: int) -> tuple[str, bool]:
-    """The box a node falls into when scopes deeper than ``depth`` are collapsed."""
-    parts = name.split("/")
-    if len(parts) - 1 > depth:
-        return "/".join(parts[: depth + 1]), True
-    return name, False
-
-
-#: ops that only feed constants into the real computation (TorchScript's attribute and
-#: list plumbing, TF constants): folded into their consumer's label, as TensorBoard's
-#: graph view sets such auxiliary nodes aside
-CONSTANT_OPS = frozenset(
-    {
-        "prim::Constant",
-        "prim::ListConstruct",
-        "prim::TupleConstruct",
-        "prim::GetAttr",
-        "prim::NumToTensor",
-        "Const",
-    }
+_GRAPH_ATTRS = (
+    'graph [rankdir=TB nodesep=0.22 ranksep=0.3 fontname="Helvetica" fontsize=9 '
+    'bgcolor="transparent" pad=0.08 margin=0 labeljust=l]\n'
+    'node [shape=box fontname="Helvetica" fontsize=9 height=0.28 margin="0.09,0.04"]\n'
+    "edge [arrowsize=0.55]\n"
 )
 
 
-def _constant_feeders(nodes: Sequence[GraphNode], by_name: dict[str, GraphNode]) -> set[str]:
-    """Nodes whose op is in :data:`CONSTANT_OPS` and whose inputs all are, too (or none)."""
-    folded: set[str] = set()
-    changed = True
-    candidates = [n for n in nodes if n.op in CONSTANT_OPS]
-    while changed:  # a ListConstruct of Constants folds once the Constants have
-        changed = False
-        for n in candidates:
-            if n.name in folded:
-                continue
-            ins = [_clean_input(i) for i in n.inputs]
-            if all(i in folded or i not in by_name for i in ins):
-                folded.add(n.name)
-                changed = True
-    # keep a graph that is nothing but constants visible
-    return folded if len(folded) < len(nodes) else set()
+def _esc(text: str) -> str:
+    """Text for an HTML-like DOT label, drawn exactly as written: ``&``, ``<``, ``>``
+    and quotes as entities, and backslashes doubled (Graphviz expands ``\\N``,
+    ``\\G``... even in HTML-like labels, after decoding entities)."""
+    return escape(text.replace("\\", "\\\\"), quote=True)
 
 
-def _collapse(
-    nodes: Sequence[GraphNode], max_nodes: int
-) -> tuple[dict[str, list[GraphNode]], int | None, list[str], int]:
-    """Group nodes by scope, from full depth down, until at most ``max_nodes`` boxes:
-    (groups by box key, the depth kept, the keys drawn, how many boxes were left out)."""
-    max_depth = max((len(_scopes(n.name)) for n in nodes), default=0)
-    depth: int | None = None
-    groups: dict[str, list[GraphNode]] = {}
-    for d in [None, *range(max_depth - 1, -1, -1)]:
-        groups = {}
-        for n in nodes:
-            key = n.name if d is None else _group_key(n.name, d)[0]
-            groups.setdefault(key, []).append(n)
-        depth = d
-        if len(groups) <= max_nodes:
-            break
-    keys = list(groups)
-    dropped = max(0, len(keys) - max_nodes)
-    return groups, depth, keys[:max_nodes], dropped
+def html_label(lab: Label, *, detail_pt: float = DETAIL_PT) -> str:
+    """``<<b>title</b> subtitle<br/><font point-size="8">detail</font>>``."""
+    first = f"<b>{_esc(lab.title)}</b>" + (f" {_esc(lab.subtitle)}" if lab.subtitle else "")
+    rows = [first]
+    if lab.detail:
+        rows.append(f'<font point-size="{detail_pt:g}">{_esc(lab.detail)}</font>')
+    return "<" + "<br/>".join(rows) + ">"
 
 
-def _digraph(title: str) -> graphviz.Digraph:
-    import graphviz  # only when a graph is drawn
+@dataclass
+class DotView:
+    """A view's DOT source and the tooltips of its nodes and clusters by DOT name."""
 
-    return graphviz.Digraph(
-        "G",
-        graph_attr={
-            "rankdir": "TB",
-            "fontname": "Helvetica",
-            "fontsize": "11",
-            "nodesep": "0.25",
-            "ranksep": "0.35",
-            "bgcolor": "transparent",
-            **({"label": title, "labelloc": "t"} if title else {}),
-        },
-        node_attr={
-            "shape": "box",
-            "style": "rounded,filled",
-            "fillcolor": "#eef3fb",
-            "color": "#7a8aa6",
-            "fontname": "Helvetica",
-            "fontsize": "9",
-            "margin": "0.08,0.03",
-            "height": "0.3",
-        },
-        edge_attr={"color": "#8a94a6", "arrowsize": "0.6"},
-    )
+    source: str
+    titles: dict[str, str] = field(default_factory=dict)
+    boxes: int = 0
 
 
-def _box_label(key: str, members: Sequence[GraphNode], feeds: Counter[str]) -> str:
-    import graphviz  # only when a graph is drawn
-
-    collapsed = len(members) > 1 or (members[0].name != key)
-    if collapsed:
-        ops = Counter(m.op for m in members)
-        top = ", ".join(f"{op}×{c}" if c > 1 else op for op, c in ops.most_common(3))
-        more = "…" if len(ops) > 3 else ""
-        return "\n".join(
-            graphviz.escape(s)
-            for s in (key.rsplit("/", 1)[-1] + "/", f"{len(members)} ops: {top}{more}")
-        ).replace("\n", "\\n")
-    n = members[0]
-    lines = [n.name.rsplit("/", 1)[-1] or n.name, n.op]
-    if n.output_shapes:
-        lines.append(" ".join(_fmt_shape(s) for s in n.output_shapes[:3]))
-    if feeds[n.name]:
-        lines.append(f"+{feeds[n.name]} const/param")
-    return "\\n".join(graphviz.escape(s) for s in lines if s)
+def _box_attrs(tree: GraphTree, item: Item, link: Callable[[Scope], str | None]) -> str:
+    lab = label(tree, item)
+    classes = ["op"] if not isinstance(item, Scope) or item.size == 1 else []
+    if lab.category:
+        classes.append(lab.category)
+    attrs = [f"label={html_label(lab)}", f'class="{" ".join(classes)}"']
+    if isinstance(item, Scope) and item.size > 1:
+        href = link(item)
+        if href:
+            attrs.append(f'href="#{href}"')
+    return " ".join(attrs)
 
 
-def _emit_boxes(
-    dot: graphviz.Digraph,
-    keys: Sequence[str],
-    groups: dict[str, list[GraphNode]],
-    feeds: Counter[str],
-    ids: dict[str, str],
-) -> None:
-    """The boxes, in nested clusters by scope (a trie of scope paths)."""
-    import graphviz  # only when a graph is drawn
-
-    boxes_in: dict[tuple[str, ...], list[str]] = {}
-    for key in keys:
-        scope = tuple(key.split("/")[:-1])
-        for i in range(len(scope) + 1):
-            boxes_in.setdefault(scope[:i], [])
-        boxes_in[scope].append(key)
-    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-    for scope in sorted(boxes_in):
-        if scope:
-            children.setdefault(scope[:-1], []).append(scope)
-    clusters = 0
-
-    def emit(parent: graphviz.Digraph, scope: tuple[str, ...]) -> None:
-        nonlocal clusters
-        for key in boxes_in.get(scope, []):
-            members = groups[key]
-            collapsed = len(members) > 1 or members[0].name != key
-            extra = {"fillcolor": "#dfe7f3", "style": "rounded,filled,bold"} if collapsed else {}
-            parent.node(
-                ids[key],
-                label=graphviz.nohtml(_box_label(key, members, feeds)),
-                tooltip=graphviz.nohtml(graphviz.escape(key)),
-                **extra,
-            )
-        for child in children.get(scope, []):
-            with parent.subgraph(name=f"cluster_{clusters}") as sub:
-                clusters += 1
-                sub.attr(
-                    label=graphviz.nohtml(graphviz.escape(child[-1])),
-                    style="rounded,filled",
-                    fillcolor="#f8f9fb",
-                    color="#c5ccd8",
-                    fontsize="10",
-                    fontname="Helvetica",
-                )
-                emit(sub, child)
-
-    emit(dot, ())
+def _cluster_label(tree: GraphTree, scope: Scope) -> str:
+    lab = label(tree, scope)
+    sub = f" {_esc(lab.subtitle)}" if lab.subtitle else ""
+    return f"<<b>{_esc(lab.title)}</b>{sub}>"
 
 
-def _emit_edges(
-    dot: graphviz.Digraph,
-    nodes: Sequence[GraphNode],
-    member_of: dict[str, str],
-    ids: dict[str, str],
-    max_edges: int,
-) -> int:
-    """The edges between the boxes drawn; how many weak ones were left out."""
-    edges: Counter[tuple[str, str]] = Counter()
-    for n in nodes:
-        dst = member_of[n.name]
-        if dst not in ids:
+def view_dot(
+    tree: GraphTree,
+    view: View,
+    *,
+    name: str = "G",
+    link: Callable[[Scope], str | None] = lambda s: None,
+    brief: bool = False,
+) -> DotView:
+    """DOT source of ``view``: clusters nested as the scopes are, boxes in
+    topological order, edges weighted by how many connections they stand for.
+    ``brief``: tooltips say only the first line (a node's name), for big pictures."""
+    out = DotView("")
+    inside: dict[int, list[str]] = {}  # cluster scope index -> DOT lines
+    drawn = {s.index for s in view.clusters}
+    top: list[str] = []
+
+    def holder(item: Item) -> list[str]:
+        parent = item.parent if isinstance(item, Scope) else tree.owner[item]
+        while parent is not None and parent.index not in drawn:
+            parent = parent.parent
+        if parent is None or (parent is view.root and view.parent is None):
+            return top
+        return inside.setdefault(parent.index, [])
+
+    aux: list[str] = []
+    for k, b in enumerate(view.boxes):
+        dot_name = f"b{k}"
+        (aux if k in view.aux else holder(b)).append(f"{dot_name} [{_box_attrs(tree, b, link)}]")
+        tip = label(tree, b).tooltip
+        out.titles[dot_name] = tip.split("\n", 1)[0] if brief else tip
+    if aux:
+        top.append(
+            'subgraph cluster_aux { label=<<b>Auxiliary</b> (connections not drawn)> class="cl aux"'
+        )
+        top += aux
+        top.append("}")
+        main = [k for k in range(len(view.boxes)) if k not in view.aux]
+        if main:  # below the last box of the computation, not beside the first
+            last = max(main, key=lambda k: tree.order(view.boxes[k]))
+            top.append(f"b{last} -> b{min(view.aux)} [style=invis]")
+    for k, (item, incoming) in enumerate(view.stubs):
+        text = _esc(stub_text(tree, item, incoming))
+        top.append(f's{k} [label=<{text}> class="stub" style="dashed" fontsize=8 height=0.2]')
+        out.titles[f"s{k}"] = item_text(tree, item)
+    lines = [f"digraph {name} {{", _GRAPH_ATTRS.rstrip("\n")]
+    lines += _clusters(tree, view, inside, out.titles)
+    lines += top
+    lines += _edge_lines(view)
+    lines.append("}")
+    out.source = "\n".join(lines) + "\n"
+    out.boxes = len(view.boxes)
+    return out
+
+
+def _clusters(
+    tree: GraphTree, view: View, inside: dict[int, list[str]], titles: dict[str, str]
+) -> list[str]:
+    """The nested ``subgraph cluster_N`` blocks (nesting is bounded by the view's)."""
+    drawn = [s for s in view.clusters if not (s is view.root and view.parent is None)]
+    index = {s.index for s in drawn}
+    kids: dict[int, list[Scope]] = {}
+    tops: list[Scope] = []
+    for s in drawn:
+        parent = s.parent
+        while parent is not None and parent.index not in index:
+            parent = parent.parent
+        (kids.setdefault(parent.index, []) if parent is not None else tops).append(s)
+    lines: list[str] = []
+    stack: list[tuple[Scope, bool]] = [(s, False) for s in reversed(tops)]
+    while stack:
+        s, done = stack.pop()
+        if done:
+            lines.append("}")
             continue
-        for raw in n.inputs:
-            src_name = _clean_input(raw)
-            if src_name not in member_of:  # unknown, or a folded constant
-                continue
-            src = member_of[src_name]
-            if src != dst and src in ids:
-                edges[(src, dst)] += 1
-    # Dense edges between collapsed scopes make dot slow and the picture unreadable:
-    # keep the strongest connections (ties broken by name, so the output is stable).
-    kept = sorted(edges.items(), key=lambda kv: (-kv[1], kv[0]))[:max_edges]
-    for (src, dst), count in sorted(kept):
-        if count > 1:
-            dot.edge(ids[src], ids[dst], penwidth=f"{min(1.0 + count / 4, 4.0):.2f}")
-        else:
-            dot.edge(ids[src], ids[dst])
-    return len(edges) - len(kept)
+        cname = f"cluster_{s.index}"
+        titles[cname] = label(tree, s).tooltip
+        lines.append(f'subgraph {cname} {{ label={_cluster_label(tree, s)} class="cl"')
+        lines += inside.get(s.index, [])
+        stack.append((s, True))
+        stack.extend((c, False) for c in reversed(kids.get(s.index, [])))
+    return lines
 
 
-def layout(
-    graph: Graph, *, max_nodes: int = MAX_NODES, title: str = "", fold_constants: bool = True
-) -> GraphLayout:
-    """Collapse ``graph`` by scope depth until it fits ``max_nodes`` and build DOT source.
-
-    Constant feeders (:data:`CONSTANT_OPS`) are folded into their consumers' labels."""
-    all_nodes = list(graph.nodes)
-    by_name = {n.name: n for n in all_nodes}
-    folded = _constant_feeders(all_nodes, by_name) if fold_constants else set()
-    nodes = [n for n in all_nodes if n.name not in folded]
-    feeds: Counter[str] = Counter()
-    for n in nodes:
-        feeds[n.name] = sum(1 for raw in n.inputs if _clean_input(raw) in folded)
-    groups, depth, keys, dropped = _collapse(nodes, max_nodes)
-    member_of = {n.name: key for key, members in groups.items() for n in members}
-    dot = _digraph(title)
-    # DOT ids are n0, n1, ...: names from logs only ever appear in (escaped) labels
-    ids = {key: f"n{i}" for i, key in enumerate(keys)}
-    _emit_boxes(dot, keys, groups, feeds, ids)
-    dropped_edges = _emit_edges(dot, nodes, member_of, ids, max_nodes * 3)
-    return GraphLayout(
-        source=dot.source,
-        nodes=len(all_nodes),
-        folded=len(folded),
-        boxes=len(keys),
-        depth=depth,
-        dropped=dropped,
-        dropped_edges=dropped_edges,
-    )
+def _edge_lines(view: View) -> list[str]:
+    lines = []
+    for e in view.edges:
+        a = f"b{e.src}" if e.src >= 0 else f"s{-1 - e.src}"
+        b = f"b{e.dst}" if e.dst >= 0 else f"s{-1 - e.dst}"
+        attrs = []
+        if e.count > 1:
+            attrs.append(f"penwidth={min(1.0 + e.count / 4, 3.5):.2f}")
+        classes = []
+        if e.ctrl:
+            classes.append("ctrl")
+            attrs.append("style=dashed")
+        if e.src < 0 or e.dst < 0:
+            classes.append("stubedge")
+        if classes:
+            attrs.append(f'class="{" ".join(classes)}"')
+        lines.append(f"{a} -> {b}" + (f" [{' '.join(attrs)}]" if attrs else ""))
+    return lines
 
 
-_ID = re.compile(r'\b(id|href|xlink:href)="(#?)([^"]*)"')
-
-
-def clean_svg(svg: str, id_prefix: str) -> str:
-    """Inline-ready SVG: no prolog, DOCTYPE, comments or namespaces; ids made unique."""
-    svg = re.sub(r"<\?xml[^>]*\?>\s*", "", svg)
-    svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
-    svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
-    svg = re.sub(r"<title>[^<]*</title>\s*", "", svg)
-    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
-    svg = _ID.sub(lambda m: f'{m.group(1)}="{m.group(2)}{id_prefix}-{m.group(3)}"', svg)
-    return svg.strip()
+# --------------------------------------------------------------------------- dot
 
 
 def dot_executable() -> str | None:
@@ -309,52 +210,183 @@ def dot_executable() -> str | None:
     return shutil.which("dot")
 
 
-def render_graph(
-    graph: Graph,
-    *,
-    id_prefix: str,
-    max_nodes: int = MAX_NODES,
-    timeout: float = TIMEOUT,
-    strict: bool = False,
-) -> RenderedGraph:
-    """Lay out and run ``dot -Tsvg``.
+def run_dot(sources: Sequence[str], deadline: Deadline) -> list[str]:
+    """SVG of each DOT source, from one ``dot -Tsvg`` run within ``deadline``.
 
-    Without ``dot`` (or when it fails or times out) the result has no SVG and an
-    ``error``; with ``strict=True`` that raises :class:`GraphvizNotFoundError` /
-    :class:`RenderError` instead.
-    """
-    lay = layout(graph, max_nodes=max_nodes)
+    Raises :class:`GraphvizNotFoundError` without ``dot`` and :class:`RenderError`
+    when it fails or runs out of time."""
     exe = dot_executable()
     if exe is None:
-        if strict:
-            raise GraphvizNotFoundError(
-                "the Graphviz 'dot' executable was not found; install Graphviz (apt install "
-                "graphviz, brew install graphviz), or drop --strict to get the DOT source instead"
-            )
-        message = (
-            "the Graphviz 'dot' executable was not found; graphs are shown as DOT source. "
-            "Install Graphviz (apt install graphviz, brew install graphviz) to draw them"
+        raise GraphvizNotFoundError(
+            "the Graphviz 'dot' executable was not found; install Graphviz (apt install "
+            "graphviz, brew install graphviz) to draw graphs"
         )
-        return RenderedGraph(layout=lay, error=message)
+    if not sources:
+        return []
+    left = deadline.left()
+    if left <= 0:
+        raise RenderError(f"no time left to run dot (--graph-timeout {deadline.seconds:g})")
     try:
         proc = subprocess.run(
             [exe, "-Tsvg"],
-            input=lay.source.encode("utf-8"),
+            input="".join(sources).encode("utf-8"),
             capture_output=True,
-            timeout=timeout,
+            timeout=left,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        problem = f"dot took longer than {timeout:g} s on a {lay.boxes}-box graph"
-        if strict:
-            raise RenderError(
-                f"{problem}; lower --max-graph-nodes or raise --graph-timeout"
-            ) from None
-        return RenderedGraph(layout=lay, error=f"{problem}; showing DOT source")
+        raise RenderError(f"dot took longer than {deadline.seconds:g} s") from None
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
-        problem = f"dot failed ({'; '.join(detail) or f'exit {proc.returncode}'})"
-        if strict:
-            raise RenderError(problem)
-        return RenderedGraph(layout=lay, error=f"{problem}; showing DOT source")
-    return RenderedGraph(layout=lay, svg=clean_svg(proc.stdout.decode("utf-8"), id_prefix))
+        raise RenderError(f"dot failed ({'; '.join(detail) or f'exit {proc.returncode}'})")
+    svgs = [part + "</svg>" for part in proc.stdout.decode("utf-8").split("</svg>")[:-1]]
+    if len(svgs) != len(sources):
+        raise RenderError(f"dot drew {len(svgs)} of {len(sources)} graphs")
+    return svgs
+
+
+# --------------------------------------------------------------------------- SVG
+
+#: the arrowhead every edge ends with (dot's own at ``arrowsize=0.55``): one marker in
+#: the page (``ARROW_MARKER``) instead of a polygon per edge
+ARROW_ID = "gv-arrow"
+ARROW_MARKER = (
+    '<svg class="gv-defs" width="0" height="0" aria-hidden="true"><defs>'
+    f'<marker id="{ARROW_ID}" viewBox="0 0 10 7" refX="0" refY="3.5" markerWidth="5.5" '
+    'markerHeight="3.85" markerUnits="userSpaceOnUse" orient="auto">'
+    '<path d="M0,0L10,3.5L0,7z"/></marker></defs></svg>'
+)
+_ARROWHEAD = re.compile(r'(<g class="edge[^"]*">\s*<path[^>]*/>)\s*<polygon[^>]*/>')
+
+_DROP = [
+    re.compile(r"<\?xml[^>]*\?>\s*"),
+    re.compile(r"<!DOCTYPE[^>]*>\s*"),
+    re.compile(r"<!--.*?-->\s*", re.S),
+    re.compile(r'<polygon fill="(?:white|transparent|none)" stroke="transparent"[^>]*/>\s*'),
+    re.compile(r'\s(?:id|fill|stroke|font-family)="[^"]*"'),
+    re.compile(r'\sfont-size="9\.00"'),
+    re.compile(r'\sxmlns(?::\w+)?="[^"]*"'),
+]
+_GEOMETRY = re.compile(r'\s(d|points|x|y|width|height|transform)="([^"]*)"')
+_DECIMALS = re.compile(r"-?\d+\.\d\d+")
+_SVG_OPEN = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"\s+viewBox="([^"]*)"')
+_TITLE = re.compile(r"<title>([^<]*)</title>\s*")
+_LINK = re.compile(r'<g id="a_[^"]*"><a xlink:href="([^"]*)"[^>]*>')
+_LINK_END = re.compile(r"</a>\s*</g>")
+_RECT = re.compile(
+    r'<polygon((?: [\w-]+="[^"]*")*) points="([-\d.]+),([-\d.]+) ([-\d.]+),([-\d.]+) ([-\d.]+),([-\d.]+) ([-\d.]+),([-\d.]+) [-\d.,]+"\s*/>'
+)
+_GROUP = re.compile(r'(<g class="node[^"]*">)(.*?)(</g>)', re.S)
+_BOX = re.compile(r'<rect x="([-\d.]+)" y="[-\d.]+" width="([-\d.]+)"')
+_CLUSTER = re.compile(r'(<g class="cluster[^"]*">)(.*?)(</g>)', re.S)
+_TEXT = re.compile(r'<text text-anchor="\w+" x="([-\d.]+)" y="([-\d.]+)"([^>]*)>([^<]*)</text>\s*')
+
+
+def _round(m: re.Match[str]) -> str:
+    """Coordinates to 0.1 pt (0.13 CSS px): a fifth fewer bytes than dot's."""
+    value = _DECIMALS.sub(lambda n: f"{float(n.group(0)):.1f}", m.group(2))
+    return f' {m.group(1)}="{value}"'
+
+
+def _rect(m: re.Match[str]) -> str:
+    xs = [float(m.group(i)) for i in (2, 4, 6, 8)]
+    ys = [float(m.group(i)) for i in (3, 5, 7, 9)]
+    if len(set(xs)) != 2 or len(set(ys)) != 2:
+        return m.group(0)
+    x, y = min(xs), min(ys)
+    return (
+        f'<rect x="{x:g}" y="{y:g}" width="{max(xs) - x:g}" height="{max(ys) - y:g}"{m.group(1)}/>'
+    )
+
+
+def _lines(body: str) -> tuple[str, list[tuple[float, float, str]]]:
+    """The text of a node or cluster as lines: ``body`` without its ``<text>``
+    elements, and ``(x, y, markup)`` per line, runs of one line (a bold title and its
+    plain subtitle) merged into one ``<text>`` of ``<tspan>`` elements."""
+    lines: list[tuple[float, float, list[tuple[str, str]]]] = []
+    for m in _TEXT.finditer(body):
+        x, y, attrs, content = float(m.group(1)), float(m.group(2)), m.group(3), m.group(4)
+        if lines and lines[-1][1] == y:
+            lines[-1][2].append((attrs, content))
+        else:
+            lines.append((x, y, [(attrs, content)]))
+    out = []
+    for x, y, runs in lines:
+        if len(runs) == 1:
+            attrs, content = runs[0]
+            out.append((x, y, f"{attrs}>{content}"))
+        else:
+            spans = "".join(f"<tspan{a}>{c}</tspan>" for a, c in runs)
+            out.append((x, y, f">{spans}"))
+    return _TEXT.sub("", body), out
+
+
+def _centre(m: re.Match[str]) -> str:
+    """A node's lines centred on its box (the browser's font may be a little wider or
+    narrower than the one ``dot`` measured)."""
+    head, body, tail = m.groups()
+    box = _BOX.search(body)
+    if box is None:
+        return m.group(0)
+    cx = float(box.group(1)) + float(box.group(2)) / 2
+    rest, lines = _lines(body)
+    # text-anchor: middle comes from the CSS (an attribute less per line)
+    texts = "".join(f'<text x="{cx:.1f}" y="{y:g}"{t}</text>\n' for _, y, t in lines)
+    end = rest.rfind("</a>")
+    if end >= 0:  # keep the text inside the link, so it is clickable too
+        return head + rest[:end] + texts + rest[end:] + tail
+    return head + rest + texts + tail
+
+
+def _cluster_labels(svg: str) -> str:
+    """Cluster labels moved after the edges (with a halo in CSS), so an edge passing
+    through a label never hides it."""
+    labels: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        head, body, tail = m.groups()
+        rest, lines = _lines(body)
+        labels.extend(f'<text class="cl-label" x="{x:g}" y="{y:g}"{t}</text>' for x, y, t in lines)
+        return head + rest + tail
+
+    svg = _CLUSTER.sub(take, svg)
+    end = svg.rfind("</g>")
+    if labels and end >= 0:
+        svg = svg[:end] + "\n".join(labels) + "\n" + svg[end:]
+    return svg
+
+
+def clean_svg(svg: str, titles: dict[str, str], *, aria: str = "") -> str:
+    """Inline-ready SVG from ``dot``'s (see the module docstring). ``titles``: the
+    tooltip of each DOT node or cluster name (the ``<title>`` a browser shows)."""
+
+    def title(m: re.Match[str]) -> str:
+        text = titles.get(m.group(1))
+        return f"<title>{escape(text, quote=False)}</title>" if text else ""
+
+    svg = _TITLE.sub(title, svg)
+    svg = _LINK.sub(r'<a href="\1">', svg)
+    svg = _LINK_END.sub("</a>", svg)
+    for pattern in _DROP:
+        svg = pattern.sub("", svg)
+    svg = _ARROWHEAD.sub(r"\1", svg)
+    svg = _GEOMETRY.sub(_round, svg)
+    svg = _RECT.sub(_rect, svg)
+    svg = _GROUP.sub(_centre, svg)
+    svg = _cluster_labels(svg)
+    m = _SVG_OPEN.search(svg)
+    if m:
+        w, h = float(m.group(1)) * PX_PER_PT, float(m.group(2)) * PX_PER_PT
+        box = " ".join(f"{float(v):g}" for v in m.group(3).split())
+        label = f' role="img" aria-label="{escape(aria)}"' if aria else ""
+        svg = (
+            svg[: m.start()]
+            + f'<svg class="gsvg" width="{w:.0f}" height="{h:.0f}" viewBox="{box}"{label}'
+            + svg[m.end() :]
+        )
+    svg = re.sub(
+        r'<g class="graph" transform="(?:scale\(1 1\) rotate\(0\) )?([^"]*)">',
+        r'<g transform="\1">',
+        svg,
+    )
+    return svg.strip()

@@ -266,7 +266,12 @@ def _counts(selection: Selection) -> list[tuple[str, int]]:
     """The header's counts, as ``(label, n)`` with the label's plural right."""
     counts = [("run", len(selection.raw_runs))]
     counts += [(label, count(selection)) for kind in KINDS for label, count in kind.counts]
-    return [(word if n == 1 else word + "s", n) for word, n in counts if n]
+    return [(word if n == 1 else _plural(word), n) for word, n in counts if n]
+
+
+def _plural(word: str) -> str:
+    """``images``, ``meshes``: a label's plural (the kinds' labels are regular nouns)."""
+    return word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")
 
 
 def _page(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from google.protobuf import text_format
 
 from tbreport.kinds.embedding import CONFIG_NAME, decode_projector_config, write_embedding
@@ -37,8 +38,30 @@ def test_golden(tmp_path: Path, update_goldens: bool) -> None:
 
 def test_decode_of_encode(tmp_path: Path) -> None:
     _write(tmp_path)
-    config = decode_projector_config(str(tmp_path / CONFIG_NAME))
+    path = str(tmp_path / CONFIG_NAME)
+    config = decode_projector_config((tmp_path / CONFIG_NAME).read_bytes(), path)
     (emb,) = config.embeddings
     assert emb.tensor_name == "emb/x:00007" and emb.tensor_shape == (3, 2)
     assert emb.tensor_path == str(tmp_path / "00007" / "emb_x" / "tensors.tsv")
     assert emb.sprite_single_image_dim == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("path", "resolved"),
+    [
+        ("00001/t/tensors.tsv", "s3://b/exp/run/00001/t/tensors.tsv"),
+        ("../shared/sprite.png", "s3://b/exp/shared/sprite.png"),
+        ("/home/me/meta.tsv", "/home/me/meta.tsv"),  # the writer's own disk
+        ("gs://elsewhere/x.tsv", "gs://elsewhere/x.tsv"),
+        ("", ""),
+    ],
+)
+def test_paths_of_a_remote_config_stay_urls(path: str, resolved: str) -> None:
+    text = f'embeddings {{ tensor_name: "t" tensor_path: "{path}" }}'.encode()
+    config = decode_projector_config(text, "s3://b/exp/run/projector_config.pbtxt")
+    assert config.embeddings[0].tensor_path == resolved
+
+
+def test_a_config_that_is_not_text_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="not UTF-8 text"):
+        decode_projector_config(b"\xff\xfe", "run/projector_config.pbtxt")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tbreport.kinds.image import decode_image, image_value
+from tbreport.kinds.image import EncodedImage, decode_image, header_size, image_value
 from tbreport.proto import summary_pb2
 from tests.golden import check_golden
 
@@ -82,3 +82,25 @@ def test_a_malformed_tensor_is_a_value_error() -> None:
     bad.tensor.float_val.append(1.0)
     with pytest.raises(ValueError, match="image tensor"):
         decode_image(bad, 0, 0.0)
+
+
+def _encoded(fmt: str, size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size).save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "GIF", "JPEG"])
+def test_decoded_size_comes_from_the_header(fmt: str) -> None:
+    data = _encoded(fmt, (96, 40))
+    assert header_size(data) == (96, 40)
+    declared = EncodedImage(data, width=10, height=10)  # as MONAI declares its GIFs
+    assert declared.decoded_size == (96, 40) and declared.size == (96, 40)
+    assert (declared.width, declared.height) == (10, 10)  # the declaration is kept as read
+
+
+def test_an_unreadable_header_falls_back_on_the_declaration() -> None:
+    assert header_size(b"\x89PNG\r\n\x1a\n") == (0, 0)
+    assert header_size(b"\xff\xd8\xff") == (0, 0)
+    assert EncodedImage(b"?", width=3, height=2).size == (3, 2)
+    assert EncodedImage(b"?").size == (0, 0)

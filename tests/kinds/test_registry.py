@@ -66,6 +66,7 @@ def test_every_kind_template_belongs_to_a_kind() -> None:
         ("tensor", "text", "texts"),
         ("tensor", "pr_curves", "pr_curves"),
         ("tensor", "custom_scalars", "custom_scalars"),
+        ("tensor", "mesh", "meshes"),
         ("tensor", "hparams", "hparams"),
         (None, "hparams", "hparams"),  # hparams data lives in the metadata
         ("tensor", "", "tensors"),

@@ -4,6 +4,7 @@ fetched in parallel, and every failure of the store is one line naming the objec
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tbreport import NoRunsFoundError, StorageError, SummaryWriter, build_report, load
+from tbreport import NoRunsFoundError, StorageError, SummaryWriter, _fs, build_report, load
+from tbreport.reader.discover import find_runs
 from tests.s3_server import Proxy, boto_client, moto_server, s3_env
 
 
@@ -148,3 +150,112 @@ def test_the_command_line_reads_a_bucket(logdirs: tuple[str, Path]) -> None:
         "tbreport: error: s3://no-such-bucket-anywhere/exp: the bucket "
         "'no-such-bucket-anywhere' does not exist; create it or check the name"
     ]
+
+
+def _bucket(server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    s3_env(monkeypatch, server)
+    bucket = f"b-{uuid.uuid4().hex[:12]}"
+    boto_client(server).create_bucket(Bucket=bucket)
+    return bucket
+
+
+def _write_embeddings(root: str) -> None:
+    rng = np.random.default_rng(0)
+    with SummaryWriter(root) as w:
+        w.add_scalar("loss", 1.0, 0, walltime=1.0)
+        w.add_embedding(rng.normal(size=(6, 4)), metadata=list("abcdef"), global_step=0)
+        w.add_embedding(rng.normal(size=(3, 2)), tag="small", global_step=1)
+
+
+def test_projector_data_on_a_bucket_is_read(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = _bucket(server, monkeypatch)
+    remote = f"s3://{bucket}/emb"
+    _write_embeddings(f"{remote}/run")
+    _write_embeddings(str(tmp_path / "run"))
+    got, want = load(remote).runs["run"].projector, load(tmp_path).runs["run"].projector
+    assert got is not None and want is not None
+    assert got.path == f"{remote}/run/projector_config.pbtxt"
+    assert [e.tensor_name for e in got.embeddings] == ["default:00000", "small:00001"]
+    for g, w in zip(got.embeddings, want.embeddings):
+        assert (g.tensor_shape, g.sprite_single_image_dim) == (
+            w.tensor_shape,
+            w.sprite_single_image_dim,
+        )
+        assert (
+            g.tensor_path
+            == f"{remote}/run/" + Path(w.tensor_path).relative_to(tmp_path / "run").as_posix()
+        )
+        assert _fs.read_bytes(g.tensor_path) == Path(w.tensor_path).read_bytes()
+    assert got.embeddings[0].metadata_path == f"{remote}/run/00000/default/metadata.tsv"
+    html = build_report(remote, tmp_path / "r.html", progress=False).read_text("utf-8")
+    assert "00000/default/metadata.tsv" in html and "default:00000" in html
+
+
+def test_a_damaged_remote_projector_config_is_a_warning(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = _bucket(server, monkeypatch)
+    remote = f"s3://{bucket}/emb"
+    _write_embeddings(f"{remote}/run")
+    _fs.write_bytes(f"{remote}/run/projector_config.pbtxt", b"embeddings { nonsense")
+    loaded = load(remote)
+    assert loaded.runs["run"].projector is None
+    (warning,) = loaded.warnings
+    assert warning.path == f"{remote}/run/projector_config.pbtxt"
+    assert warning.message.startswith("projector config skipped: does not parse")
+
+
+def test_finding_runs_starts_no_download(logdirs: tuple[str, Path], server: str) -> None:
+    remote, _ = logdirs
+    bucket = remote.split("/")[2]
+    listed = {
+        f"s3://{bucket}/{o['Key']}": o["Size"]
+        for o in boto_client(server).list_objects_v2(Bucket=bucket)["Contents"]
+    }
+    runs = find_runs(remote, [])
+    assert _fs._prefetcher is None
+    for rd in runs:
+        assert rd.sizes == [listed[f] for f in rd.event_files]
+
+
+def test_two_remote_roots_are_fetched_ahead_together(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every event file of both roots is downloaded once, by the parallel fetcher
+    (the reader never waits on a request of its own)."""
+    bucket = _bucket(server, monkeypatch)
+    roots = [f"s3://{bucket}/one", f"s3://{bucket}/two"]
+    for root in roots:
+        _write_runs(root)
+    fetches: list[tuple[str, str]] = []
+    fetch = _fs._fetch
+
+    def recording(path: str) -> bytes:
+        fetches.append((path, threading.current_thread().name))
+        return fetch(path)
+
+    monkeypatch.setattr(_fs, "_fetch", recording)
+    loaded = load(roots)
+    assert list(loaded.runs) == [f"{r}/{n}" for r in ("one", "two") for n in ("a", "b/deep", "c")]
+    events = [(p, t) for p, t in fetches if "tfevents" in p]
+    paths = [p for p, _ in events]
+    assert len(paths) == 6 and len(set(paths)) == 6
+    assert all(t.startswith("tbreport-fetch") for _, t in events), events
+    assert _fs._prefetcher is None
+
+
+def test_a_stopped_load_cancels_the_downloads_still_queued(
+    logdirs: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remote, _ = logdirs
+    from tbreport.reader import load as load_module
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(load_module, "build_run", boom)
+    with pytest.raises(KeyboardInterrupt):
+        load(remote)
+    assert _fs._prefetcher is None

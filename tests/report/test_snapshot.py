@@ -8,12 +8,15 @@ bytes is either a bug or meant, and then the snapshot is rewritten
 Nothing is normalised. What the bytes depend on besides tbreport (matplotlib and its
 FreeType, Pillow, numpy, Graphviz's ``dot``, the markdown stack) is recorded next to the
 snapshot; on a machine where one of them differs the comparison cannot hold and the
-test is skipped, naming the difference.
+test is skipped, naming the difference; CI sets ``TBREPORT_REQUIRE_SNAPSHOT=1`` and
+holds those libraries at the recorded versions (``constraints.txt``), so there the skip
+is a failure and the snapshot guards every change.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -71,7 +74,10 @@ def test_sample_report_is_byte_identical(
     recorded = json.loads(ENVIRONMENT.read_text(encoding="utf-8"))
     changed = {k: (recorded.get(k), v) for k, v in env.items() if recorded.get(k) != v}
     if changed:
-        pytest.skip(f"the snapshot was made with other libraries: {changed}")
+        message = f"the snapshot was made with other libraries: {changed}"
+        if os.environ.get("TBREPORT_REQUIRE_SNAPSHOT") == "1":
+            pytest.fail(message + " (TBREPORT_REQUIRE_SNAPSHOT=1: constraints.txt holds them)")
+        pytest.skip(message)
     expected = SNAPSHOT.read_bytes()
     if html != expected:
         (tmp_path / "new.html").write_bytes(html)
