@@ -257,7 +257,7 @@ def test_fresh_clone_make_demo_with_the_system_path(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = (clone / "build" / "report.html").read_text(encoding="utf-8")
-    assert "lr_0.001" in html and 'class="node"' in html  # the runs, and a graph drawn by dot
+    assert "lr_0.001" in html and '<g class="node op' in html  # the runs, and a graph drawn by dot
     size = sum(p.stat().st_size for p in (clone / ".venv").rglob("*") if p.is_file())
     assert size <= 400 * 2**20, f".venv is {size / 2**20:.0f} MB"
     torch = subprocess.run(
