@@ -589,9 +589,10 @@ _TRAIN_WORDS = frozenset({"train", "training"})
 KEY_RULE = (
     "The key metrics are the scalar tags that matter first: the gated tags "
     "(--fail-if) first; then validation and test metrics (a tag with a word such as "
-    "val, valid, eval, dev or test; test before the others); then hparams metrics (the "
+    "val, valid, eval, dev or test; test before the others; or a metric an hparams "
+    "experiment declares as measured on validation data); then hparams metrics (the "
     "metrics an hparams experiment declares, and hparam/* tags); then training metrics "
-    "(train, training); then any other tag whose name says which way is better. Tags "
+    "(train, training, or declared as measured on training data); then any other tag whose name says which way is better. Tags "
     "whose name does not say (lr, grad_norm, epoch, runtime) come last, and only when "
     f"fewer than {KEY_UNKNOWN_FILL} others exist. Within each step, tags more runs have "
     "come first, then higher-is-better before lower-is-better, then by name. At most "
@@ -621,12 +622,15 @@ def key_rank(
     way = metric_direction(tag, info)
     words = set(_tokens(tag))
     hparam = info is not None or tag.startswith(("hparam/", "hparams/"))
+    dataset = info.dataset_type if info is not None else ""
     if preferred is not None:
         tier, sub = 0, preferred
     elif way is None and not hparam:
         tier, sub = 5, 0
-    elif words & (_EVAL_WORDS | _TEST_WORDS) and not hparam:
+    elif dataset == "validation" or (words & (_EVAL_WORDS | _TEST_WORDS) and not hparam):
         tier, sub = 1, 0 if words & _TEST_WORDS else 1
+    elif dataset == "training":
+        tier, sub = 3, 0
     elif hparam:
         tier, sub = 2, 0
     elif words & _TRAIN_WORDS:

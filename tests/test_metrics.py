@@ -278,3 +278,34 @@ def test_smooth_long_series_with_a_spike_matches_the_loop(weight: float, scale: 
     got = smooth(values, weight)
     want = metrics._debiased_ema_loop(values, weight)
     assert np.allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+
+
+def test_key_metrics_follow_the_declared_dataset_type(tmp_path: Path) -> None:
+    """A metric an hparams experiment declares as measured on validation data ranks with
+    the validation tags, one declared on training data with the training tags, whatever
+    the tag says (TensorBoard's own ``hparams_config`` writes the declaration)."""
+    from tensorboard.plugins.hparams import api_pb2
+    from tensorboard.plugins.hparams import summary_v2 as hp
+
+    config = hp.hparams_config_pb(
+        hparams=[hp.HParam("lr", hp.RealInterval(1e-4, 1.0))],
+        metrics=[
+            hp.Metric("score", dataset_type=api_pb2.DATASET_VALIDATION),
+            hp.Metric("fit_loss", dataset_type=api_pb2.DATASET_TRAINING),
+            hp.Metric("other"),
+        ],
+    )
+    with tbreport.SummaryWriter(str(tmp_path / "run")) as w:
+        w.file_writer.add_summary(config)
+        for step in range(5):
+            for tag in ("score", "fit_loss", "other", "zebra/accuracy"):
+                w.add_scalar(tag, 1.0 / (step + 1), step)
+    logdir = tbreport.load(tmp_path)
+    declared = logdir.declared_metrics()
+    assert declared["score"].dataset_type == "validation"
+    assert declared["fit_loss"].dataset_type == "training"
+    assert declared["other"].dataset_type == ""
+    runs = [r.purged() for r in logdir.runs.values()]
+    # validation ("score", declared) before hparams metrics ("other") before training
+    # ("fit_loss", declared); "zebra/accuracy" says nothing of its data: after hparams
+    assert key_metrics(runs, declared=declared) == ["score", "other", "fit_loss", "zebra/accuracy"]

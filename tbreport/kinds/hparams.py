@@ -48,6 +48,9 @@ class MetricInfo:
     group: str = ""
     display_name: str = ""
     description: str = ""
+    #: what the experiment declares the metric is measured on: ``"training"``,
+    #: ``"validation"`` or ``""`` (not said)
+    dataset_type: str = ""
 
 
 @dataclass
@@ -176,6 +179,10 @@ def hparams_values(
 # --- decode (reader side) ---
 
 _TYPE_NAMES = {1: "string", 2: "bool", 3: "float"}
+_DATASET_TYPES = {
+    hparams_pb2.DATASET_TRAINING: "training",
+    hparams_pb2.DATASET_VALIDATION: "validation",
+}
 _STATUS_NAMES = {0: "STATUS_UNKNOWN", 1: "STATUS_SUCCESS", 2: "STATUS_FAILURE", 3: "STATUS_RUNNING"}
 
 
@@ -222,7 +229,13 @@ def decode_hparams(content: bytes, into: HParams) -> str:
                 )
             )
         into.metric_infos = [
-            MetricInfo(m.name.tag, m.name.group, m.display_name, m.description)
+            MetricInfo(
+                m.name.tag,
+                m.name.group,
+                m.display_name,
+                m.description,
+                _DATASET_TYPES.get(m.dataset_type, ""),
+            )
             for m in exp.metric_infos
         ]
     elif part == "session_start_info":
