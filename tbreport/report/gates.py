@@ -5,16 +5,18 @@ Syntax (spaces around the parts are optional)::
     last(val/loss) > 0.5
     max(train/accuracy) < 0.9 @ ^lr_0\\.1/
 
-* ``AGG`` is one of ``last`` (the value at the greatest step; the latest write wins),
-  ``first`` (at the smallest step), ``min``, ``max``, ``mean``.
+* ``AGG`` is one of ``last`` (the last point logged: after a restart appended into
+  the same directory it may sit at a smaller step than an earlier one), ``first`` (the
+  first point logged), ``min``, ``max``, ``mean``.
 * ``TAG`` is everything between the parentheses, as written (it may contain spaces,
   ``/``, non-ASCII characters and parentheses).
 * ``OP`` is one of ``<  <=  >  >=  ==  !=``; ``NUMBER`` is a float (``1e-3``, ``inf``).
 * ``@ RUN_REGEX`` (optional) restricts the gate to the runs whose name the regular
   expression matches (searched, as ``--runs`` does).
 
-Every run that has ``TAG`` is checked (the purged view, one value per step). As the
-flag's name says, a gate *trips* (CI fails) when the comparison holds for a run:
+Every run that has ``TAG`` is checked, over every point it logged (a step written
+twice, after a restart, counts twice: what TensorBoard plots and ``tbreport scalars``
+exports). As the flag's name says, a gate *trips* (CI fails) when the comparison holds for a run:
 ``--fail-if "last(val/loss) > 0.5"`` fails a run whose final loss is above 0.5. A NaN
 trips every gate (a NaN anywhere makes ``min``, ``max`` and ``mean`` NaN). A gate whose
 tag no checked run has cannot be checked: that is a failure too, never a silent pass.

@@ -105,10 +105,10 @@ def build(
     """Write the report of ``selection`` to ``output``, then check ``gates`` on the
     same runs and write the markdown ``summary``; the gates' results (``tbreport build``
     and :func:`build_report` both end here)."""
-    html = _render(selection, opts, prefer=[g.tag for g in gates])
+    results = evaluate(gates, selection.runs)  # checked first: the report shows them too
+    html = _render(selection, opts, prefer=[g.tag for g in gates], gates=results)
     output.write_text(html)
     logger.info("wrote %s (%d bytes)", output.given, len(html.encode("utf-8")))
-    results = evaluate(gates, selection.runs)
     if summary is not None:
         write_summary(selection, summary.given, results, report=output.given, title=opts.title)
     return results
@@ -318,9 +318,14 @@ def _page(
     }
 
 
-def _render(selection: Selection, opts: BuildOptions, prefer: Sequence[str] = ()) -> str:
+def _render(
+    selection: Selection,
+    opts: BuildOptions,
+    prefer: Sequence[str] = (),
+    gates: Sequence[GateResult] = (),
+) -> str:
     """The report of ``selection`` as a string; ``prefer``: the gated tags (the key
-    metrics start with them)."""
+    metrics start with them); ``gates``: the ``--fail-if`` results, shown first."""
 
     started = time.perf_counter()
     # charts are drawn while the next ones are being prepared
@@ -345,5 +350,6 @@ def _render(selection: Selection, opts: BuildOptions, prefer: Sequence[str] = ()
         if ctx.pool is not None:
             ctx.pool.close()
     page = _page(selection, opts, ctx, sections, panel, key_section)
+    page["gates"] = list(gates)
     template = environment().get_template("report.html.j2")
     return str(template.render(render_markdown=render_markdown, **page))

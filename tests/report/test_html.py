@@ -473,5 +473,15 @@ def test_fail_if_and_summary_md_work_as_on_the_command_line(tmp_path: Path) -> N
     # the report and the summary are written first, as the CLI does before exit 3
     assert (tmp_path / "bad.html").is_file()
     assert "Gates: 1 of 2 failed" in md.read_text(encoding="utf-8")
+    # and the report says so first, with the run that tripped and its value
+    ok, bad = (Page((tmp_path / n).read_text(encoding="utf-8")) for n in ("ok.html", "bad.html"))
+    assert "CI gates: 1 of 1 passed" in ok.all_text
+    text = bad.all_text
+    assert "CI gates: 1 of 2 failed" in text
+    assert "gate tripped: last(val/loss) > 0.5: run 'seed_1' has last(val/loss) = 0.6" in text
+    raw = (tmp_path / "bad.html").read_text(encoding="utf-8")
+    assert raw.index('id="gates"') < raw.index('id="key"')
+    assert '<a href="#gates">CI gates</a>' in raw
+    assert "CI gates" not in Page(build_report(logs, tmp_path / "plain.html").read_text()).all_text
     with pytest.raises(ValueError):  # a malformed gate: before anything is read
         build_report(tmp_path / "missing", tmp_path / "x.html", fail_if="last(val/loss) >")
