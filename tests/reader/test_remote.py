@@ -202,6 +202,7 @@ def test_a_damaged_remote_projector_config_is_a_warning(
     _fs.write_bytes(f"{remote}/run/projector_config.pbtxt", b"embeddings { nonsense")
     loaded = load(remote)
     assert loaded.runs["run"].projector is None
+    assert len(loaded.warnings) == 1, [(w.path, w.message) for w in loaded.warnings]
     (warning,) = loaded.warnings
     assert warning.path == f"{remote}/run/projector_config.pbtxt"
     assert warning.message.startswith("projector config skipped: does not parse")
