@@ -1,6 +1,6 @@
 """``make bench``: every benchmark, each in a fresh process, then the README's numbers.
 
-Runs ``bench_writer.py``, ``bench_reader.py``, ``bench_report.py`` and ``bench_graph.py`` (each times
+Runs ``bench_writer.py``, ``bench_reader.py``, ``bench_report.py``, ``bench_charts_js.py`` and ``bench_graph.py`` (each times
 tbreport and its peers side by side in one run and writes
 ``benchmarks/results/<name>.md`` and ``.json``), then replaces the README block
 between ``<!-- bench:<name> -->`` and ``<!-- /bench:<name> -->`` with that file.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
-BENCHES = ("writer", "reader", "report", "graph")
+BENCHES = ("writer", "reader", "report", "charts_js", "graph")
 
 
 def update_readme(name: str, block: str, readme: Path = README) -> bool:

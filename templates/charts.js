@@ -262,6 +262,7 @@
       return {
         index: index, run: String(m.run), label: String(m.label || ""), color: safeColor(m.color, index),
         logged: m.n, steps: steps, wall: wall, values: values, start: m.start || (k ? wall[0] : 0),
+        noSmooth: !!m.ns, dash: /^[0-9.]+( [0-9.]+)*$/.test(String(m.dash || "")) ? String(m.dash) : "",
         cache: {},
       };
     });
@@ -396,6 +397,7 @@
   // average starts again: each attempt is its own line, as TensorBoard smooths each
   // partition of a non-monotonic series on its own.
   Chart.prototype.smoothed = function (s) {
+    if (s.noSmooth) return s.values; // a schedule or a sparse series: drawn raw, as the static chart does
     const w = Math.min(state.smoothing, SLIDER_MAX);
     if (s.cache.w === w) return s.cache.sm;
     const out = new Float64Array(s.values.length);
@@ -662,13 +664,11 @@
   }
   Chart.prototype.drawLines = function (svg, sc, vis, theme, m, pw, ph) {
     const self = this;
-    const clip = self.id + "-clip";
-    const defs = sv("defs");
-    const cp = sv("clipPath", { id: clip });
-    cp.appendChild(sv("rect", { x: m.left, y: m.top - 1, width: pw, height: ph + 2 }));
-    defs.appendChild(cp);
-    svg.appendChild(defs);
-    const lines = sv("g", { "clip-path": "url(#" + clip + ")", fill: "none", "stroke-linejoin": "round", "stroke-linecap": "round" });
+    // a nested <svg> over the plot area clips the lines to it (its viewBox keeps the
+    // outer coordinates): no clip-path, no id to collide, no reference by fragment
+    const vb = [m.left, m.top - 1, pw, ph + 2];
+    const lines = sv("svg", { x: vb[0], y: vb[1], width: vb[2], height: vb[3], viewBox: vb.join(" "), overflow: "hidden",
+      fill: "none", "stroke-linejoin": "round", "stroke-linecap": "round" });
     const marks = sv("g", { class: "tbc-marks" });
     const w = state.smoothing;
     const box = { top: m.top, ph: ph };
@@ -678,10 +678,12 @@
       const g = sv("g", { class: "tbc-series", "data-run": s.run });
       const o = self.xs(s);
       const raw = pathOf(o.x, s.values, sc, self.log, box);
-      g.appendChild(sv("path", { d: raw.d, stroke: color, "stroke-width": w > 0 ? 1.25 : 1.75, "stroke-opacity": w > 0 ? 0.3 : 1, class: "tbc-raw" }));
-      if (w > 0) {
+      const faded = w > 0 && !s.noSmooth;
+      const dash = s.dash ? { "stroke-dasharray": s.dash } : {};
+      g.appendChild(sv("path", Object.assign({ d: raw.d, stroke: color, "stroke-width": faded ? 1.25 : 1.75, "stroke-opacity": faded ? 0.3 : 1, class: "tbc-raw" }, dash)));
+      if (faded) {
         const sm = pathOf(o.x, self.smoothed(s), sc, self.log, box);
-        g.appendChild(sv("path", { d: sm.d, stroke: color, "stroke-width": 1.75, class: "tbc-smooth" }));
+        g.appendChild(sv("path", Object.assign({ d: sm.d, stroke: color, "stroke-width": 1.75, class: "tbc-smooth" }, dash)));
       }
       raw.dots.forEach(function (p) {
         g.appendChild(sv("circle", { cx: p[0].toFixed(1), cy: p[1].toFixed(1), r: 3, fill: color, stroke: "none" }));
@@ -689,6 +691,15 @@
       lines.appendChild(g);
       self.groups.push({ run: s.run, el: g });
       self.drawMarks(marks, s, o.x, sc, color, theme, m, pw, ph);
+    });
+    // dashed reference lines (the --baseline's last value), as the static chart draws them
+    (Array.isArray(self.p.refs) ? self.p.refs : []).forEach(function (r) {
+      const y = Number(r && r[1]);
+      if (!Number.isFinite(y) || (self.log && y <= 0)) return;
+      const py = sc.y(y);
+      if (py < m.top || py > m.top + ph) return;
+      lines.appendChild(sv("line", { class: "tbc-ref", x1: m.left, x2: m.left + pw, y1: py.toFixed(1), y2: py.toFixed(1),
+        stroke: lineColor(safeColor(r[0], 0), theme), "stroke-width": 1.1, "stroke-dasharray": "5 3" }));
     });
     svg.appendChild(lines);
     svg.appendChild(marks);

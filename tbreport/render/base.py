@@ -64,6 +64,7 @@ class Context:
     notes: list[str] = field(default_factory=list)  # build-time problems for the health box
     pool: ChartPool | None = None  # draws charts as they are asked for (else: all at the end)
     logdir: Logdir | None = None  # the whole logdir (hparams experiments live in parent runs)
+    live_charts: int = 0  # charts with a live layer (the page then carries charts.js)
     _tag_re: re.Pattern[str] | None = None
     _declared: dict[str, MetricInfo] | None = None
 

@@ -34,7 +34,12 @@ never an average: the page's hover readout and CSV show logged values.
         "sb": 402, "wb": 455,     # byte lengths of the step and wall-time sections
         "t0": 1700000000000,      # first wall time, integer milliseconds
         "rate": 20.0,             # wall-time prediction, milliseconds per step
-        "start": 1700000000000}]} # the run's start for the relative axis (ms)
+        "start": 1700000000000,   # the run's start for the relative axis (ms)
+        "ns": 1,                  # optional: never smoothed (a schedule, a sparse
+                                  #   series: the static chart draws it raw too)
+        "dash": "5 2"}],          # optional: SVG stroke-dasharray (several tags of a run)
+     "refs": [["#444444", 0.9]]}  # optional: dashed horizontal lines (colour, y):
+                                  #   the --baseline's last value
 
 The blob holds, for each series in order, three sections: **steps** as zigzag LEB128
 varints of the differences to the previous step (the first from 0; int64
@@ -54,6 +59,7 @@ import base64
 import hashlib
 import json
 import logging
+import math
 import re
 import zlib
 from collections.abc import Sequence
@@ -89,6 +95,7 @@ Float64Array = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
 
 _COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_DASH = re.compile(r"[0-9.]+(?: [0-9.]+)*")
 #: wall times beyond this many seconds from the epoch are stored as unknown (0): their
 #: milliseconds would not fit a JavaScript number exactly
 _MAX_WALL = 1e12
@@ -109,6 +116,8 @@ class Line:
     values: npt.ArrayLike
     label: str = ""
     start_time: float | None = None
+    smooth: bool = True  # False: drawn raw at any smoothing (as the static chart draws it)
+    dash: str = ""  # SVG stroke-dasharray ("" = solid)
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,8 @@ class DecodedSeries:
     wall_times: Float64Array  # seconds, to the millisecond
     values: Float64Array
     start_time: float
+    smooth: bool = True
+    dash: str = ""
 
 
 # --------------------------------------------------------------------------- keeping
@@ -275,6 +286,8 @@ def _encode_line(line: Line, buckets: int) -> tuple[dict[str, Any], bytes]:
         )
     if not _COLOR.fullmatch(line.color):
         raise ValueError(f"run {line.run!r}: colour must be #rgb or #rrggbb, got {line.color!r}")
+    if line.dash and not _DASH.fullmatch(line.dash):
+        raise ValueError(f"run {line.run!r}: dash must be numbers and spaces, got {line.dash!r}")
     idx = keep_indices(steps, values, buckets)
     st, va, ms = steps[idx], values[idx], _wall_ms(walls[idx])
     deltas = np.diff(st, prepend=np.int64(0))
@@ -301,6 +314,10 @@ def _encode_line(line: Line, buckets: int) -> tuple[dict[str, Any], bytes]:
         "rate": rate,
         "start": start,
     }
+    if not line.smooth:
+        meta["ns"] = 1
+    if line.dash:
+        meta["dash"] = line.dash
     return meta, step_bytes + wall_bytes + value_bytes
 
 
@@ -312,8 +329,10 @@ def chart_payload(
     x_axis: str = "step",
     log_y: bool = False,
     buckets: int = DEFAULT_BUCKETS,
+    references: Sequence[tuple[str, float]] = (),
 ) -> dict[str, Any]:
-    """The JSON-ready payload of one chart (schema in the module docstring)."""
+    """The JSON-ready payload of one chart (schema in the module docstring);
+    ``references``: (colour, y) of dashed horizontal lines (finite y only)."""
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
     if x_axis not in X_AXES:
@@ -327,7 +346,13 @@ def chart_payload(
     raw = bytes(blob)
     packed = zlib.compress(raw, 9)
     compressed = len(packed) + 16 < len(raw)
-    return {
+    refs = []
+    for color, y in references:
+        if not _COLOR.fullmatch(color):
+            raise ValueError(f"reference line: colour must be #rgb or #rrggbb, got {color!r}")
+        if math.isfinite(y):
+            refs.append([color, float(y)])
+    out: dict[str, Any] = {
         "v": SCHEMA_VERSION,
         "tag": str(tag),
         "x": x_axis,
@@ -338,6 +363,9 @@ def chart_payload(
         "data": base64.b64encode(packed if compressed else raw).decode("ascii"),
         "series": metas,
     }
+    if refs:
+        out["refs"] = refs
+    return out
 
 
 # --------------------------------------------------------------------------- embedding
@@ -407,6 +435,8 @@ def decode_payload(payload: dict[str, Any] | str) -> list[DecodedSeries]:
                 wall_times=ms.astype(np.float64) / 1000.0,
                 values=values.astype(np.float64),
                 start_time=int(meta["start"]) / 1000.0,
+                smooth=not meta.get("ns"),
+                dash=str(meta.get("dash", "")),
             )
         )
     if pos != len(blob):

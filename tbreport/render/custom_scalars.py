@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tbreport.model import Chart, ChartCategory, Run
+from tbreport.model import Chart, ChartCategory, Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section
 from tbreport.render.lines import (
     LineChart,
@@ -27,6 +27,7 @@ from tbreport.render.lines import (
     robust_range,
     run_start_times,
 )
+from tbreport.render.scalar import live_payload
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class CustomChart:
     chart: ChartSlot | None
     legend: list[CustomLegend]
     patterns: list[str]
+    live: str = ""  # the live layer's payload element (render/scalar.live_payload)
 
 
 #: seconds the tag regexes of every layout together may take to match (a layout comes
@@ -176,6 +178,7 @@ def _chart(
 ) -> CustomChart:
     legend: list[CustomLegend] = []
     lines: list[PreparedLine] = []
+    live: list[tuple[Run, ScalarSeries, PreparedLine]] = []  # the same lines, for the page
     bands: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
     if chart.kind == "margin" or chart.margin:
         patterns = [m.value for m in chart.margin]
@@ -211,6 +214,7 @@ def _chart(
                         series=dataclasses.replace(p.series, linestyle=mpl_style),
                     )
                     lines.append(p)
+                    live.append((run, run.scalars[tag], p))
                     legend.append(CustomLegend(run.name, tag, p.series.color, p.last_value, dash))
     anchor = ctx.anchors.make("custom", chart.title)
     if not lines:
@@ -220,9 +224,22 @@ def _chart(
     spec = LineChart(
         series=series, ylim=robust_range(values), x_axis=ctx.options.x_axis, bands=tuple(bands)
     )
-    return CustomChart(
-        chart.title, anchor, ctx.chart(spec, f"chart: {chart.title}"), legend, patterns
+    # a margin chart's bands are the static chart's alone: it stays static (live is empty)
+    payload = (
+        live_payload(
+            chart.title,
+            live,
+            spec,
+            ctx,
+            starts,
+            labels=[item.tag for item in legend],
+            dashes=[item.dash for item in legend],
+        )
+        if live
+        else ""
     )
+    slot = ctx.chart(spec, f"chart: {chart.title}")
+    return CustomChart(chart.title, anchor, slot, legend, patterns, payload)
 
 
 def _tag_matches(

@@ -33,7 +33,9 @@ from tbreport.metrics import (
 )
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix, tagged
+from tbreport.render.chartdata import Line, chart_payload, embed
 from tbreport.render.lines import (
+    LineChart,
     PreparedLine,
     line_chart,
     prepare_for,
@@ -67,6 +69,7 @@ class ScalarChart:
     legend: list[LegendRow]
     beyond: int
     description: str  # sanitised HTML
+    live: str = ""  # the live layer's payload element (markup), "" for a static-only chart
 
 
 @dataclass
@@ -162,6 +165,59 @@ def prepare_lines(
         )
         for run, s in entries
     ]
+
+
+def live_payload(
+    title: str,
+    lines: Sequence[tuple[Run, ScalarSeries, PreparedLine]],
+    spec: LineChart,
+    ctx: Context,
+    starts: dict[str, float],
+    *,
+    labels: Sequence[str] = (),
+    dashes: Sequence[str] = (),
+) -> str:
+    """The ``<script type="application/json" class="tbc-data">`` element that makes the
+    chart ``spec`` live in the page (``templates/charts.js``): the same lines as the
+    static chart, from the same prepared lines (colour, smoothing or not), over every
+    logged point in logged order (a restart is its own stretch, never hidden), with the
+    chart's x-axis, log choice and reference lines. ``""`` (the chart stays static
+    only) for a chart with ``--group-by`` bands, which the live layer does not draw."""
+    from markupsafe import Markup  # jinja2: only when rendering
+
+    if spec.bands:
+        return ""
+    smoothing = ctx.options.smoothing
+    live = [
+        Line(
+            run.name,
+            p.series.color,
+            s.steps,
+            s.wall_times,
+            s.values,
+            label=labels[i] if i < len(labels) else "",
+            start_time=starts.get(run.name),
+            # the static chart's choice: a series it draws unsmoothed stays so
+            smooth=smoothing == 0 or p.series.smoothed is not None,
+            dash=dashes[i] if i < len(dashes) else "",
+        )
+        for i, (run, s, p) in enumerate(lines)
+    ]
+    try:
+        payload = chart_payload(
+            title,
+            live,
+            smoothing=smoothing,
+            x_axis=spec.x_axis,
+            # the static chart's log y-axis, when render/lines.py has chosen one
+            log_y=bool(getattr(spec, "log_y", False)),
+            references=spec.references,
+        )
+    except ValueError as exc:  # a colour or style the layer cannot carry: static only
+        ctx.note(f"chart {title!r}: left static, without interaction ({exc})")
+        return ""
+    ctx.live_charts += 1
+    return Markup(embed(payload))
 
 
 def legend_rows(
@@ -264,6 +320,9 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                 group_by=ctx.options.group_by,
                 baseline=ctx.options.baseline,
             )
+            live = live_payload(
+                tag, [(r, s, p) for (r, s), (_, p) in zip(entries, prepared)], spec, ctx, starts
+            )
             description = next((s.description for _, s in entries if s.description), "")
             if comparing:
                 compare[tag] = chart_compare(tag, runs, groups, ctx)
@@ -275,6 +334,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                     legend=legend_rows(prepared, [s for _, s in entries]),
                     beyond=beyond,
                     description=render_markdown(description) if description else "",
+                    live=live,
                 )
             )
         section.groups.append(Group(prefix, ctx.anchors.make("scalars", prefix), items))

@@ -287,6 +287,10 @@ def _page(
     logdir = selection.logdir
     scalar_tags = selection.scalar_tags()
     script = page_asset("report.js")
+    style = page_asset("style.css") + read_asset("verdict.css")
+    if ctx.live_charts:  # the live layer of the scalar charts (render/chartdata.py)
+        script += read_asset("charts.js")
+        style += read_asset("charts.css")
     # the page's Content-Security-Policy lets only this exact script run
     digest = hashlib.sha256(("\n" + script + "\n").encode("utf-8")).digest()
     title = opts.title or "TensorBoard report: " + ", ".join(
@@ -312,8 +316,9 @@ def _page(
         "colors": selection.colors,
         "key_section": key_section,
         "restarts": restart_notes(selection),
-        "style": page_asset("style.css") + read_asset("verdict.css"),
+        "style": style,
         "script": script,
+        "live_charts": ctx.live_charts,
         "script_hash": "sha256-" + base64.b64encode(digest).decode("ascii"),
     }
 

@@ -137,3 +137,24 @@ def test_literal_patterns_need_no_worker_and_no_fork_falls_back(
     section = custom_scalars.build([run("a", LAYOUT)], ctx)
     assert section is not None and section.groups[0].items[0].chart is None
     assert any("no fork" in n and "^(train|val)/loss$" in n for n in ctx.notes)
+
+
+def test_line_charts_go_live_with_the_tag_and_dash_of_each_line() -> None:
+    from tbreport.render.chartdata import decode_payload
+
+    runs = [run("a", LAYOUT), run("b")]
+    ctx = Context(options=BuildOptions(), colors={"a": "#111111", "b": "#222222"})
+    section = custom_scalars.build(runs, ctx)
+    assert section is not None
+    losses, band, nothing = section.groups[0].items
+    text = str(losses.live)
+    decoded = decode_payload(text.split(">", 1)[1].rsplit("</script>", 1)[0])
+    assert [(d.run, d.label, d.dash, d.color) for d in decoded] == [
+        ("a", "train/loss", "", "#111111"),
+        ("a", "val/loss", "5 2", "#111111"),
+        ("b", "train/loss", "", "#222222"),
+        ("b", "val/loss", "5 2", "#222222"),
+    ]
+    assert all(d.values.tolist() == [3.0, 2.0, 1.0] for d in decoded)
+    assert band.live == "" and nothing.live == ""  # a margin chart's bands stay static
+    assert ctx.live_charts == 1

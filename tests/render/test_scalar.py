@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -80,3 +81,90 @@ def test_min_and_max_of_an_infinite_series_are_infinite() -> None:
         "mixed": ("-2", "1"),  # finite range; the infinities are counted in the note
         "nan": ("NaN", "NaN"),
     }
+
+
+def _live_series(item: scalars.ScalarChart) -> list[Any]:
+    from tbreport.render.chartdata import decode_payload
+
+    text = str(item.live)
+    start = '<script type="application/json" class="tbc-data">'
+    assert text.startswith(start) and text.endswith("</script>")
+    return decode_payload(text[len(start) : -len("</script>")])
+
+
+def test_every_chart_carries_its_lines_for_the_live_layer() -> None:
+    import json
+
+    restarted = np.array([0, 1, 2, 3, 1, 2, 3, 4], dtype=np.int64)  # a restart after step 3
+    values = np.array([5.0, 4.0, 3.5, 3.0, 4.5, 3.25, 2.5, 2.0])
+    runs = [
+        Run(
+            name=name,
+            path=name,
+            scalars={
+                "train/loss": ScalarSeries(
+                    "train/loss", restarted, 1000.0 + np.arange(8.0) * (i + 1), values * (i + 1)
+                )
+            },
+        )
+        for i, name in enumerate(["a", "b"])
+    ]
+    colors = {"a": "#112233", "b": "#445566"}
+    ctx = Context(options=BuildOptions(smoothing=0.3, x_axis="relative"), colors=colors)
+    section = scalars.build(runs, ctx)
+    assert section is not None and ctx.live_charts == 1
+    item = section.groups[0].items[0]
+    decoded = _live_series(item)
+    # every logged point, in the order logged: the restart is kept, never folded away
+    assert [d.run for d in decoded] == ["a", "b"]
+    assert [d.color for d in decoded] == ["#112233", "#445566"]
+    for i, d in enumerate(decoded):
+        assert d.steps.tolist() == restarted.tolist()
+        assert d.values.tolist() == (values * (i + 1)).tolist()
+        assert d.start_time == 1000.0 and d.smooth
+    payload = json.loads(str(item.live).split(">", 1)[1].rsplit("<", 1)[0])
+    assert payload["smoothing"] == 0.3 and payload["x"] == "relative" and payload["log"] is False
+    assert payload["tag"] == "train/loss"
+
+
+def test_a_chart_with_group_bands_stays_static() -> None:
+    runs = [
+        Run(
+            name=n,
+            path=n,
+            scalars={
+                "loss": ScalarSeries("loss", np.arange(5), np.arange(5.0), np.arange(5.0) + i)
+            },
+        )
+        for i, n in enumerate(["g1_a", "g1_b"])
+    ]
+    ctx = Context(
+        options=BuildOptions(group_by=r"_[ab]$"),
+        colors={"g1_a": "#111111", "g1_b": "#222222", "g1*": "#333333"},
+    )
+    section = scalars.build(runs, ctx)
+    assert section is not None
+    item = section.groups[0].items[0]
+    assert isinstance(item.chart.spec, LineChart) and item.chart.spec.bands
+    assert item.live == "" and ctx.live_charts == 0
+
+
+def test_a_baseline_line_goes_with_the_live_chart() -> None:
+
+    runs = [
+        Run(
+            name=n,
+            path=n,
+            scalars={
+                "loss": ScalarSeries("loss", np.arange(5), np.arange(5.0), np.arange(5.0) + i)
+            },
+        )
+        for i, n in enumerate(["base", "other"])
+    ]
+    ctx = Context(
+        options=BuildOptions(baseline="base"), colors={"base": "#111111", "other": "#222222"}
+    )
+    section = scalars.build(runs, ctx)
+    assert section is not None
+    item = section.groups[0].items[0]
+    assert '"refs":[["#111111",4.0]]' in str(item.live)

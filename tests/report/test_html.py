@@ -170,7 +170,12 @@ def test_everything_from_logs_is_escaped(built: tuple[Path, str, Page]) -> None:
     _, html, page = built
     assert "<script>alert" not in html
     assert "<b>bold</b>" not in html
-    assert page.elements["script"] == 1  # ours, at the end
+    # ours, at the end; every other script element is a live chart's data (JSON, never run)
+    data = [v for tag, attr, v in page.attrs if tag == "script" and attr == "type"]
+    assert page.elements["script"] == 1 + len(data)
+    assert set(data) <= {"application/json"}
+    body = html.rsplit("<script>\n", 1)[0]  # the page before our script
+    assert body.count('<script type="application/json" class="tbc-data">') == len(data)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "x&amp;y &#34;q&#34; &lt;b&gt;bold&lt;/b&gt;" in html or "x&amp;y &quot;q&quot;" in html
     assert "<script>alert(1)</script>" in page.all_text  # shown as text
