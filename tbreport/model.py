@@ -73,6 +73,7 @@ from tbreport.kinds.tensor import TensorPoint
 from tbreport.kinds.text import TextPoint
 
 __all__ = [
+    "DAMAGE_CATEGORIES",
     "KIND_NAMES",
     "WARNING_CATEGORIES",
     "AudioClip",
@@ -120,8 +121,15 @@ WARNING_CATEGORIES: dict[str, str] = {
     "unreadable": "files or directories that could not be read",
     "empty": "empty event files",
     "skipped": "values or events that could not be decoded or are not supported",
+    "symlink": "run directories reached through a symlink, symlink loops, broken links",
 }
 """The ``category`` of a :class:`LoadWarning`."""
+
+DAMAGE_CATEGORIES = frozenset({"truncated", "corrupt", "not_records", "undecodable", "unreadable"})
+"""The categories that are damage: bytes that could not be read, or that fail their
+framing or CRC check (``--strict`` fails on these only). The others are notes that
+healthy logdirs have (an unknown plugin, a second graph, an empty file a writer just
+opened, a ``runs/latest`` symlink): listed, never an error."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,11 @@ class LoadWarning:
     category: str = "skipped"
     offset: int = -1
     index: int = -1
+
+    @property
+    def damage(self) -> bool:
+        """Whether this is damage (:data:`DAMAGE_CATEGORIES`) rather than a note."""
+        return self.category in DAMAGE_CATEGORIES
 
     def __str__(self) -> str:
         suffix = f" (x{self.count})" if self.count > 1 else ""
@@ -260,6 +273,16 @@ class Logdir:
     paths: tuple[str, ...]
     runs: dict[str, Run] = field(default_factory=dict)
     warnings: list[LoadWarning] = field(default_factory=list)
+
+    @property
+    def damage(self) -> list[LoadWarning]:
+        """The warnings that are damage (what ``--strict`` fails on), in order."""
+        return [w for w in self.warnings if w.damage]
+
+    @property
+    def notes(self) -> list[LoadWarning]:
+        """The warnings that are notes, not damage, in order."""
+        return [w for w in self.warnings if not w.damage]
 
     @property
     def path(self) -> str:

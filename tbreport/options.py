@@ -164,7 +164,9 @@ class BuildOptions:
     strict: bool = _option(
         False,
         Flag(
-            "damaged or skipped event files, or a missing Graphviz, are errors (exit 2)",
+            "damaged input (CRC failures, truncated records, unreadable files) is an "
+            "error (exit 2), and for build a missing Graphviz; notes (unknown plugins, "
+            "repeated graphs, symlinked runs) never are",
             switch=True,
         ),
     )

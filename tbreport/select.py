@@ -9,9 +9,11 @@ one colour per run with data (TensorBoard's colours in TensorBoard's order:
 (``SOURCE_DATE_EPOCH`` when set, so identical input gives identical bytes). So every
 output shows the same runs, the same numbers and the same colours.
 
-:func:`select` is also where ``--strict`` turns the reader's warnings into a
+:func:`select` is also where ``--strict`` turns damage the reader met (CRC failures,
+truncated records, unreadable files: :attr:`tbreport.model.LoadWarning.damage`) into a
 :class:`~tbreport.errors.DamagedInputError` (of the class that names the first
-problem), and where an empty selection becomes a
+problem); notes (an unknown plugin, a second graph, a symlinked run directory, an
+empty file) never fail it. An empty selection becomes a
 :class:`~tbreport.errors.NoRunsFoundError`.
 """
 
@@ -101,9 +103,10 @@ def require_records(logdir: Logdir) -> None:
 
 
 def strict_error(warnings: Sequence[LoadWarning]) -> DamagedInputError:
-    """The ``--strict`` error for ``warnings``: its class names the first problem (a
+    """The ``--strict`` error for ``warnings`` (the damage: see
+    :data:`tbreport.model.DAMAGE_CATEGORIES`): its class names the first problem (a
     truncated record, a corrupt one, a file without any intact record, an undecodable
-    record, or anything else skipped) and ``issues`` carries them all."""
+    record, an unreadable file) and ``issues`` carries them all."""
     first = warnings[0]
     more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
     message = f"{first}{more}; --strict makes damaged input an error"
@@ -237,11 +240,11 @@ def select(
 
     Raises :class:`NoRunsFoundError` when nothing is left to report,
     :class:`UsageError` for a bad regular expression or an unknown ``baseline``, and
-    with ``strict`` the :class:`DamagedInputError` of :func:`strict_error`.
+    with ``strict`` and damaged input the :class:`DamagedInputError` of :func:`strict_error`.
     """
     require_records(logdir)
-    if strict and logdir.warnings:
-        raise strict_error(logdir.warnings)
+    if strict and logdir.damage:
+        raise strict_error(logdir.damage)
     run_re = _compile("runs", runs)
     raw = [r for r in logdir.runs.values() if run_re is None or run_re.search(r.name)]
     if not raw:

@@ -3,6 +3,7 @@ baseline, the build time, and --strict turning damage into the error that names 
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -123,3 +124,52 @@ def test_strict_undecodable_record_and_other_damage(tmp_path: Path) -> None:
     assert type(rec.value) is RecordError and "not an event file" in str(rec.value)
     other = strict_error([LoadWarning("p", "skipped something")])
     assert type(other) is DamagedInputError and str(other).startswith("p: skipped something")
+
+
+@pytest.fixture(scope="module")
+def symlinked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.logdirs import build_symlinked
+
+    return build_symlinked(tmp_path_factory.mktemp("symlinked") / "logdir")
+
+
+def test_notes_of_a_healthy_logdir_never_fail_strict(symlinked: Path) -> None:
+    """An unknown plugin, two graphs in a run and ``runs/latest -> exp1`` are notes:
+    listed, not damage. TensorBoard lists the symlinked run as a run of its own."""
+    logdir = tbreport.load(symlinked)
+    assert list(logdir.runs) == ["runs/exp1", "runs/exp2", "runs/latest"]
+    assert logdir.runs["runs/latest"].point_count() == logdir.runs["runs/exp1"].point_count()
+    text = "\n".join(str(w) for w in logdir.notes)
+    assert "a symlink to exp1" in text and "'acme_attention_maps'" in text
+    assert logdir.damage == [] and logdir.notes == logdir.warnings
+    sel = select(logdir, strict=True)
+    assert sel.names == list(logdir.runs)
+    assert logdir.runs["runs/exp1"].graph is not None and logdir.runs["runs/exp1"].graph.others
+
+
+def test_a_real_symlink_loop_is_a_note_and_not_followed(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    with tbreport.SummaryWriter(run) as w:
+        w.add_scalar("x", 1.0, 0)
+    (run / "back").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "empty_writer").mkdir()
+    (tmp_path / "empty_writer" / "events.out.tfevents.1.host").write_bytes(b"")
+    logdir = tbreport.load(tmp_path)
+    assert list(logdir.runs) == ["empty_writer", "run"]
+    assert sorted(w.category for w in logdir.notes) == ["empty", "symlink"]
+    assert "symlink loop" in str(logdir.notes[0]) + str(logdir.notes[1])
+    select(logdir, strict=True)  # notes only
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_an_unreadable_file_is_damage(tmp_path: Path) -> None:
+    run = tmp_path / "r"
+    with tbreport.SummaryWriter(run) as w:
+        w.add_scalar("x", 1.0, 0)
+    locked = run / "events.out.tfevents.2.locked"
+    locked.write_bytes((next(run.iterdir())).read_bytes())
+    locked.chmod(0)
+    logdir = tbreport.load(tmp_path)
+    assert [w.category for w in logdir.damage] == ["unreadable"]
+    with pytest.raises(DamagedInputError, match="locked"):
+        select(logdir, strict=True)

@@ -43,6 +43,7 @@ __all__ = [
     "cli_logging",
     "error",
     "load_readable",
+    "name_problems",
     "options_from",
     "report_gates",
     "verbosity",
@@ -72,10 +73,13 @@ exit status:
   0  success
   1  an unexpected internal error (a bug: please report it; -v shows the traceback)
   2  an error in the input or environment: bad arguments, a missing logdir or one
-     without event files, an unwritable output file; the reason is one line on stderr
+     without event files, an unwritable output file, or (with --strict) damaged
+     input; the reason is one line on stderr
 
-Damaged event files inside a valid logdir are not errors: every intact record is
-read and each problem is listed as a warning.
+Damaged event files inside a valid logdir are not errors without --strict: every
+intact record is read and each damaged file is named on stderr. Damage is a CRC
+failure, a truncated record or an unreadable file; notes (unknown plugins, repeated
+graphs, symlinked run directories, empty files) never fail --strict.
 """
 
 EXIT_HELP = """\
@@ -197,10 +201,11 @@ def add_gate_arguments(p: argparse.ArgumentParser, *, summary: bool = True) -> N
         )
 
 
-def load_readable(paths: Sequence[str]) -> Logdir:
+def load_readable(paths: Sequence[str], *, strict: bool = False) -> Logdir:
     """Load the logdirs; :class:`~tbreport.errors.NoRunsFoundError` (after a warning per
-    problem met) when not a single record could be read."""
-    from tbreport.select import load_logdirs, require_records  # numpy: only when run
+    problem met) when not a single record could be read; with ``strict``, the
+    :class:`~tbreport.errors.DamagedInputError` of any damage (never of a note)."""
+    from tbreport.select import load_logdirs, require_records, strict_error  # numpy: when run
 
     logdir = load_logdirs(paths)
     try:
@@ -209,7 +214,31 @@ def load_readable(paths: Sequence[str]) -> Logdir:
         for w in logdir.warnings:
             logging.getLogger("tbreport").warning("%s", w)
         raise
+    if strict and logdir.damage:
+        raise strict_error(logdir.damage)
+    name_problems(logdir)
     return logdir
+
+
+#: damaged files named on stderr before "and N more" (-v: all)
+MAX_NAMED = 10
+
+
+def name_problems(logdir: Logdir) -> None:
+    """Each damaged file on stderr, one ``tbreport: warning: FILE: what`` line, at most
+    :data:`MAX_NAMED` (all with ``-v``; none with ``-q``); the notes with ``-v`` only."""
+    log = logging.getLogger("tbreport")
+    damage = logdir.damage
+    shown = damage if log.isEnabledFor(logging.INFO) else damage[:MAX_NAMED]
+    for w in shown:
+        log.warning("%s", w)
+    if len(damage) > len(shown):
+        log.warning(
+            "and %d more damaged or unreadable files (-v lists them all)",
+            len(damage) - len(shown),
+        )
+    for w in logdir.notes:
+        log.info("note: %s", w)
 
 
 def error(message: str) -> None:

@@ -48,8 +48,8 @@ exit status:
   0  success (and every gate passed)
   1  an internal error (a bug)
   2  bad arguments (a malformed --fail-if is reported before anything is read), a
-     logdir without event files, an unknown --baseline, a missing password, an SMTP
-     error (the .eml file is still written)
+     logdir without event files, an unknown --baseline, (with --strict) damaged
+     input, a missing password, an SMTP error (the .eml file is still written)
   3  a gate tripped or could not be checked (the message says so; it is still
      written and sent)
 """
@@ -87,7 +87,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--from", dest="sender", metavar="ADDRESS", help="default: tbreport <user@host>")
     p.add_argument("--subject", help="default: the title, the run count and the gate status")
-    _args.add_options(p, COMPARE_OPTIONS)
+    _args.add_options(p, (*COMPARE_OPTIONS, "strict"))
     _args.add_gate_arguments(p, summary=False)
     p.add_argument(
         "--attach-report",

@@ -1,4 +1,4 @@
-"""``tbreport ls``: one line per run (kinds, tag and point counts, steps), then the warnings."""
+"""``tbreport ls``: one line per run (kinds, tag and point counts, steps), then the notes."""
 
 from __future__ import annotations
 
@@ -18,19 +18,21 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="list the runs of logdirs",
         description=(
             "One line per run: name, kinds of data found, tag and point counts, step\n"
-            "range; then every warning (damaged or skipped records)."
+            "range; then the notes (unknown plugins, repeated graphs, symlinked runs).\n"
+            "Damaged or unreadable files are named on stderr."
         ),
         epilog=_args.BASIC_EXIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
     _args.add_logdirs(p)
+    _args.add_options(p, ("strict",))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
 
-    logdir = _args.load_readable(args.logdirs)
+    logdir = _args.load_readable(args.logdirs, strict=args.strict)
     rows = [("RUN", "KINDS", "TAGS", "POINTS", "STEPS")]
     for name, r in logdir.runs.items():
         steps = r.step_range()
@@ -54,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
             row[4],
         ]
         out.write("  ".join(cells).rstrip() + "\n")
-    if logdir.warnings:
-        out.write(f"\n{plural(len(logdir.warnings), 'warning')}:\n")
-        for w in logdir.warnings:
+    notes = logdir.notes  # the damage is named on stderr, as by every command
+    if notes:
+        out.write(f"\n{plural(len(notes), 'note')} (not damage):\n")
+        for w in notes:
             out.write(f"  {w}\n")
     out.flush()
     return _args.EXIT_OK

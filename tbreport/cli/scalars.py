@@ -40,6 +40,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
     )
     _args.add_logdirs(p)
+    _args.add_options(p, ("strict",))
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="default: csv")
     _args.add_output(p, "-")
     p.set_defaults(func=run)
@@ -49,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Output(args.output)
     out.check()  # before any work
-    logdir = _args.load_readable(args.logdirs)
-    for w in logdir.warnings:
-        logger.warning("%s", w)
+    logdir = _args.load_readable(args.logdirs, strict=args.strict)
     with out.open_text() as fh:
         if args.format == "json":
             _write_json(logdir, fh)

@@ -527,6 +527,21 @@ class GraphKind(Kind):
             return
         run.graph = _replacing(old, graph)
 
+    def finish(self, sink: RunSink) -> None:
+        graph = sink.run.graph
+        if graph is None:
+            return
+        # TensorBoard's "Found more than one graph event per run" (or metagraph): a note
+        # for the data-health box, not damage. A graph_def beside its meta graph is not.
+        repeated = [o for o in graph.others if o.source == graph.source]
+        if repeated:
+            steps = ", ".join(str(o.step) for o in repeated)
+            sink.warn(
+                sink.run.path,
+                f"{len(repeated) + 1} graph records; shown the one of step {graph.step}, "
+                f"as TensorBoard does (not shown: step {steps})",
+            )
+
     def read_value(self, sink: RunSink, value: Any, at: At) -> None:
         tensor = value.tensor
         if not tensor.string_val:

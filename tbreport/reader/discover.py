@@ -2,8 +2,10 @@
 
 A run is every directory holding a *file* whose name contains ``tfevents``; its
 name is the directory's path relative to the logdir in posix form (``"."`` for the
-logdir itself). Symlinked directories are followed once (loops are detected),
-unreadable directories and broken links are reported, never raised.
+logdir itself). Symlinked directories are followed as TensorBoard follows them
+(``runs/latest -> exp1`` is a run of its own, with a note); a link back to an
+enclosing directory is a loop and not followed. Unreadable directories and broken
+links are reported, never raised.
 
 A remote logdir (``s3://bucket/exp``, ``gs://...``; see :mod:`tbreport._fs`) is
 listed with one recursive listing; each run keeps its files' listed sizes, with which
@@ -38,6 +40,25 @@ class RunDir:
     sizes: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Visit:
+    """A directory to list: its run name, depth, the (dev, inode) of the directories
+    above it, and the symlink it was reached through ("" if none)."""
+
+    path: str
+    name: str
+    depth: int
+    ancestors: tuple[tuple[int, int], ...]
+    link: str
+
+
+def _link_target(link: str) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return "?"
+
+
 def is_event_file_name(name: str) -> bool:
     return "tfevents" in name
 
@@ -67,13 +88,16 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
         raise NoRunsFoundError(f"{root_str}: not a directory; pass a TensorBoard logdir")
 
     runs: list[RunDir] = []
-    seen: set[tuple[int, int]] = set()
     max_depth = 0
-    # Iterative walk (no recursion limit); directories are visited once by (dev, inode).
-    stack: list[tuple[str, str, int]] = [(root_str, ".", 0)]
+    links: dict[str, str] = {}  # symlinked directory -> its target, where runs were found
+    # Iterative walk (no recursion limit). Symlinked directories are followed, as
+    # TensorBoard does (``runs/latest -> exp1`` is a run of its own); a link back to an
+    # enclosing directory (a real loop, by (dev, inode)) is not.
+    stack: list[_Visit] = [_Visit(root_str, ".", 0, (), "")]
     while stack:
-        path, name, depth = stack.pop()
-        max_depth = max(max_depth, depth)
+        visit = stack.pop()
+        path, name = visit.path, visit.name
+        max_depth = max(max_depth, visit.depth)
         try:
             dst = os.stat(path)
         except OSError as exc:
@@ -82,46 +106,76 @@ def find_runs(root: str | os.PathLike[str], warnings: list[LoadWarning]) -> list
             )
             continue
         key = (dst.st_dev, dst.st_ino)
-        if key in seen:
-            warnings.append(LoadWarning(path, "directory already visited (symlink loop?); skipped"))
-            continue
-        seen.add(key)
-        try:
-            with os.scandir(path) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
+        if key in visit.ancestors:
             warnings.append(
-                LoadWarning(path, f"cannot list directory: {exc.strerror}", category="unreadable")
+                LoadWarning(
+                    path,
+                    "symlink loop (a link to an enclosing directory); not followed",
+                    category="symlink",
+                )
             )
             continue
-        files: list[str] = []
-        subdirs: list[tuple[str, str, int]] = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-                is_file = entry.is_file()
-            except OSError as exc:
-                warnings.append(
-                    LoadWarning(entry.path, f"cannot stat: {exc.strerror}", category="unreadable")
-                )
-                continue
-            if is_dir:
-                child = entry.name if name == "." else f"{name}/{entry.name}"
-                subdirs.append((entry.path, child, depth + 1))
-            elif is_event_file_name(entry.name):
-                if is_file:
-                    files.append(entry.path)
-                elif entry.is_symlink():
-                    warnings.append(LoadWarning(entry.path, "broken symlink; skipped"))
+        listed = _list(visit, (*visit.ancestors, key), warnings)
+        if listed is None:
+            continue
+        files, subdirs = listed
         if files:
             runs.append(RunDir(name, path, files))
+            if visit.link and visit.link not in links:
+                links[visit.link] = _link_target(visit.link)
         stack.extend(reversed(subdirs))
+    for link, target in links.items():
+        warnings.append(
+            LoadWarning(
+                link,
+                f"a symlink to {target}; its runs are read as runs of their own, as "
+                "TensorBoard does",
+                category="symlink",
+            )
+        )
     if not runs:
         raise NoRunsFoundError(
             f"{root_str}: no *tfevents* files under it (looked {plural(max_depth, 'level')} deep)"
         )
     runs.sort(key=lambda r: r.name)
     return runs
+
+
+def _list(
+    visit: _Visit, ancestors: tuple[tuple[int, int], ...], warnings: list[LoadWarning]
+) -> tuple[list[str], list[_Visit]] | None:
+    """The event files and subdirectories of one directory (``None``: unreadable)."""
+    try:
+        with os.scandir(visit.path) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        warnings.append(
+            LoadWarning(visit.path, f"cannot list directory: {exc.strerror}", category="unreadable")
+        )
+        return None
+    files: list[str] = []
+    subdirs: list[_Visit] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+            is_file = entry.is_file()
+        except OSError as exc:
+            warnings.append(
+                LoadWarning(entry.path, f"cannot stat: {exc.strerror}", category="unreadable")
+            )
+            continue
+        if is_dir:
+            child = entry.name if visit.name == "." else f"{visit.name}/{entry.name}"
+            link = visit.link or (entry.path if entry.is_symlink() else "")
+            subdirs.append(_Visit(entry.path, child, visit.depth + 1, ancestors, link))
+        elif is_event_file_name(entry.name):
+            if is_file:
+                files.append(entry.path)
+            elif entry.is_symlink():
+                warnings.append(
+                    LoadWarning(entry.path, "broken symlink; skipped", category="symlink")
+                )
+    return files, subdirs
 
 
 def _find_remote_runs(root: str) -> list[RunDir]:

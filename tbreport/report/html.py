@@ -69,6 +69,7 @@ class Health:
     path: str
     message: str
     count: int
+    damage: bool = True  # damage (what --strict fails on), else a note
 
 
 def _options(options: dict[str, Any]) -> BuildOptions:
@@ -304,7 +305,10 @@ def _page(
         "built_epoch": int(selection.built),
         "counts": _counts(selection),
         "options": opts,
-        "health": [Health(w.path, w.message, w.count) for w in logdir.warnings],
+        "health": [  # damage first, then the notes
+            Health(w.path, w.message, w.count, w.damage)
+            for w in sorted(logdir.warnings, key=lambda w: not w.damage)
+        ],
         "notes": list(ctx.notes),
         "empty_runs": [r.name for r in selection.raw_runs if not r.kinds()],
         "filtered_out": selection.filtered_out,

@@ -11,9 +11,9 @@ from tbreport.cli import main
 from tests.conftest import CORPUS, expected_tbreport
 
 
-def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_lists_every_run_then_notes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ls", str(CORPUS)]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0].split() == ["RUN", "KINDS", "TAGS", "POINTS", "STEPS"]
     names = [line.split()[0] for line in lines[1 : lines.index("")]]
@@ -22,8 +22,11 @@ def test_ls_lists_every_run_then_warnings(capsys: pytest.CaptureFixture[str]) ->
     assert row.split() == ["torch_pr", "pr_curves", "2", "4", "0..2"]
     row = next(line for line in lines if line.startswith("tf2_summaries "))
     assert "scalars,images,audio,histograms,texts,tensors" in row
-    assert "4 warnings:" in out
-    assert "crc_corrupt" in out and "record 5 (byte 230)" in out
+    assert "\n1 note (not damage):\n" in out and "empty file (0 bytes)" in out
+    assert "CRC" not in out  # damage goes to stderr, one line per file
+    damaged = err.splitlines()
+    assert len(damaged) == 3 and all(line.startswith("tbreport: warning: ") for line in damaged)
+    assert "crc_corrupt" in damaged[0] and "record 5 (byte 230)" in damaged[0]
 
 
 def test_missing_logdir_is_one_line_exit_2(
@@ -52,5 +55,7 @@ def test_plurals(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> 
     assert main(["ls", str(tmp_path / "one")]) == 2
     assert "(looked 1 level deep)" in capsys.readouterr().err
     shutil.copytree(CORPUS / "edge_cases" / "truncated", tmp_path / "t")
+    (tmp_path / "t" / "empty").mkdir()
+    (tmp_path / "t" / "empty" / "events.out.tfevents.1.x").write_bytes(b"")
     assert main(["ls", str(tmp_path / "t")]) == 0
-    assert "\n1 warning:\n" in capsys.readouterr().out
+    assert "\n1 note (not damage):\n" in capsys.readouterr().out
