@@ -88,3 +88,14 @@ def fmt_bytes(n: int) -> str:
 def plural(n: int, word: str, many: str = "") -> str:
     """``"1 run"``, ``"3 runs"``, ``"0 runs"`` (``many`` for irregular plurals)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+#: what a spreadsheet reads as the start of a formula in a text cell
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell of a CSV file that a spreadsheet never runs as a formula (OWASP's CSV
+    injection advice): a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a CR
+    gets a leading ``'``. Only for text (run names, tags): numbers stay numbers."""
+    return "'" + text if text[:1] in CSV_FORMULA_STARTS else text

@@ -11,6 +11,7 @@ import math
 from typing import IO, TYPE_CHECKING, Any
 
 from tbreport.cli import args as _args
+from tbreport.fmt import csv_text
 from tbreport.report.output import Output
 
 if TYPE_CHECKING:
@@ -68,7 +69,10 @@ def _num(x: float) -> str:
 
 
 def _write_csv(logdir: Logdir, out: IO[str]) -> None:
-    """Every scalar point, run by run, each run's points in the order they were written."""
+    """Every scalar point, run by run, each run's points in the order they were written.
+
+    Run and tag cells that a spreadsheet would read as a formula get a leading ``'``
+    (:func:`tbreport.fmt.csv_text`); steps, wall times and values are plain numbers."""
     import numpy as np  # numpy: only when exporting (--help stays light)
 
     writer = csv.writer(out, lineterminator="\n")
@@ -80,6 +84,7 @@ def _write_csv(logdir: Logdir, out: IO[str]) -> None:
         if not tags:
             continue
         series = [r.scalars[t] for t in tags]
+        run_cell, tag_cells = csv_text(name), [csv_text(t) for t in tags]
         starts = np.cumsum([0] + [len(x) for x in series[:-1]])
         flat = starts[tag_index] + position  # index into the run's concatenated columns
         steps = np.concatenate([x.steps for x in series])
@@ -89,8 +94,8 @@ def _write_csv(logdir: Logdir, out: IO[str]) -> None:
             sel = flat[c0 : c0 + _CSV_CHUNK]
             chunk.writerows(
                 zip(
-                    [name] * len(sel),
-                    [tags[k] for k in tag_index[c0 : c0 + _CSV_CHUNK].tolist()],
+                    [run_cell] * len(sel),
+                    [tag_cells[k] for k in tag_index[c0 : c0 + _CSV_CHUNK].tolist()],
                     steps[sel].tolist(),
                     [_num(w) for w in walls[sel].tolist()],
                     [_num(v) for v in values[sel].tolist()],

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tbreport.fmt import fmt_float
+from tbreport.fmt import csv_text, fmt_float
 from tbreport.metrics import (
     Delta,
     MetricStats,
@@ -137,14 +137,14 @@ class Comparison:
                 header.append(f"{m.tag} last std")
             if self.baseline:
                 header.append(f"{m.tag} last delta")
-        w.writerow([_csv_text(h) for h in header])
+        w.writerow([csv_text(h) for h in header])
         for row in [*self.rows, *self.groups]:
             line: list[str] = [
                 "group" if row.is_group else "run",
-                _csv_text(row.name),
-                _csv_text(row.group),
+                csv_text(row.name),
+                csv_text(row.group),
                 str(len(row.members)) if row.is_group else "",
-                *[_csv_text(h) for h in row.hparam_texts],
+                *[csv_text(h) for h in row.hparam_texts],
             ]
             for last, best in zip(row.last, row.best):
                 line += [_csv_num(last.value), "" if last.step is None else str(last.step)]
@@ -160,10 +160,6 @@ class Comparison:
         """The CSV as a ``data:`` URI for a download link (works offline, without JS)."""
         payload = base64.b64encode(("\ufeff" + self.csv()).encode("utf-8")).decode("ascii")
         return "data:text/csv;charset=utf-8;base64," + payload
-
-
-def _csv_text(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _csv_num(v: float | None) -> str:

@@ -96,3 +96,22 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: pathlib.Path) -> None:
         proc.stderr.close()
         assert proc.wait(timeout=60) == 0, err
         assert "error" not in err
+
+
+def test_scalars_csv_neutralises_formula_looking_text_cells(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    """A run or tag a spreadsheet would run as a formula gets a leading ' (as the
+    report's own CSV); values stay numbers, negative ones included."""
+    from tbreport import SummaryWriter
+
+    for run in ("=HYPERLINK(1)", "+cmd", "@SUM(A1)", "-x", "plain"):
+        with SummaryWriter(tmp_path / run) as w:
+            w.add_scalar("=1+1", -0.5, 0)
+            w.add_scalar("ok/tag", 2.0, 1)
+    assert main(["scalars", str(tmp_path)]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    assert {r[0] for r in rows} == {"'=HYPERLINK(1)", "'+cmd", "'@SUM(A1)", "'-x", "plain"}
+    assert {r[1] for r in rows} == {"'=1+1", "ok/tag"}
+    assert sorted({float(r[4]) for r in rows}) == [-0.5, 2.0]  # numbers, not text
+    assert all(not r[0].startswith(("=", "+", "-", "@")) for r in rows)
