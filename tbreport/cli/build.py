@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import stat
+import sys
 from typing import Any
 
 from tbreport.cli import args as _args
@@ -40,7 +43,7 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tbreport.report.gates import parse_gates  # the library: only when run (--help stays light)
-    from tbreport.report.html import build, select_for  # the library: only when run
+    from tbreport.report.html import build, describe, select_for  # the library: only when run
 
     # every argument problem before any work: gates, option values, outputs
     gates = parse_gates(args.fail_if)
@@ -52,6 +55,22 @@ def run(args: argparse.Namespace) -> int:
         if o is not None:
             o.check()
     logdir = _args.load_readable(args.logdirs)
-    results = build(select_for(logdir, opts), opts, out, gates, summary)
-    logger.info("report written to %s", out.given)
+    selection = select_for(logdir, opts)
+    results = build(selection, opts, out, gates, summary)
+    if not getattr(args, "quiet", False):
+        # one line of what happened, as coverage.py says where its HTML went
+        print(f"tbreport: wrote {_where(out)}: {describe(selection)}", file=sys.stderr)
     return _args.report_gates(results)
+
+
+def _where(out: Output) -> str:
+    """The path as given, with the size of what is there now (a regular file's)."""
+    from tbreport.fmt import fmt_bytes
+
+    if out.is_stdout:
+        return "the report to standard output"
+    try:
+        st = os.stat(out.given)
+    except OSError:
+        return out.given
+    return f"{out.given} ({fmt_bytes(st.st_size)})" if stat.S_ISREG(st.st_mode) else out.given

@@ -270,6 +270,16 @@ def _counts(selection: Selection) -> list[tuple[str, int]]:
     return [(word if n == 1 else _plural(word), n) for word, n in counts if n]
 
 
+def describe(selection: Selection) -> str:
+    """What a report of ``selection`` holds, for the command line's one success line:
+    ``3 runs, 8 scalar tags, 15 images, 1 warning``."""
+    parts = [f"{n:,} {label}" for label, n in _counts(selection)]
+    warnings = len(selection.logdir.warnings)
+    if warnings:
+        parts.append(f"{warnings:,} warning{'s' if warnings != 1 else ''}")
+    return ", ".join(parts)
+
+
 def _plural(word: str) -> str:
     """``images``, ``meshes``: a label's plural (the kinds' labels are regular nouns)."""
     return word + ("es" if word.endswith(("s", "sh", "ch", "x")) else "s")

@@ -116,3 +116,31 @@ def test_unwritable_output_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     code = main(["build", str(CORPUS / "exp1"), "-o", str(blocker / "r.html"), "-q"])
     assert code == 2
     assert capsys.readouterr().err.startswith("tbreport: error:")
+
+
+def test_one_line_says_what_was_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Like coverage.py's "Wrote HTML report to ...": the path, its size, what it holds;
+    nothing with -q; stdout stays the report's alone with ``-o -``."""
+    from tbreport import SummaryWriter
+
+    with SummaryWriter(tmp_path / "logs" / "a") as w:
+        for step in range(3):
+            w.add_scalar("loss", 1.0 / (step + 1), step)
+    out = tmp_path / "r.html"
+    assert main(["build", str(tmp_path / "logs"), "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    size = out.stat().st_size
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"tbreport: wrote {out} (")
+    assert line.endswith("): 1 run, 1 scalar tag, 3 scalar points")
+    assert f"{size / 1024:.1f} KB" in line or f"{size:,} B" in line
+    assert main(["build", "-q", str(tmp_path / "logs"), "-o", str(out)]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["build", str(tmp_path / "logs"), "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("<!DOCTYPE html>")
+    assert (
+        captured.err
+        == "tbreport: wrote the report to standard output: 1 run, 1 scalar tag, 3 scalar points\n"
+    )
