@@ -77,12 +77,15 @@ def fmt_duration(seconds: float) -> str:
 
 
 def fmt_bytes(n: int) -> str:
-    """``512 B``, ``1.5 KB``, ``2.3 MB``."""
+    """``512 B``, ``1.5 KB``, ``2.3 MB``, ``4.0 GB``, ``670.5 TB``."""
     if n < 1024:
         return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / (1024 * 1024):.1f} MB"
+    size = float(n)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+    return f"{size / 1024:,.1f} TB"
 
 
 def plural(n: int, word: str, many: str = "") -> str:

@@ -8,17 +8,38 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tbreport.fmt import fmt_bytes, plural
 from tbreport.proto import tensor_pb2, types_pb2
 
 __all__ = [
-    "MAX_EXPANDED_ELEMENTS",
+    "DECODE_ALLOWANCE",
+    "DECODE_FACTOR",
+    "decode_budget",
     "dtype_name",
     "make_tensor_proto",
     "tensor_shape",
     "tensor_to_array",
 ]
 
-MAX_EXPANDED_ELEMENTS = 1 << 22  # see tensor_to_array
+DECODE_FACTOR = 16
+"""An event decodes to at most this many bytes per byte it stores ..."""
+DECODE_ALLOWANCE = 1 << 20
+"""... plus this many bytes (1 MiB), whatever its size (see :func:`decode_budget`)."""
+
+_POINTER = 8  # what one element of an object array costs besides its bytes
+
+
+def decode_budget(stored: int) -> int:
+    """The bytes a value stored in ``stored`` bytes may decode to.
+
+    A shape, a count or a header is a claim: a bit flip, or a writer's bug, makes a
+    170-byte record claim 10**10 elements. Whatever a claim says, tbreport decodes a
+    value to at most ``DECODE_FACTOR`` times its own size plus ``DECODE_ALLOWANCE``;
+    beyond that the value is refused (``ValueError``: the reader warns, naming the
+    file, record and tag, and reads on). Data stored in full never comes near it.
+    """
+    return DECODE_FACTOR * max(0, stored) + DECODE_ALLOWANCE
+
 
 _ENCODE_DTYPES = {
     np.dtype(np.float16): ("half_val", types_pb2.DT_HALF),
@@ -96,7 +117,9 @@ def tensor_to_array(tensor: tensor_pb2.TensorProto) -> npt.NDArray[np.generic]:
 
     Strings become an object array of ``bytes``; bfloat16 widens to float32. As
     TensorFlow does, a repeated field shorter than the shape is padded with its
-    last value. Raises ``ValueError`` for a tensor whose bytes do not fit its shape.
+    last value, within :func:`decode_budget` of the tensor's own size. Raises
+    ``ValueError`` for a tensor whose values do not fit its shape, or whose expansion
+    would exceed the budget.
     """
     dtype = tensor.dtype % 100
     entry = _DECODE_DTYPES.get(dtype)
@@ -137,18 +160,40 @@ def tensor_to_array(tensor: tensor_pb2.TensorProto) -> npt.NDArray[np.generic]:
     if dtype == 14:  # bfloat16: the top half of a float32
         arr = (arr.astype(np.uint32) << 16).view(np.float32)
     if arr.shape[0] != size:
-        # TensorFlow may store fewer values than the shape holds (the last value
-        # repeats). Expanding is bounded: a 161-byte record claiming shape [2e8]
-        # must not cost gigabytes.
-        if size > MAX_EXPANDED_ELEMENTS:
-            raise ValueError(
-                f"tensor of shape {list(shape)} stores {arr.shape[0]} values; expanding it to "
-                f"{size:,} elements exceeds the limit of {MAX_EXPANDED_ELEMENTS:,}"
-            )
-        if arr.shape[0] == 0:
-            arr = np.zeros(size, dtype=arr.dtype) if dtype != 7 else np.full(size, b"", object)
-        elif arr.shape[0] < size:
-            arr = np.concatenate([arr, np.full(size - arr.shape[0], arr[-1], dtype=arr.dtype)])
-        else:
-            raise ValueError(f"tensor holds {arr.shape[0]} values for shape {list(shape)}")
+        arr = _expand(tensor, arr, shape, size, _name)
     return arr.reshape(shape)
+
+
+def _expanded_bytes(arr: npt.NDArray[Any], size: int, dtype: int) -> int:
+    """What padding ``arr`` to ``size`` elements costs in memory (and in what reads it)."""
+    if dtype != 7:
+        return size * int(arr.dtype.itemsize)
+    stored = sum(len(b) for b in arr.tolist())
+    last = len(arr[-1]) if arr.shape[0] else 0
+    return int(stored + (size - arr.shape[0]) * last + size * _POINTER)
+
+
+def _expand(
+    tensor: tensor_pb2.TensorProto,
+    arr: npt.NDArray[Any],
+    shape: tuple[int, ...],
+    size: int,
+    name: str,
+) -> npt.NDArray[Any]:
+    """``arr`` padded to ``size`` elements with its last value (TensorFlow stores a
+    constant tensor as one value), or ``ValueError`` past :func:`decode_budget`."""
+    dtype = tensor.dtype % 100
+    if arr.shape[0] > size:
+        raise ValueError(f"tensor holds {arr.shape[0]} values for shape {list(shape)}")
+    need = _expanded_bytes(arr, size, dtype)
+    stored = tensor.ByteSize()
+    if need > decode_budget(stored):
+        raise ValueError(
+            f"{name} tensor of shape {list(shape)} stores {plural(arr.shape[0], 'value')} in "
+            f"{fmt_bytes(stored)}; padding it to {size:,} elements would take "
+            f"{fmt_bytes(need)}, more than {DECODE_FACTOR} times its size + "
+            f"{fmt_bytes(DECODE_ALLOWANCE)}"
+        )
+    if arr.shape[0] == 0:
+        return np.zeros(size, dtype=arr.dtype) if dtype != 7 else np.full(size, b"", object)
+    return np.concatenate([arr, np.full(size - arr.shape[0], arr[-1], dtype=arr.dtype)])

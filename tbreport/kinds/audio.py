@@ -100,7 +100,10 @@ def audio_value(tag: str, snd_tensor: Any, sample_rate: Any = 44100) -> summary_
 
 
 def _wav_info(data: bytes) -> tuple[float, int, int]:
-    """(sample rate, channels, frames) from a RIFF/WAVE header; zeros if not one."""
+    """(sample rate, channels, frames) from a RIFF/WAVE header; zeros if not one.
+
+    Frames are those the bytes hold: a header claiming a 4 GB data chunk in 60 bytes
+    counts the 60 bytes."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         return 0.0, 0, 0
     pos, rate, channels, block = 12, 0, 0, 0
@@ -123,13 +126,14 @@ def decode_audio(value: summary_pb2.Summary.Value, step: int, wall_time: float) 
     """
     if value.WhichOneof("value") == "audio":
         a = value.audio
-        clip = AudioClip(
-            a.encoded_audio_string,
-            a.sample_rate,
-            int(a.num_channels),
-            int(a.length_frames),
-            a.content_type or "audio/wav",
-        )
+        data = bytes(a.encoded_audio_string)
+        rate, channels, frames = float(a.sample_rate), int(a.num_channels), int(a.length_frames)
+        wav_rate, wav_channels, wav_frames = _wav_info(data)
+        if wav_rate > 0 and wav_channels > 0:
+            # A WAV says what it holds (frames counted in its bytes, never its claim);
+            # the browser plays that, whatever Summary.Audio declares.
+            rate, channels, frames = wav_rate, wav_channels, wav_frames
+        clip = AudioClip(data, rate, channels, frames, a.content_type or "audio/wav")
         return AudioPoint(step, wall_time, (clip,))
     arr = tensor_to_array(value.tensor)
     if arr.dtype != object or arr.ndim not in (1, 2):

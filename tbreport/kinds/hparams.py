@@ -321,16 +321,13 @@ def _metric_value(runs: Mapping[str, Run], name: str, info: MetricInfo) -> float
 def hparam_names(runs: Sequence[Run], rows: Sequence[HParamsRow]) -> list[str]:
     """The hparams of ``rows``: in the order the ``runs``' experiments declare them,
     then the undeclared ones sorted; only those some row has."""
-    names: list[str] = []
+    names: dict[str, None] = {}  # ordered, and linear in the hparams (20,000 of them exist)
     for run in runs:
         if run.hparams is not None:
-            for info in run.hparams.hparam_infos:
-                if info.name not in names:
-                    names.append(info.name)
-    for name in sorted({k for r in rows for k in r.hparams}):
-        if name not in names:
-            names.append(name)
-    return [n for n in names if any(n in r.hparams for r in rows)]
+            names.update(dict.fromkeys(info.name for info in run.hparams.hparam_infos))
+    present = {k for r in rows for k in r.hparams}
+    names.update(dict.fromkeys(sorted(present)))
+    return [n for n in names if n in present]
 
 
 def value_text(v: HParamValue | None) -> str:

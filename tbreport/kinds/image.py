@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tbreport.fmt import fmt_bytes
 from tbreport.kinds._arrays import to_float, to_numpy
 from tbreport.kinds._pixels import encode_png, make_grid, to_uint8  # re-exported
 from tbreport.kinds._tensors import tensor_to_array
@@ -57,11 +58,48 @@ class EncodedImage:
         return (self.width, self.height) if self.width > 0 and self.height > 0 else (0, 0)
 
     def to_array(self) -> npt.NDArray[np.uint8]:
-        """Decode to an ``[H, W, C]`` uint8 array (needs Pillow; imported here only)."""
+        """Decode to an ``[H, W, C]`` uint8 array (needs Pillow; imported here only).
+
+        ``ValueError`` for an image whose header claims more than its bytes can hold
+        (:func:`check_claims`) or more pixels than Pillow's ``MAX_IMAGE_PIXELS``: a
+        decompression bomb is never decoded to its claim.
+        """
         from PIL import Image  # Pillow: only when an image is encoded
 
+        check_claims(self.data)
+        w, h = self.decoded_size
+        limit = Image.MAX_IMAGE_PIXELS
+        if limit is not None and w * h > limit:
+            raise ValueError(f"image of {w}x{h} px is bigger than {limit:,} pixels")
         with Image.open(io.BytesIO(self.data)) as img:
             return np.asarray(img)
+
+
+PNG_MAX_RATIO = 1032
+"""deflate's limit: a PNG's pixel rows are never more than 1032 times its compressed bytes."""
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
+
+
+def check_claims(data: bytes) -> None:
+    """``ValueError`` when a PNG's header claims more pixels than its bytes can hold.
+
+    A PNG's rows (one filter byte plus the packed pixels each) are deflate-compressed,
+    and deflate never expands more than :data:`PNG_MAX_RATIO` times, so a 57-byte PNG
+    claiming 30000x30000 RGB (2.7 GB) is damaged or a decompression bomb: whatever
+    decodes it (a browser, Pillow) would allocate the claim for nothing.
+    """
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 26:
+        return
+    w, h = header_size(data)
+    depth, colour = data[24], data[25]
+    row = 1 + -(-w * _PNG_CHANNELS.get(colour, 1) * max(1, depth) // 8)
+    if h * row > PNG_MAX_RATIO * len(data):
+        raise ValueError(
+            f"PNG header claims {w}x{h} px ({fmt_bytes(h * row)} of pixel rows) in "
+            f"{fmt_bytes(len(data))}, more than deflate can hold: a damaged PNG or a "
+            "decompression bomb"
+        )
 
 
 def header_size(data: bytes) -> tuple[int, int]:
@@ -323,12 +361,15 @@ def decode_image(value: summary_pb2.Summary.Value, step: int, wall_time: float) 
     """
     if value.WhichOneof("value") == "image":
         img = value.image
+        check_claims(img.encoded_image_string)
         encoded = EncodedImage(img.encoded_image_string, img.width, img.height, img.colorspace)
         return ImagePoint(step, wall_time, (encoded,))
     arr = tensor_to_array(value.tensor)
     if arr.dtype != object or arr.ndim != 1 or arr.shape[0] < 2:
         raise ValueError(f"an image tensor must be [width, height, images...], got {arr.shape}")
     width, height = _int_or_zero(arr[0]), _int_or_zero(arr[1])
+    for b in arr[2:]:
+        check_claims(bytes(b))
     images = tuple(EncodedImage(bytes(b), width, height) for b in arr[2:])
     return ImagePoint(step, wall_time, images)
 

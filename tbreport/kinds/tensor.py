@@ -10,7 +10,9 @@ import numpy.typing as npt
 
 from tbreport.kinds._arrays import to_numpy
 from tbreport.kinds._tensors import (  # re-exported: tbreport.kinds.tensor was their home
-    MAX_EXPANDED_ELEMENTS,
+    DECODE_ALLOWANCE,
+    DECODE_FACTOR,
+    decode_budget,
     dtype_name,
     make_tensor_proto,
     tensor_shape,
@@ -20,12 +22,14 @@ from tbreport.kinds.base import At, Point, RunSink, SectionSpec, SeriesKind
 from tbreport.proto import summary_pb2, tensor_pb2
 
 __all__ = [
+    "DECODE_ALLOWANCE",
+    "DECODE_FACTOR",
     "KIND",
-    "MAX_EXPANDED_ELEMENTS",
     "PLUGIN_NAME",
     "RAW_TENSOR_PLUGIN",
     "TensorKind",
     "TensorPoint",
+    "decode_budget",
     "decode_tensor",
     "dtype_name",
     "make_tensor_proto",

@@ -242,6 +242,7 @@ class _RunBuilder:
         self.starts: list[tuple[int, int]] = []  # (record index in the run, step)
         self.base = 0
         self.file = ""
+        self.offset = -1  # the byte offset of the record being read
         # (file or "" for the run, problem) -> [count, first example, category, at]
         self.problems: dict[tuple[str, str], list[Any]] = {}
         self.file_version: float | None = None  # the latest file_version seen in the run
@@ -280,9 +281,11 @@ class _RunBuilder:
         at: tuple[int, int] = (-1, -1),
     ) -> None:
         """Count a problem; one warning per (run, problem), or per (file, problem).
-        ``at``: (byte offset, record index) of the first occurrence, when known."""
+        ``at``: (byte offset, record index) of the first occurrence in the file being
+        read, when known: the warning then names that file (the first one, per run)."""
         where = (self.file if per_file else "", key)
-        entry = self.problems.setdefault(where, [0, example, category, at])
+        first = self.file if at != (-1, -1) else ""
+        entry = self.problems.setdefault(where, [0, example, category, at, first])
         entry[0] += 1
 
     # -- files
@@ -358,6 +361,7 @@ class _RunBuilder:
     def _safe_event(
         self, event: Any, index: int, offset: int, info: EventFileInfo
     ) -> EventFileInfo:
+        self.offset = offset
         try:
             return self._event(event, index, info)
         except Exception as exc:  # a bug or a proto too odd to decode: never crash a load
@@ -429,9 +433,11 @@ class _RunBuilder:
             else:
                 self.problem(f"{which} values (obsolete); skipped them", f"tag {tag!r}")
         except ValueError as exc:
+            # saying where: the record may be one in millions
             self.problem(
                 f"{plugin or which} values that could not be decoded; skipped them",
-                f"tag {tag!r} step {step}: {exc}",
+                f"record {index - self.base} (byte {self.offset}) tag {tag!r} step {step}: {exc}",
+                at=(self.offset, index - self.base),
             )
 
     # -- finish
@@ -456,11 +462,12 @@ class _RunBuilder:
             acc.store(run, self._restarts, self.meta)
         for kind in KINDS:
             kind.finish(self)
-        for (path, key), (count, example, category, (offset, index)) in self.problems.items():
+        for (path, key), (count, example, category, at, first) in self.problems.items():
+            offset, index = at
             times = f"{count} " if count > 1 else ""
             self.warnings.append(
                 LoadWarning(
-                    path or run.path,
+                    path or first or run.path,
                     f"{times}{key} (first: {example})",
                     count,
                     category=category,

@@ -47,3 +47,22 @@ def test_tensor_form_decodes_like_the_legacy_form() -> None:
         32,
     )
     assert clip.label == "label"
+
+
+def test_a_wav_says_what_it_holds_whatever_the_claims() -> None:
+    from tests.logdirs.huge_claims import wav
+
+    legacy = summary_pb2.Summary.Audio(
+        sample_rate=44100, num_channels=2**31 - 1, length_frames=2**62, encoded_audio_string=wav()
+    )
+    (clip,) = decode_audio(summary_pb2.Summary.Value(tag="a", audio=legacy), 0, 0.0).clips
+    assert (clip.sample_rate, clip.num_channels, clip.length_frames) == (8000.0, 1, 10)
+    assert clip.duration == 10 / 8000
+    # a header claiming a 4 GB data chunk: the frames are those the bytes hold
+    legacy.encoded_audio_string = wav(claimed_data=0xFFFFFFF0)
+    (clip,) = decode_audio(summary_pb2.Summary.Value(tag="a", audio=legacy), 0, 0.0).clips
+    assert clip.length_frames == 10
+    # not a WAV: the declared values stand
+    legacy.encoded_audio_string = b"OggS" + bytes(40)
+    (clip,) = decode_audio(summary_pb2.Summary.Value(tag="a", audio=legacy), 0, 0.0).clips
+    assert (clip.sample_rate, clip.length_frames) == (44100.0, 2**62)

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tbreport.kinds.image import EncodedImage, decode_image, header_size, image_value
+from tbreport.kinds.image import (
+    EncodedImage,
+    decode_image,
+    encode_png,
+    header_size,
+    image_value,
+)
 from tbreport.proto import summary_pb2
 from tests.golden import check_golden
 
@@ -104,3 +110,23 @@ def test_an_unreadable_header_falls_back_on_the_declaration() -> None:
     assert header_size(b"\xff\xd8\xff") == (0, 0)
     assert EncodedImage(b"?", width=3, height=2).size == (3, 2)
     assert EncodedImage(b"?").size == (0, 0)
+
+
+def test_a_png_claiming_more_than_its_bytes_can_hold_is_refused() -> None:
+    from tbreport.kinds.image import check_claims
+    from tests.logdirs.huge_claims import png_bomb_header
+
+    bomb = png_bomb_header()  # 30000x30000 RGB in 59 bytes: 2.5 GB of rows
+    with pytest.raises(ValueError, match="PNG header claims 30000x30000 px"):
+        check_claims(bomb)
+    value = summary_pb2.Summary.Value(
+        tag="i", image=summary_pb2.Summary.Image(encoded_image_string=bomb)
+    )
+    with pytest.raises(ValueError, match="decompression bomb"):
+        decode_image(value, 0, 0.0)
+    with pytest.raises(ValueError, match="more than deflate can hold"):
+        EncodedImage(bomb).to_array()
+    # the most compressible real PNG (8000x8000 black, ~1000:1) is read
+    flat = encode_png(np.zeros((8000, 8000, 3), np.uint8))
+    check_claims(flat)
+    assert EncodedImage(flat).size == (8000, 8000)

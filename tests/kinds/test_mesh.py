@@ -354,13 +354,13 @@ def _values(**parts: Any) -> list[summary_pb2.Summary.Value]:
         ),
         (
             {"VERTEX": VERTICES, "FACE": np.where(FACES == 3, np.nan, FACES)},
-            "mesh values that could not be decoded; skipped them (first: tag 'm_FACE' step 1: "
+            "mesh values that could not be decoded; skipped them (first: record 1 (byte 52) tag 'm_FACE' step 1: "
             "faces hold NaN or infinite vertex indices)",
             lambda run: run.meshes["m"].points[0].faces is None,
         ),
         (
             {"VERTEX": VERTICES[0]},
-            "mesh values that could not be decoded; skipped them (first: tag 'm_VERTEX' step 1: "
+            "mesh values that could not be decoded; skipped them (first: record 1 (byte 52) tag 'm_VERTEX' step 1: "
             "a mesh tensor must be [batch, N, 3], got shape [4, 3])",
             lambda run: run.meshes == {},
         ),
@@ -401,7 +401,7 @@ def test_a_newer_plugin_version_is_skipped_as_tensorboard_does(tmp_path: Path) -
     loaded = load(tmp_path)
     assert loaded.runs["."].meshes == {}
     assert [w.message for w in loaded.warnings] == [
-        "mesh values that could not be decoded; skipped them (first: tag 'm_VERTEX' step 1: "
+        "mesh values that could not be decoded; skipped them (first: record 1 (byte 52) tag 'm_VERTEX' step 1: "
         "written by a newer mesh plugin (version 1); tbreport reads version 0)"
     ]
 

@@ -165,8 +165,11 @@ def test_undecodable_values_are_one_warning_per_run() -> None:
     warnings: list[LoadWarning] = []
     run = build_run(".", "/run", [scan_bytes(buf, "f1"), scan_bytes(buf, "f2")], warnings)
     assert run.images == {}
-    assert len(warnings) == 1 and warnings[0].count == 6 and warnings[0].path == "/run"
+    # one warning for the run, naming the file, record and tag where it was first seen
+    assert len(warnings) == 1 and warnings[0].count == 6 and warnings[0].path == "f1"
     assert "6 images values that could not be decoded" in warnings[0].message
+    assert "(first: record 0 (byte 0) tag 'i' step 0: " in warnings[0].message
+    assert (warnings[0].offset, warnings[0].index) == (0, 0)
 
 
 def _events_run(events: list[Any]) -> tuple[Run, list[LoadWarning]]:
