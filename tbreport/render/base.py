@@ -6,40 +6,78 @@ A kind's section builder (``tbreport/render/<module>.py``, named in its registry
 data, asks the context for charts (``ctx.chart(spec)``, drawn later, all at once, on
 every core) and names its template ``kinds/<module>.html.j2``. A kind the report lists
 without drawing adds a :class:`Part` to the shared "Other data" section (:func:`listing`).
+
+One part that fails never costs the rest: the report turns whatever raised (a builder
+for one tag, a chart's drawing, a template) into a :class:`Failure`, a visible "could
+not draw TAG: reason" card in its place and a line in the data-health box
+(:meth:`Context.failed`); ``tbreport/report/html.py`` narrows a failing builder down to
+the tags (or runs) it fails on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+import traceback
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from tbreport.metrics import metric_direction
 from tbreport.model import Logdir, MetricInfo, Run
 from tbreport.options import BuildOptions
 from tbreport.render.assets import Anchors
 from tbreport.render.charts import ChartSpec, Rendered
-from tbreport.render.pool import ChartPool
+from tbreport.render.pool import ChartPool, Failed, reason_of
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
+class Failure:
+    """A part of the report that could not be drawn: ``what`` (a tag, "the chart of
+    TAG", "the graph of run X") and ``reason`` (one line)."""
+
+    what: str
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"could not draw {self.what}: {self.reason}"
+
+    @property
+    def html(self) -> str:
+        """The card shown in the part's place (everything from logs escaped)."""
+        from markupsafe import Markup, escape  # jinja2: only when rendering
+
+        return Markup(
+            '<div class="failed" role="note"><b>could not draw</b> '
+            f"<bdi>{escape(self.what)}</bdi>: <span>{escape(self.reason)}</span></div>"
+        )
+
+
+@dataclass
 class ChartSlot:
-    """A chart to draw; ``rendered`` is filled in once every chart has been drawn."""
+    """A chart to draw; ``rendered`` is filled in once every chart has been drawn, or
+    ``failed`` when drawing it raised (:meth:`Context.chart_failed`)."""
 
     spec: ChartSpec
     salt: str
     rendered: Rendered | None = None
     alt: str = "chart"  # text for screen readers and broken images
+    failed: Failure | None = None
+    index: int | None = None  # its place in the pool's results (None: not submitted yet)
 
     @property
     def html(self) -> str:
-        """Markup for the template (inline SVG, or an ``<img>`` with a data URI)."""
+        """Markup for the template (inline SVG, or an ``<img>`` with a data URI; the
+        failure card when it could not be drawn)."""
         from markupsafe import Markup, escape  # jinja2: only when rendering
 
+        if self.failed is not None:
+            return self.failed.html
         r = self.rendered
         if r is None:
             return ""
@@ -65,8 +103,11 @@ class Context:
     pool: ChartPool | None = None  # draws charts as they are asked for (else: all at the end)
     logdir: Logdir | None = None  # the whole logdir (hparams experiments live in parent runs)
     live_charts: int = 0  # charts with a live layer (the page then carries charts.js)
+    failures: list[Failure] = field(default_factory=list)  # every part that could not be drawn
     _tag_re: re.Pattern[str] | None = None
     _declared: dict[str, MetricInfo] | None = None
+    _only: Collection[str] | None = None  # while narrowing a failure down: these tags only
+    _skip: Collection[str] = ()  # ... or every tag but these
 
     def __post_init__(self) -> None:
         if self.options.tags:
@@ -76,10 +117,14 @@ class Context:
         slot = ChartSlot(spec=spec, salt=f"tbreport-{len(self.charts)}", alt=alt)
         self.charts.append(slot)
         if self.pool is not None:  # start drawing it now, on another core
-            self.pool.submit(slot.spec, slot.salt)
+            slot.index = self.pool.submit(slot.spec, slot.salt)
         return slot
 
     def want_tag(self, tag: str) -> bool:
+        if self._only is not None and tag not in self._only:
+            return False
+        if tag in self._skip:
+            return False
         return self._tag_re is None or self._tag_re.search(tag) is not None
 
     def direction(self, tag: str) -> str | None:
@@ -95,6 +140,73 @@ class Context:
             logger.warning("%s", message)
             self.notes.append(message)
 
+    def failed(self, what: str, exc: BaseException | Failed, where: str = "") -> Failure:
+        """Record that ``what`` could not be drawn (``exc``: what it raised, or the
+        :class:`~tbreport.render.pool.Failed` of a chart): one warning line (the traceback
+        at debug level), a data-health line naming ``where`` it belongs (a section), and
+        the :class:`Failure` whose card takes its place."""
+        if isinstance(exc, Failed):
+            reason, detail = exc.reason, exc.detail
+        else:
+            reason = reason_of(exc)
+            detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        failure = Failure(what, reason)
+        self.failures.append(failure)
+        line = f"could not draw {what}{f' ({where})' if where else ''}: {reason}"
+        if detail:
+            logger.debug("%s\n%s", line, detail.rstrip())
+        self.note(line)
+        return failure
+
+    # -- narrowing a failure down (tbreport/report/html.py)
+
+    def mark(self) -> Mark:
+        """The state a failed attempt at building a section is undone to (:meth:`undo`)."""
+        return Mark(
+            len(self.charts), len(self.notes), len(self.failures), copy.deepcopy(self.anchors)
+        )
+
+    def undo(self, mark: Mark) -> None:
+        """Forget what was asked for since ``mark``: charts (the pool still draws those
+        it was given; nobody shows them), notes, failures and anchors."""
+        del self.charts[mark.charts :]
+        del self.notes[mark.notes :]
+        del self.failures[mark.failures :]
+        self.anchors = mark.anchors
+
+    @contextlib.contextmanager
+    def tags_limited(
+        self, only: Collection[str] | None = None, skip: Collection[str] = ()
+    ) -> Iterator[None]:
+        """Within the block :meth:`want_tag` keeps only ``only`` (if given), never ``skip``."""
+        saved = self._only, self._skip
+        self._only, self._skip = only, skip
+        try:
+            yield
+        finally:
+            self._only, self._skip = saved
+
+    @contextlib.contextmanager
+    def trial(self) -> Iterator[None]:
+        """Within the block charts are only collected, never drawn, and warnings are
+        held back (an attempt whose results are thrown away)."""
+        pool, self.pool = self.pool, None
+        root = logging.getLogger("tbreport")
+        level = root.level
+        root.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            self.pool = pool
+            root.setLevel(level)
+
+
+class Mark(NamedTuple):
+    charts: int
+    notes: int
+    failures: int
+    anchors: Anchors
+
 
 @dataclass
 class Group:
@@ -103,6 +215,7 @@ class Group:
     title: str
     anchor: str
     items: list[Any]
+    failures: list[Failure] = field(default_factory=list)  # cards of its items that failed
 
 
 @dataclass
@@ -127,10 +240,13 @@ class Section:
     data: dict[str, Any] = field(default_factory=dict)
     count: int = 0
     parts: list[Part] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # cards of parts that failed
+    html: str = ""  # the section drawn (tbreport/report/html.py fills it in)
 
     def merge(self, other: Section) -> None:
         """Take ``other``'s parts (the same shared section, from another kind)."""
         self.parts.extend(other.parts)
+        self.failures.extend(other.failures)
         self.count += other.count
 
 

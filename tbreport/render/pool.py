@@ -5,6 +5,9 @@ worker processes): :meth:`ChartPool.submit` hands each spec to the workers as so
 it is ready, :meth:`ChartPool.results` collects them in order. A handful of charts, or
 one job, are drawn in this process (a pool only pays off beyond a few hundred
 milliseconds of drawing).
+
+A spec whose drawing raises costs only that chart: its result is a :class:`Failed`
+(the reason, and the traceback for ``-v``), every other chart is drawn.
 """
 
 from __future__ import annotations
@@ -14,13 +17,23 @@ import logging
 import multiprocessing
 import os
 import threading
+import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Union
 
 from tbreport.options import FORMATS
 from tbreport.render.charts import ChartSpec, Rendered, render_chart, use_worker_settings
 
-__all__ = ["POOL_MIN", "ChartPool", "default_jobs", "render_all"]
+__all__ = [
+    "POOL_MIN",
+    "ChartPool",
+    "Failed",
+    "Outcome",
+    "default_jobs",
+    "reason_of",
+    "render_all",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +46,43 @@ def _init_worker() -> None:
     use_worker_settings()
 
 
-def _render_job(job: tuple[ChartSpec, str, str]) -> Rendered:
-    spec, fmt, salt = job
-    return render_chart(spec, fmt, salt)
+#: the longest reason a failure card shows (an exception's text may be anything)
+REASON_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A chart that could not be drawn: ``reason`` (one line, for the card and the
+    data-health box) and ``detail`` (the traceback, logged at debug level)."""
+
+    reason: str
+    detail: str = ""
+
+
+#: what drawing one spec gives
+Outcome = Union[Rendered, Failed]
+
+
+def reason_of(exc: BaseException) -> str:
+    """One short line saying what went wrong: ``ValueError: x must be finite``."""
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    line = f"{name}: {text}" if text else name
+    if len(line) > REASON_CHARS:
+        line = line[: REASON_CHARS - 1] + "…"
+    return line
+
+
+def draw_one(spec: ChartSpec, fmt: str, salt: str) -> Outcome:
+    """:func:`~tbreport.render.charts.render_chart`, or a :class:`Failed` if it raises."""
+    try:
+        return render_chart(spec, fmt, salt)
+    except Exception as exc:  # one chart's problem never costs the others
+        return Failed(reason_of(exc), traceback.format_exc())
+
+
+def _render_job(job: tuple[ChartSpec, str, str]) -> Outcome:
+    return draw_one(*job)
 
 
 def default_jobs() -> int:
@@ -123,18 +170,22 @@ class ChartPool:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def results(self, progress: Callable[[int], None] | None = None) -> list[Rendered]:
-        """Every chart, in submission order (waits for the workers)."""
+    def results(self, progress: Callable[[int], None] | None = None) -> list[Outcome]:
+        """Every chart, in submission order (waits for the workers): a
+        :class:`~tbreport.render.charts.Rendered`, or a :class:`Failed` for a spec whose
+        drawing raised."""
 
-        out: list[Rendered] = []
+        out: list[Outcome] = []
         try:
             for i, job in enumerate(self._work):
-                rendered: Rendered | None = None
+                rendered: Outcome | None = None
                 if i < len(self._futures) and not self._broken:
                     try:
                         rendered = self._futures[i].result()
                     except (concurrent.futures.process.BrokenProcessPool, OSError) as exc:
                         self._give_up(exc)
+                    except Exception as exc:  # e.g. a spec that cannot be pickled: draw it here
+                        logger.debug("chart %d: the worker gave %s; drawing it here", i, exc)
                 out.append(rendered if rendered is not None else _render_job(job))
                 if progress:
                     progress(1)
@@ -160,8 +211,9 @@ def render_all(
     fmt: str = "png",
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
-) -> list[Rendered]:
-    """Render ``(spec, salt)`` pairs on ``jobs`` processes (default: all cores), in order."""
+) -> list[Outcome]:
+    """Render ``(spec, salt)`` pairs on ``jobs`` processes (default: all cores), in order
+    (a :class:`Failed` for each spec whose drawing raised)."""
     with ChartPool(fmt=fmt, jobs=jobs) as pool:
         for spec, salt in specs:
             pool.submit(spec, salt)

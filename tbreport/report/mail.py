@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import getpass
 import logging
 import math
 import re
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -43,7 +44,7 @@ from tbreport.fmt import fmt_bytes, fmt_float, plural
 from tbreport.metrics import is_value_tag
 from tbreport.model import Run, ScalarSeries
 from tbreport.render.lines import line_chart, prepare_series, with_bands
-from tbreport.report.summary import SummaryData, show_controls
+from tbreport.report.summary import SummaryData, isolated, show_controls
 from tbreport.select import Selection
 
 __all__ = [
@@ -189,9 +190,16 @@ def chart_pngs(
         ]
         # a tag of one or two points per run is its numbers in the table, not a chart
         if entries and not is_value_tag([len(s) for _, s in entries]):
-            charts.append(
-                _metric_chart(len(charts), metric.tag, entries, data, selection, smoothing)
+            chart = isolated(
+                data.warnings,
+                f"the chart of {metric.tag}",
+                functools.partial(
+                    _metric_chart, len(charts), metric.tag, entries, data, selection, smoothing
+                ),
+                None,
             )
+            if chart is not None:
+                charts.append(chart)
     return charts
 
 
@@ -314,13 +322,16 @@ def render_text(data: SummaryData, *, max_rows: int | None = None) -> str:
         f"{plural(data.run_count, 'run')} · logdir {', '.join(_one_line(p) for p in data.logdirs)}",
         f"built {data.built_at} by tbreport {data.version}",
         "",
-        *_gate_text(data),
-        *_metric_text(data, max_rows),
-        *_group_text(data),
-        *_hparam_text(data, max_rows),
-        *_health_text(data),
-        "",
     ]
+    parts: list[tuple[str, Callable[[], list[str]]]] = [
+        ("the gates", lambda: _gate_text(data)),
+        ("the key metrics", lambda: _metric_text(data, max_rows)),
+        ("the groups", lambda: _group_text(data)),
+        ("the hyperparameters", lambda: _hparam_text(data, max_rows)),
+    ]
+    for what, part in parts:  # one that fails is named in the data-health lines
+        lines += isolated(data.warnings, what, part, [])
+    lines += [*_health_text(data), ""]
     return "\n".join(lines)
 
 

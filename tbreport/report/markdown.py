@@ -28,15 +28,16 @@ The data comes from :func:`tbreport.report.summary.collect_summary`, which the e
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tbreport.fmt import fmt_float, plural
 from tbreport.report.gates import GateResult
 from tbreport.report.output import Output
-from tbreport.report.summary import SummaryData, collect_summary, show_controls
+from tbreport.report.summary import SummaryData, collect_summary, isolated, show_controls
 from tbreport.select import Selection
 
 __all__ = ["UNPING", "md_escape", "summary_markdown", "unping", "write_summary"]
@@ -212,10 +213,14 @@ def summary_markdown(data: SummaryData) -> str:
         f"built {md_escape(data.built_at)} by tbreport {md_escape(data.version)}",
         "",
     ]
-    lines += _gate_lines(data)
-    lines += _metric_lines(data)
-    lines += _hparam_lines(data)
-    lines += _health_lines(data)
+    parts: list[tuple[str, Callable[[SummaryData], list[str]]]] = [
+        ("the gates", _gate_lines),
+        ("the key metrics", _metric_lines),
+        ("the hyperparameters", _hparam_lines),
+    ]
+    for what, part in parts:  # one that fails is named in the data-health lines
+        lines += isolated(data.warnings, what, functools.partial(part, data), [])
+    lines += _health_lines(data)  # last: it lists the parts that could not be drawn
     if data.report:
         lines += [f"Full report: {md_escape(data.report)}", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -11,19 +11,46 @@ RIGHT-TO-LEFT OVERRIDE, ...) that reorder or hide the text around them:
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from tbreport import __version__
+from tbreport.errors import TbreportError
 from tbreport.fmt import fmt_time
+from tbreport.render.pool import reason_of
 from tbreport.report.comparison import Comparison, build_comparison, differing_hparams
 from tbreport.report.gates import GateResult
 from tbreport.report.verdict import restart_notes
 from tbreport.select import Selection
 
-__all__ = ["SummaryData", "collect_summary", "show_controls"]
+__all__ = ["SummaryData", "collect_summary", "isolated", "show_controls"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def isolated(problems: list[str], what: str, make: Callable[[], T], fallback: T) -> T:
+    """``make()``; if it raises (an internal error), ``fallback``, and a line naming
+    ``what`` could not be drawn goes to ``problems`` (the summary's data-health lines)
+    and the log (the traceback at debug level): one part never costs the summary."""
+    try:
+        return make()
+    except TbreportError:
+        raise
+    except Exception as exc:
+        line = f"could not draw {what}: {reason_of(exc)}"
+        if line not in problems:  # a part drawn again (the e-mail fits its size) is one line
+            logger.warning("%s", line)
+            logger.debug("%s\n%s", line, traceback.format_exc().rstrip())
+            problems.append(line)
+        return fallback
+
 
 #: bidi embeddings, overrides and isolates, the Arabic letter mark, zero-width characters
 #: (space, joiners, LRM/RLM, word joiner) and the BOM: invisible, yet they reorder or hide text
@@ -72,8 +99,30 @@ def collect_summary(
 
     logdir = selection.logdir
     prefer = [g.gate.tag for g in gates]
-    metrics = selection.key_metrics(prefer=prefer, limit=limit)
-    names, values = logdir.hparam_texts(selection.names)
+    problems = [str(w) for w in logdir.warnings]
+    none: list[str] = []  # what a part that fails leaves
+    metrics = isolated(
+        problems, "the key metrics", lambda: selection.key_metrics(prefer=prefer, limit=limit), none
+    )
+    comparison = isolated(
+        problems,
+        "the key-metrics table",
+        lambda: build_comparison(selection, metrics),
+        Comparison([], [], []),
+    )
+    no_values: dict[str, dict[str, str]] = {}
+    names, values = isolated(
+        problems,
+        "the hyperparameters",
+        lambda: logdir.hparam_texts(selection.names),
+        (none, no_values),
+    )
+    restarts = isolated(
+        problems,
+        "the restart notes",
+        lambda: [f"{n.run}: {n.text}" for n in restart_notes(selection)],
+        none,
+    )
     title = title or "TensorBoard summary: " + ", ".join(
         os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
     )
@@ -82,12 +131,14 @@ def collect_summary(
         logdirs=list(logdir.paths),
         version=__version__,
         built_at=fmt_time(selection.built),
-        comparison=build_comparison(selection, metrics),
-        hparam_names=differing_hparams(names, values),
+        comparison=comparison,
+        hparam_names=isolated(
+            problems, "the hyperparameters", lambda: differing_hparams(names, values), none
+        ),
         hparam_texts=values,
-        warnings=[str(w) for w in logdir.warnings],
+        warnings=problems,
         gates=list(gates),
-        restarts=[f"{n.run}: {n.text}" for n in restart_notes(selection)],
+        restarts=restarts,
         run_count=len(selection.runs),
         report=report,
         built=selection.built,

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tbreport.render.charts import render_chart
-from tbreport.render.pool import ChartPool, render_all
+from tbreport.render.charts import Rendered, render_chart
+from tbreport.render.pool import REASON_CHARS, ChartPool, Failed, reason_of, render_all
 from tests.render.test_charts import _spec
 
 if TYPE_CHECKING:
@@ -43,3 +43,34 @@ def test_a_crashed_worker_falls_back_to_drawing_here() -> None:
             pool.submit(_DiesInAWorker(), f"s{i}")
         out = pool.results()
     assert len(out) == 10 and all(r.data_uri.startswith("data:image/png") for r in out)
+
+
+@dataclass(frozen=True)
+class _RaisesInAWorker:
+    """Raises while a worker draws it (a bug in one chart's drawing)."""
+
+    size: tuple[float, float] = (2.0, 1.0)
+
+    def draw(self, fig: Figure) -> None:
+        raise ValueError(f"no axes for you {'in a worker' if os.getpid() != _PARENT else 'here'}")
+
+
+def test_a_chart_that_raises_is_a_failure_and_the_others_are_drawn() -> None:
+    specs = [(_spec(2, 50), f"s{i}") for i in range(9)]
+    specs[4] = (_RaisesInAWorker(), "s4")  # type: ignore[assignment]
+    out = render_all(specs, jobs=2)
+    failed = out[4]
+    assert isinstance(failed, Failed)
+    assert failed.reason == "ValueError: no axes for you in a worker"
+    assert "Traceback (most recent call last)" in failed.detail
+    assert all(isinstance(r, Rendered) for i, r in enumerate(out) if i != 4)
+    # in this process (one job) just the same
+    here = render_all(specs, jobs=1)
+    assert isinstance(here[4], Failed) and here[4].reason.endswith("here")
+
+
+def test_a_failure_reason_is_one_bounded_line() -> None:
+    assert reason_of(KeyError("x")) == "KeyError: 'x'"
+    assert reason_of(RuntimeError()) == "RuntimeError"
+    long = reason_of(ValueError("a\nb " + "x" * 5000))
+    assert "\n" not in long and len(long) == REASON_CHARS and long.endswith("…")

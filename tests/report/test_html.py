@@ -12,8 +12,10 @@ import subprocess
 import sysconfig
 import venv
 from collections import Counter
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -490,3 +492,198 @@ def test_fail_if_and_summary_md_work_as_on_the_command_line(tmp_path: Path) -> N
     assert "CI gates" not in Page(build_report(logs, tmp_path / "plain.html").read_text()).all_text
     with pytest.raises(ValueError):  # a malformed gate: before anything is read
         build_report(tmp_path / "missing", tmp_path / "x.html", fail_if="last(val/loss) >")
+
+
+# --------------------------------------------------------------- per-part isolation
+
+
+def _parts_logdir(root: Path) -> Path:
+    """Two runs: eight ordinary scalar tags (enough for the chart pool to start), the
+    tags the tests below make fail, and two image tags."""
+    import numpy as np
+
+    from tbreport import SummaryWriter
+
+    for run in ("a", "b"):
+        with SummaryWriter(str(root / run)) as w:
+            for step in range(12):
+                for i in range(8):
+                    w.add_scalar(f"good/c{i}", 1.0 / (step + 1 + i), step)
+                w.add_scalar("bad/loss", 0.5 + step, step)
+                w.add_scalar("bad/draw", 5000.0 + step, step)  # its y-range marks it
+            for step in (0, 5):
+                pixels = np.full((3, 8, 8), 0.2 * (step + 1), dtype=np.float32)
+                w.add_image("imgs/ok", pixels, step)
+                w.add_image("imgs/bad", pixels, step)
+    return root
+
+
+@pytest.fixture(scope="module")
+def parts_logdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _parts_logdir(tmp_path_factory.mktemp("parts"))
+
+
+def _cards(html: str) -> list[str]:
+    """The text of every "could not draw" card."""
+    found = re.findall(r'<div class="failed" role="note">(.*?)</div>', html, re.S)
+    return [html_unescape(re.sub(r"<[^>]+>", "", c)) for c in found]
+
+
+def _health(page: Page) -> str:
+    text = page.all_text
+    return text[text.index("Data health") : text.index("Contents")]
+
+
+def _build_cli(logdir: Path, out: Path, *extra: str) -> int:
+    from tbreport.cli import main
+
+    return main(["build", str(logdir), "-o", str(out), "-q", "-j", "2", *extra])
+
+
+def test_a_builder_failing_on_one_tag_costs_only_that_tag(
+    parts_logdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tbreport.render import scalar
+
+    real = scalar.prepare_lines
+
+    def prepare(entries: Any, *args: Any) -> Any:
+        if entries[0][1].tag == "bad/loss":
+            raise ZeroDivisionError("the bad tag")
+        return real(entries, *args)
+
+    monkeypatch.setattr(scalar, "prepare_lines", prepare)
+    out = tmp_path / "r.html"
+    assert _build_cli(parts_logdir, out) == 0
+    html = out.read_text(encoding="utf-8")
+    page = Page(html)
+    assert _cards(html) == ["could not draw bad/loss: ZeroDivisionError: the bad tag"]
+    assert "could not draw bad/loss (scalars): ZeroDivisionError: the bad tag" in _health(page)
+    # every other tag is drawn, in its section, with its chart
+    heads = page.headings["scalars"] + page.headings.get("key-charts", [])
+    assert sorted(set(heads)) == sorted([f"good/c{i}" for i in range(8)] + ["bad/draw"])
+    assert page.media[("scalars", "img")] + page.media[("key-charts", "img")] == 9
+    assert page.media[("images", "img")] == 8
+    # the card sits in the scalar section (its group "bad" went to the key charts)
+    scalars = html[html.index('id="scalars"') : html.index('id="images"')]
+    assert 'class="failed"' in scalars
+
+    # --strict: the same report is written, then exit 2
+    strict = tmp_path / "s.html"
+    assert _build_cli(parts_logdir, strict, "--strict") == 2
+    assert _cards(strict.read_text(encoding="utf-8")) == _cards(html)
+
+
+def test_a_builder_failing_on_every_tag_is_one_card_for_its_section(
+    parts_logdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tbreport.render import image
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("nope")
+
+    monkeypatch.setattr(image, "_gallery", broken)
+    out = tmp_path / "r.html"
+    assert _build_cli(parts_logdir, out) == 0
+    html = out.read_text(encoding="utf-8")
+    page = Page(html)
+    assert _cards(html) == ["could not draw the images section: KeyError: 'nope'"]
+    assert page.media[("images", "img")] == 0
+    assert len(page.headings["scalars"]) + len(page.headings.get("key-charts", [])) == 10
+
+
+def test_a_chart_whose_drawing_raises_in_a_worker_is_a_card(
+    parts_logdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tbreport.render.lines import LineChart
+
+    parent = os.getpid()
+    real = LineChart.draw
+
+    def draw(self: LineChart, fig: Any) -> None:
+        if self.ylim[1] > 1000:  # the chart of bad/draw
+            where = "worker" if os.getpid() != parent else "parent"
+            raise RuntimeError(f"cannot draw in the {where}")
+        real(self, fig)
+
+    monkeypatch.setattr(LineChart, "draw", draw)
+    out = tmp_path / "r.html"
+    assert _build_cli(parts_logdir, out) == 0
+    html = out.read_text(encoding="utf-8")
+    cards = _cards(html)
+    assert cards == ["could not draw chart of bad/draw: RuntimeError: cannot draw in the worker"]
+    page = Page(html)
+    assert "could not draw chart of bad/draw" in _health(page)
+    # the card takes the chart's place in its card; the other nine charts are drawn
+    card = re.search(
+        r'<figure class="card" id="[^"]+" data-tag="bad/draw">.*?</figure>', html, re.S
+    )
+    assert card is not None and 'class="failed"' in card.group()
+    charts = page.media[("scalars", "img")] + page.media[("key-charts", "img")]
+    assert charts == 9
+
+
+def test_a_template_that_raises_on_one_item_costs_only_that_item(
+    parts_logdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tbreport.render import assets
+
+    real = assets.wrap_path
+
+    def wrap(text: str) -> Any:
+        if text == "imgs/bad":
+            raise ValueError("a template error")
+        return real(text)
+
+    monkeypatch.setattr(assets, "wrap_path", wrap)
+    assets.environment.cache_clear()  # the jinja environment takes the filter anew
+    try:
+        out = tmp_path / "r.html"
+        assert _build_cli(parts_logdir, out) == 0
+    finally:
+        monkeypatch.undo()
+        assets.environment.cache_clear()
+    html = out.read_text(encoding="utf-8")
+    page = Page(html)
+    # a card in place of each run's gallery of the tag; one line in the health box
+    assert _cards(html) == ["could not draw imgs/bad: ValueError: a template error"] * 2
+    assert "could not draw imgs/bad (Images): ValueError: a template error" in _health(page)
+    assert page.headings["images"] == ["imgs/ok", "imgs/ok"]  # both runs' galleries
+    assert page.media[("images", "img")] == 4
+
+
+def test_a_failure_is_one_log_line_and_its_traceback_only_at_debug(
+    parts_logdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from tbreport.cli import main
+    from tbreport.render import image
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("nope")
+
+    monkeypatch.setattr(image, "_gallery", broken)
+    args = ["build", str(parts_logdir), "-o", str(tmp_path / "r.html"), "-j", "1"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "could not draw" in line]
+    assert lines == ["tbreport: warning: could not draw the images section: KeyError: 'nope'"]
+    assert "Traceback" not in err
+    assert main([*args, "-vv"]) == 0
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_summary_md_names_a_part_that_fails_and_writes_the_rest(
+    parts_logdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tbreport.report import markdown
+
+    def broken(data: Any) -> list[str]:
+        raise MemoryError("no room for the table")
+
+    monkeypatch.setattr(markdown, "_metric_lines", broken)
+    md = tmp_path / "s.md"
+    assert _build_cli(parts_logdir, tmp_path / "r.html", "--summary-md", str(md)) == 0
+    text = re.sub(r"\\(.)", r"\1", md.read_text(encoding="utf-8"))  # markdown escapes off
+    assert "could not draw the key metrics: MemoryError: no room for the table" in text
+    assert text.startswith("## ") and "Data health: 1 problem" in text
+    assert (tmp_path / "r.html").exists()

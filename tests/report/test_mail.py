@@ -306,3 +306,30 @@ def test_bidi_controls_are_visible_in_the_text_and_isolated_in_the_html(tmp_path
     assert "r_\\u202eRTL" in mail.text and "val/lo\\u200bss" in mail.text
     assert "<bdi>r_\u202eRTL</bdi>" in mail.html and "<bdi>r_\u202e*</bdi>" in mail.html
     assert unisolated_controls(mail.html) == []
+
+
+def test_a_part_that_fails_is_named_and_the_rest_is_sent(
+    sweep: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tbreport.report import mail
+
+    data, selection = summary(tbreport.load(sweep))
+    first = data.comparison.metrics[0].tag
+    real = mail._metric_chart
+
+    def chart(index: int, tag: str, *args: object) -> mail.MailChart:
+        if tag == first:
+            raise OverflowError("one bad chart")
+        return real(index, tag, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mail, "_metric_chart", chart)
+    monkeypatch.setattr(mail, "_group_text", lambda data: [][0])  # an IndexError
+    charts = chart_pngs(data, selection)
+    assert first not in [c.tag for c in charts] and len(charts) >= 1
+    built = build_message(data, charts, to=["a@example.com"], sender="ci@example.com", date=1.7e9)
+    text = built.text
+    assert f"could not draw the chart of {first}: OverflowError: one bad chart" in text
+    assert "could not draw the groups: IndexError: list index out of range" in text
+    assert text.count("could not draw the groups") == 1  # drawn again to fit: one line
+    assert "Key metrics" in text or first in text  # the table is still there
+    assert len(reparse(built.message).get_payload()) >= 1
