@@ -253,6 +253,8 @@ def _luminance(b: Browser, selector: str) -> float:
         "return [r.left + scrollX, r.top + scrollY, r.width, r.height];",
     )
     x, y, w, h = rect
+    # inside its edges: the page around it (light or dark) blends into the border pixels
+    x, y, w, h = x + 2, y + 2, max(1, w - 4), max(1, h - 4)
     data = b.send(
         "Page.captureScreenshot",
         {
