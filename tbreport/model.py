@@ -120,6 +120,8 @@ WARNING_CATEGORIES: dict[str, str] = {
     "unreadable": "files or directories that could not be read",
     "empty": "empty event files",
     "skipped": "values or events that could not be decoded or are not supported",
+    "converted": "values read in another unit and converted (wall times in ms, µs or ns): a note, "
+    "not damage (``--strict`` ignores it)",
 }
 """The ``category`` of a :class:`LoadWarning`."""
 

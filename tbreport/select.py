@@ -240,8 +240,9 @@ def select(
     with ``strict`` the :class:`DamagedInputError` of :func:`strict_error`.
     """
     require_records(logdir)
-    if strict and logdir.warnings:
-        raise strict_error(logdir.warnings)
+    damage = [w for w in logdir.warnings if w.category != "converted"]  # notes are no damage
+    if strict and damage:
+        raise strict_error(damage)
     run_re = _compile("runs", runs)
     raw = [r for r in logdir.runs.values() if run_re is None or run_re.search(r.name)]
     if not raw:
