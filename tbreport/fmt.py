@@ -51,11 +51,23 @@ def fmt_step(value: Any) -> str:
     return f"{int(value):,}"
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
 def fmt_time(epoch: float) -> str:
-    """UTC ISO-like timestamp (``2026-11-26 17:49:34 UTC``); empty for 0."""
+    """UTC ISO-like timestamp (``2026-11-26 17:49:34 UTC``); empty for 0 and non-finite.
+
+    Outside the years 1-9999 (a wall time no clock wrote) the seconds are shown as a
+    number: ``t = 1.7e+18 s``.
+    """
     if not epoch or not math.isfinite(epoch):
         return ""
-    when = _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc)
+    try:
+        # arithmetic, not fromtimestamp: the C library refuses years past 2038 on some
+        # platforms and before 1970 on others
+        when = _EPOCH + _dt.timedelta(seconds=float(epoch))
+    except OverflowError:
+        return f"t = {fmt_float(epoch)} s"
     return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

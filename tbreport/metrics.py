@@ -229,7 +229,7 @@ def sparkline(values: npt.ArrayLike, width: int = 16) -> str:
     levels = np.empty(len(chunks))
     for i, c in enumerate(chunks):
         f = c[np.isfinite(c)]
-        levels[i] = float(f.mean()) if f.size else math.nan
+        levels[i] = finite_mean(f) if f.size else math.nan
     finite = levels[np.isfinite(levels)]
     if finite.size == 0:
         return SPARK_GAP * len(levels)
@@ -242,8 +242,25 @@ def sparkline(values: npt.ArrayLike, width: int = 16) -> str:
         elif hi <= lo:
             out.append(SPARK_BLOCKS[top // 2])
         else:
-            out.append(SPARK_BLOCKS[round((x - lo) / (hi - lo) * top)])
+            out.append(SPARK_BLOCKS[round(unit_position(x, lo, hi) * top)])
     return "".join(out)
+
+
+def finite_mean(values: Float64Array) -> float:
+    """The mean of finite ``values``, finite even where their sum overflows (±1e308)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        m = float(values.mean())
+        if not math.isfinite(m):  # the sum overflowed: divide first
+            m = float(np.sum(values / values.size))
+    return m
+
+
+def unit_position(x: float, lo: float, hi: float) -> float:
+    """Where ``x`` lies between ``lo < hi`` (finite), from 0 to 1, even where ``hi - lo``
+    overflows a float64 (``-DBL_MAX`` to ``DBL_MAX``)."""
+    span = hi - lo
+    t = (x - lo) / span if math.isfinite(span) else (x / 2 - lo / 2) / (hi / 2 - lo / 2)
+    return min(1.0, max(0.0, t))
 
 
 @dataclass(frozen=True)

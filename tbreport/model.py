@@ -122,6 +122,8 @@ WARNING_CATEGORIES: dict[str, str] = {
     "empty": "empty event files",
     "skipped": "values or events that could not be decoded or are not supported",
     "symlink": "run directories reached through a symlink, symlink loops, broken links",
+    "converted": "values read in another unit and converted (wall times in ms, µs or ns): a note, "
+    "not damage (``--strict`` ignores it)",
 }
 """The ``category`` of a :class:`LoadWarning`."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import math
 import multiprocessing
 import os
 import sys
@@ -45,6 +46,44 @@ PathArg = Union[str, "os.PathLike[str]"]
 PARALLEL_MIN_BYTES = 48 * 1024 * 1024
 
 _SESSION_STATUS = {0: "UNSPECIFIED", 1: "START", 2: "STOP", 3: "CHECKPOINT"}
+
+#: Wall times are seconds since the epoch. Beyond ~year 2286 as seconds (1e10) they
+#: are milliseconds (``time.time() * 1000``), microseconds or nanoseconds
+#: (``time.time_ns()``): (lower bound, divisor, unit) of each band, largest first.
+WALL_TIME_UNITS: tuple[tuple[float, float, str], ...] = (
+    (1e16, 1e9, "nanoseconds"),
+    (1e13, 1e6, "microseconds"),
+    (1e10, 1e3, "milliseconds"),
+)
+
+
+def wall_seconds(wall: float) -> tuple[float, str]:
+    """``wall`` in seconds, and the unit it was written in (``""``: seconds already)."""
+    if wall >= 1e10 and math.isfinite(wall):
+        for low, divisor, unit in WALL_TIME_UNITS:
+            if wall >= low:
+                return wall / divisor, unit
+    return wall, ""
+
+
+def walls_seconds(
+    walls: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], dict[str, int]]:
+    """:func:`wall_seconds` of every element; how many were converted from each unit."""
+    big = np.isfinite(walls) & (walls >= 1e10)
+    if not big.any():
+        return walls, {}
+    out = walls.astype(np.float64, copy=True)
+    units: dict[str, int] = {}
+    upper = math.inf
+    for low, divisor, unit in WALL_TIME_UNITS:
+        band = big & (walls >= low) & (walls < upper)
+        n = int(band.sum())
+        if n:
+            out[band] = walls[band] / divisor
+            units[unit] = n
+        upper = low
+    return out, units
 
 
 def load(
@@ -222,7 +261,7 @@ def _first_wall(scan: FileScan) -> float | None:
         except Exception:  # protobuf's DecodeError (its base class varies by version)
             return best[1] if best else None
         best = (scan.slow[0][0], float(event.wall_time))
-    return best[1] if best else None
+    return wall_seconds(best[1])[0] if best else None
 
 
 class _RunBuilder:
@@ -243,6 +282,7 @@ class _RunBuilder:
         self.base = 0
         self.file = ""
         self.offset = -1  # the byte offset of the record being read
+        self.wall_units: dict[str, int] = {}  # unit -> wall times written in it (converted)
         # (file or "" for the run, problem) -> [count, first example, category, at]
         self.problems: dict[tuple[str, str], list[Any]] = {}
         self.file_version: float | None = None  # the latest file_version seen in the run
@@ -310,6 +350,9 @@ class _RunBuilder:
         if scan.columns is not None:
             columns = cast(ColumnSink, self._accum(self.fast))
             for tag, (idx, steps, walls, values) in zip(scan.columns.tags, scan.columns.groups):
+                walls, units = walls_seconds(walls)
+                for unit, n in units.items():
+                    self.wall_units[unit] = self.wall_units.get(unit, 0) + n
                 columns.add_columns(tag, self.base, idx, steps, walls, values)
             for tag, first in scan.columns.meta_first.items():
                 # the tag's metadata, seen by the fast path at this record
@@ -378,7 +421,9 @@ class _RunBuilder:
     def _event(self, event: Any, index: int, info: EventFileInfo) -> EventFileInfo:
         what = event.WhichOneof("what")
         step = int(event.step)
-        wall = float(event.wall_time)
+        wall, unit = wall_seconds(float(event.wall_time))
+        if unit:
+            self.wall_units[unit] = self.wall_units.get(unit, 0) + 1
         if what == "summary":
             for value in event.summary.value:
                 self._value(value, index, step, wall)
@@ -462,6 +507,16 @@ class _RunBuilder:
             acc.store(run, self._restarts, self.meta)
         for kind in KINDS:
             kind.finish(self)
+        for unit, count in sorted(self.wall_units.items()):  # the same on either path
+            times = "wall time" if count == 1 else "wall times"
+            self.warnings.append(
+                LoadWarning(
+                    run.path,
+                    f"{count:,} {times} written in {unit}, not seconds (beyond the year "
+                    f"2286 as seconds); converted to seconds and shown as times",
+                    category="converted",
+                )
+            )
         for (path, key), (count, example, category, at, first) in self.problems.items():
             offset, index = at
             times = f"{count} " if count > 1 else ""

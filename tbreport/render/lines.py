@@ -66,6 +66,10 @@ SVG_WIDTH_PX = 200
 #: stretch it by more than this factor
 OUTLIER_STRETCH = 2.0
 
+#: the largest |y| an axis reaches (matplotlib overflows computing spans near DBL_MAX);
+#: values beyond are drawn clipped, with a marker on the edge
+Y_LIMIT = 1e307
+
 
 def robust_range(values: npt.ArrayLike, *, ignore_outliers: bool = True) -> tuple[float, float]:
     """The y-range TensorBoard would pick: the 5th-95th percentile of the finite values,
@@ -82,11 +86,14 @@ def robust_range(values: npt.ArrayLike, *, ignore_outliers: bool = True) -> tupl
         return (-1.0, 1.0)
     lo, hi = float(v.min()), float(v.max())
     if ignore_outliers and v.size >= 5:
-        qlo, qhi = (float(q) for q in np.percentile(v, [5.0, 95.0]))
-        # Only real outliers are ignored: when the full range is at most twice the
-        # percentile range (a plain rising or falling curve), nothing is clipped.
-        if qhi > qlo and (hi - lo) > OUTLIER_STRETCH * (qhi - qlo):
-            lo, hi = qlo, qhi
+        with np.errstate(over="ignore", invalid="ignore"):  # +-1e308: spans overflow
+            qlo, qhi = (float(q) for q in np.percentile(v, [5.0, 95.0]))
+            # Only real outliers are ignored: when the full range is at most twice the
+            # percentile range (a plain rising or falling curve), nothing is clipped.
+            if qhi > qlo and (hi - lo) > OUTLIER_STRETCH * (qhi - qlo):
+                lo, hi = qlo, qhi
+    # matplotlib needs a span it can compute: beyond +-Y_LIMIT points are clipped (marked)
+    lo, hi = (min(max(x, -Y_LIMIT), Y_LIMIT) for x in (lo, hi))
     if hi <= lo:
         pad = abs(lo) * 0.1 if lo != 0 else 1.0
         return (lo - pad, hi + pad)
@@ -163,6 +170,8 @@ class LineChart:
     def draw(self, fig: Figure) -> None:
         ax = axes(fig)
         lo, hi = self.ylim
+        # first: y autoscaling off, so +-1e308 in a line never enters matplotlib's spans
+        ax.set_ylim(lo, hi)
         for color, bx, blo, bhi in self.bands:
             ax.fill_between(bx, blo, bhi, color=color, alpha=0.18, linewidth=0)
         for color, y in self.references:
@@ -222,7 +231,6 @@ class LineChart:
                     markeredgewidth=1.6,
                     zorder=5,
                 )
-        ax.set_ylim(lo, hi)
         format_x(ax, self.x_axis)
 
 

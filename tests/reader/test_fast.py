@@ -14,7 +14,7 @@ from tbreport.model import LoadWarning, Run
 from tbreport.proto import event_pb2, summary_pb2, tensor_pb2
 from tbreport.reader import fast
 from tbreport.reader.events import scan_bytes
-from tbreport.reader.load import build_run
+from tbreport.reader.load import build_run, wall_seconds
 from tbreport.record import encode_record
 
 pytestmark = pytest.mark.usefixtures("force_fast_path")
@@ -126,14 +126,16 @@ def test_fast_and_protobuf_paths_agree(evs: list[Any]) -> None:
             if v.HasField("metadata"):
                 plugin.setdefault(v.tag, v.metadata.plugin_data.plugin_name)
             if v.WhichOneof("value") == "simple_value":
-                want.setdefault(v.tag, []).append((e.step, e.wall_time, v.simple_value))
+                want.setdefault(v.tag, []).append(
+                    (e.step, wall_seconds(e.wall_time)[0], v.simple_value)
+                )
             elif plugin.get(v.tag) == "scalars" and v.tensor.dtype in (1, 2):
                 t = v.tensor
                 if t.tensor_content:
                     (x,) = struct.unpack("<d" if t.dtype == 2 else "<f", t.tensor_content)
                 else:
                     x = t.double_val[0] if t.dtype == 2 else t.float_val[0]
-                want.setdefault(v.tag, []).append((e.step, e.wall_time, x))
+                want.setdefault(v.tag, []).append((e.step, wall_seconds(e.wall_time)[0], x))
     assert _same_points(dict(sorted(_points(fast_run).items())), dict(sorted(want.items())))
 
 
