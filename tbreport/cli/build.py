@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from tbreport.cli import args as _args
+from tbreport.fmt import fmt_bytes
 from tbreport.options import COMPARE_OPTIONS, DRAWING_OPTIONS, SELECTION_OPTIONS
 from tbreport.report.output import Output
 
@@ -65,8 +66,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _where(out: Output) -> str:
     """The path as given, with the size of what is there now (a regular file's)."""
-    from tbreport.fmt import fmt_bytes
-
     if out.is_stdout:
         return "the report to standard output"
     try:

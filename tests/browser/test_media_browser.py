@@ -244,14 +244,21 @@ def test_pr_step_slider(reports: dict[str, Path], desktop: Browser) -> None:
 
 
 def _luminance(b: Browser, selector: str) -> float:
+    import time
+
     from PIL import Image
 
-    rect = _eval(
-        b,
-        f"const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView();"
-        "const r = e.getBoundingClientRect();"
-        "return [r.left + scrollX, r.top + scrollY, r.width, r.height];",
-    )
+    find = f"const e = document.querySelector({json.dumps(selector)});"
+    measure = "const r = e.getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height];"
+    _eval(b, find + "e.scrollIntoView(); return 0;")
+    # what scrolling brings near the viewport settles first (lazy images, live charts
+    # replacing their static picture can move the page): measure once it stands still
+    rect, before = _eval(b, find + measure), None
+    for _ in range(20):
+        if rect == before:
+            break
+        time.sleep(0.15)
+        before, rect = rect, _eval(b, find + measure)
     x, y, w, h = rect
     # inside its edges: the page around it (light or dark) blends into the border pixels
     x, y, w, h = x + 2, y + 2, max(1, w - 4), max(1, h - 4)

@@ -61,7 +61,12 @@ def test_a_chart_that_raises_is_a_failure_and_the_others_are_drawn() -> None:
     out = render_all(specs, jobs=2)
     failed = out[4]
     assert isinstance(failed, Failed)
-    assert failed.reason == "ValueError: no axes for you in a worker"
+    # in a worker, or here when a forkserver's worker could not take the spec (a test
+    # module's class): a failure either way, never a lost chart
+    assert failed.reason in (
+        "ValueError: no axes for you in a worker",
+        "ValueError: no axes for you here",
+    )
     assert "Traceback (most recent call last)" in failed.detail
     assert all(isinstance(r, Rendered) for i, r in enumerate(out) if i != 4)
     # in this process (one job) just the same
