@@ -105,7 +105,14 @@ def make_histogram(
     if isinstance(bins, str) and bins == "tensorflow":
         bins = tensorflow_bucket_limits()
     try:
-        counts, limits = np.histogram(values, bins=bins)
+        try:
+            counts, limits = np.histogram(values, bins=bins)
+        except ValueError as exc:
+            # a range of a few subnormals (5e-324 .. 0) can't hold `bins` finite-sized
+            # buckets: one bucket over [min, max] keeps every value rather than failing
+            if not isinstance(bins, (int, np.integer)) or "finite-sized" not in str(exc):
+                raise
+            counts, limits = np.histogram(values, bins=1)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"bins={bins!r} is not usable by numpy.histogram: {exc}") from exc
     if max_bins is not None and len(counts) > max_bins:

@@ -88,3 +88,12 @@ def test_sums_are_within_a_summation_error_of_the_exact_values(values: np.ndarra
     tiny = Fraction(2**-1022)
     assert abs(Fraction(histo.sum_squares) - squares) <= n * eps * squares + n * tiny
     assert histo.sum == float(values.sum())  # numpy's pairwise sum, as torch writes it
+
+
+def test_a_range_of_subnormals_is_one_bucket_not_an_error() -> None:
+    """5e-324 .. 0 can't hold 10 finite-sized numpy bins: one bucket keeps both values."""
+    from tbreport.kinds.histogram import make_histogram
+
+    h = make_histogram(np.array([5e-324, 0.0]), bins=10)
+    assert h.num == 2 and sum(h.bucket) == 2
+    assert h.min == 0.0 and h.max == 5e-324
