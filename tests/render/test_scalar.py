@@ -127,8 +127,9 @@ def test_every_chart_carries_its_lines_for_the_live_layer() -> None:
     assert payload["tag"] == "train/loss"
 
 
-def test_a_chart_with_group_bands_stays_static() -> None:
-    runs = [
+def _loss_runs(names: list[str]) -> list[Run]:
+    """Runs with a 5-point ``loss`` each, the i-th offset by i."""
+    return [
         Run(
             name=n,
             path=n,
@@ -136,8 +137,12 @@ def test_a_chart_with_group_bands_stays_static() -> None:
                 "loss": ScalarSeries("loss", np.arange(5), np.arange(5.0), np.arange(5.0) + i)
             },
         )
-        for i, n in enumerate(["g1_a", "g1_b"])
+        for i, n in enumerate(names)
     ]
+
+
+def test_a_chart_with_group_bands_stays_static() -> None:
+    runs = _loss_runs(["g1_a", "g1_b"])
     ctx = Context(
         options=BuildOptions(group_by=r"_[ab]$"),
         colors={"g1_a": "#111111", "g1_b": "#222222", "g1*": "#333333"},
@@ -151,16 +156,7 @@ def test_a_chart_with_group_bands_stays_static() -> None:
 
 def test_a_baseline_line_goes_with_the_live_chart() -> None:
 
-    runs = [
-        Run(
-            name=n,
-            path=n,
-            scalars={
-                "loss": ScalarSeries("loss", np.arange(5), np.arange(5.0), np.arange(5.0) + i)
-            },
-        )
-        for i, n in enumerate(["base", "other"])
-    ]
+    runs = _loss_runs(["base", "other"])
     ctx = Context(
         options=BuildOptions(baseline="base"), colors={"base": "#111111", "other": "#222222"}
     )
