@@ -208,9 +208,7 @@ def live_payload(
             title,
             live,
             smoothing=smoothing,
-            x_axis=spec.x_axis,
-            # the static chart's log y-axis, when render/lines.py has chosen one
-            log_y=bool(getattr(spec, "log_y", False)),
+            x_axis=spec.x_axis,  # the y-axis starts linear, as the static chart's
             references=spec.references,
         )
     except ValueError as exc:  # a colour or style the layer cannot carry: static only
