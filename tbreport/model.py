@@ -124,6 +124,8 @@ WARNING_CATEGORIES: dict[str, str] = {
     "symlink": "run directories reached through a symlink, symlink loops, broken links",
     "converted": "values read in another unit and converted (wall times in ms, µs or ns): a note, "
     "not damage (``--strict`` ignores it)",
+    "shortened": "tags too long to show (over 1,000 characters), shown shortened: a note, not "
+    "damage",
 }
 """The ``category`` of a :class:`LoadWarning`."""
 

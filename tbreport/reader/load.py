@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import math
 import multiprocessing
@@ -44,6 +45,9 @@ PathArg = Union[str, "os.PathLike[str]"]
 
 #: below this many bytes of event files, worker processes cost more than they save
 PARALLEL_MIN_BYTES = 48 * 1024 * 1024
+#: a tag longer than this is read as its first SHORT_TAG_CHARS characters and a hash
+MAX_TAG_CHARS = 1000
+SHORT_TAG_CHARS = 200
 #: a worker sends back at most this many bytes of records for the protobuf path; a file
 #: with more (images, audio) is read again by the loading process: sending it would hold
 #: it twice there (the pickle and its copy) for no gain, as copying it is all the work
@@ -299,6 +303,7 @@ class _RunBuilder:
         self.file_log: list[tuple[int, int, list[str] | None]] = []
         # tags whose first metadata was read by the fast path, and where
         self.fast_meta: dict[str, int] = {}
+        self.short_tags: dict[str, str] = {}  # a tag too long to show -> how it is shown
 
     # -- the sink the kinds read into
 
@@ -384,7 +389,9 @@ class _RunBuilder:
             info = self._safe_event(event, self.base + index, offset, info)
             if self._old_format():  # see _out_of_order_purges
                 summary = event.HasField("summary")
-                tags = [str(v.tag) for v in event.summary.value] if summary else None
+                short = self.short_tags
+                values = event.summary.value
+                tags = [str(short.get(v.tag, v.tag)) for v in values] if summary else None
                 self.file_log.append((self.base + index, int(event.step), tags))
         if self._old_format():
             self._out_of_order_purges(scan)
@@ -467,6 +474,8 @@ class _RunBuilder:
 
     def _value(self, value: Any, index: int, step: int, wall: float) -> None:
         tag = str(value.tag) or str(value.node_name)
+        if len(tag) > MAX_TAG_CHARS:
+            tag = self._shortened(tag, index)
         meta = self.meta.get(tag)
         if meta is None and self.fast_meta.get(tag, index) < index:
             meta = self.meta[tag] = self.fast_meta_first
@@ -495,6 +504,24 @@ class _RunBuilder:
                 f"record {index - self.base} (byte {self.offset}) tag {tag!r} step {step}: {exc}",
                 at=(self.offset, index - self.base),
             )
+
+    def _shortened(self, tag: str, index: int) -> str:
+        """A tag too long to show (it is repeated in a report's headings, anchors, alt
+        texts: a 5 MB tag made a 55 MB report): its start, a hash keeping two such tags
+        apart, its length."""
+        short = self.short_tags.get(tag)
+        if short is None:
+            digest = hashlib.sha256(tag.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+            short = self.short_tags[tag] = f"{tag[:SHORT_TAG_CHARS]}…{digest} ({len(tag):,} chars)"
+        self.problem(
+            f"tags over {MAX_TAG_CHARS:,} characters; shown shortened to their first "
+            f"{SHORT_TAG_CHARS} and a hash",
+            f"record {index - self.base} (byte {self.offset}): {short!r}",
+            per_file=True,
+            category="shortened",
+            at=(self.offset, index - self.base),
+        )
+        return short
 
     # -- finish
 
