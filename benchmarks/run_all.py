@@ -1,11 +1,12 @@
 """``make bench``: every benchmark, each in a fresh process, then the README's numbers.
 
-Runs ``bench_writer.py``, ``bench_reader.py``, ``bench_report.py``, ``bench_charts_js.py`` and ``bench_graph.py`` (each times
+Runs ``bench_writer.py``, ``bench_reader.py``, ``bench_report.py``, ``bench_charts_js.py``,
+``bench_graph.py`` and ``bench_media.py`` (each times
 tbreport and its peers side by side in one run and writes
 ``benchmarks/results/<name>.md`` and ``.json``), then replaces the README block
 between ``<!-- bench:<name> -->`` and ``<!-- /bench:<name> -->`` with that file.
 
-    python benchmarks/run_all.py [--only writer,reader,report] [--no-readme]
+    python benchmarks/run_all.py [--only writer,reader,report,media] [--no-readme]
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
-BENCHES = ("writer", "reader", "report", "charts_js", "graph")
+BENCHES = ("writer", "reader", "report", "charts_js", "graph", "media")
 
 
 def update_readme(name: str, block: str, readme: Path = README) -> bool:

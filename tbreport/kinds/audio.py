@@ -158,6 +158,7 @@ KIND = SeriesKind(
     legacy_field="audio",
     decode=decode_audio,
     sections=(SectionSpec("tbreport.render.audio:build", ("kinds/audio.html.j2",)),),
+    media=lambda p: [(len(c.data), c.content_type or "audio/wav") for c in p.clips],
     counts=(
         (
             "audio clip",

@@ -283,6 +283,11 @@ class Kind:
     sections: tuple[SectionSpec, ...] = ()
     # the report header's counts: (singular label, n of the selection); "s" makes the plural
     counts: tuple[tuple[str, Callable[[Selection], int]], ...] = ()
+    # media it embeds in a report (images, audio): (bytes, MIME type) of each of a point's
+    # parts, which the report's size budget counts (tbreport/render/media.py)
+    media: Callable[[Any], Sequence[tuple[int, str]]] | None = None
+    # the option capping its steps per tag before the budget does (``image_steps``)
+    steps_option: str | None = None
 
     # -- reading
 

@@ -132,7 +132,7 @@ class Context:
                     runs,
                     self.want_tag,
                     budget_mb=self.options.max_report_mb,
-                    image_steps=self.options.image_steps,
+                    options=self.options,
                 )
         return self.media_plan
 

@@ -33,7 +33,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from tbreport.model import Run
+from tbreport.kinds import KINDS
+from tbreport.model import Run, Series
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ Key = tuple[str, str, str]
 
 @dataclass
 class Thinned:
-    kind: str  # "images", "audio"
+    kind: str  # the kind's name
     run: str
     tag: str
     kept: int
@@ -141,36 +142,27 @@ class Plan:
         return self.limits.get((kind, run, tag), default)
 
 
-def _image_sizes(run: Run, tag: str) -> list[int]:
-    return [
-        sum(uri_size(len(img.data), img.mime_type) for img in p.images)
-        for p in run.images[tag].points
-    ]
-
-
-def _audio_sizes(run: Run, tag: str) -> list[int]:
-    return [
-        sum(uri_size(len(c.data), c.content_type or "audio/wav") for c in p.clips)
-        for p in run.audio[tag].points
-    ]
-
-
 def plan(
     runs: Sequence[Run],
     want_tag: Callable[[str], bool],
     *,
     budget_mb: float,
-    image_steps: int | None,
+    options: object = None,
 ) -> Plan:
-    """How many steps each image and audio tag of ``runs`` keeps (module docstring)."""
+    """How many steps each media tag of ``runs`` keeps (module docstring): the tags of
+    every kind that embeds media (:attr:`~tbreport.kinds.base.Kind.media`), each first
+    capped by its kind's option in ``options`` (``--image-steps``)."""
     tags: list[tuple[Key, list[int], int | None]] = []  # key, sizes per step, cap
-    for run in runs:
-        for tag in run.images:
-            if len(run.images[tag]) and want_tag(tag):
-                tags.append((("images", run.name, tag), _image_sizes(run, tag), image_steps))
-        for tag in run.audio:
-            if len(run.audio[tag]) and want_tag(tag):
-                tags.append((("audio", run.name, tag), _audio_sizes(run, tag), None))
+    for kind in KINDS:
+        media = kind.media
+        if media is None:
+            continue
+        cap = getattr(options, kind.steps_option, None) if kind.steps_option else None
+        for run in runs:
+            for tag, series in (kind.series(run) or {}).items():
+                if isinstance(series, Series) and len(series) and want_tag(tag):
+                    sizes = [sum(uri_size(n, m) for n, m in media(p)) for p in series.points]
+                    tags.append(((kind.name, run.name, tag), sizes, cap))
 
     def kept(k: int | None) -> int:
         total = 0
