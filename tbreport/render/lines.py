@@ -118,8 +118,9 @@ def robust_range(
 
 def _pieces(values: npt.ArrayLike | Sequence[npt.ArrayLike]) -> list[FloatArray]:
     """The finite values of each series in ``values`` (one series, or several)."""
-    several = isinstance(values, (list, tuple)) and all(np.ndim(p) == 1 for p in values)
-    raw = list(values) if several and values else [values]  # type: ignore[list-item]
+    raw: list[Any] = [values]
+    if isinstance(values, (list, tuple)) and values and all(np.ndim(p) == 1 for p in values):
+        raw = list(values)
     out = []
     for piece in raw:
         a = np.asarray(piece, dtype=np.float64).ravel()
