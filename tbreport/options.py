@@ -170,6 +170,14 @@ class BuildOptions:
             switch=True,
         ),
     )
+    no_outlier_clip: bool = _option(
+        False,
+        Flag(
+            "show every point of a scalar chart in its y-range (by default an isolated "
+            "spike is left out of it and marked on the edge)",
+            switch=True,
+        ),
+    )
     max_graph_nodes: int = _option(
         250,
         Flag(
@@ -229,6 +237,7 @@ DRAWING_OPTIONS = (
     "image_steps",
     "jobs",
     "strict",
+    "no_outlier_clip",
     "max_graph_nodes",
     "graph_timeout",
 )

@@ -196,10 +196,12 @@ def run(args: argparse.Namespace) -> int:
             limit=mail.MAX_CHARTS,
             report=attach.name if attach is not None else "",
         )
+        logger.debug("drawing the e-mail's charts")
         charts = mail.chart_pngs(data, selection, smoothing=args.smoothing)
         built = mail.build_message(
             data, charts, to=to, sender=args.sender or "", subject=args.subject or "", attach=attach
         )
+    logger.debug("writing %s", out.given)
     out.write_bytes(built.message.as_bytes())
     # what happened, on stdout (on stderr when the message itself went to stdout)
     status = sys.stderr if out.is_stdout else sys.stdout

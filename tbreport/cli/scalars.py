@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     out = Output(args.output)
     out.check()  # before any work
     logdir = _args.load_readable(args.logdirs, strict=args.strict)
+    logger.debug("writing %s", out.given)
     with out.open_text() as fh:
         if args.format == "json":
             _write_json(logdir, fh)

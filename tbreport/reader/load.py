@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tbreport import _fs
+from tbreport._workers import ignore_interrupts, interrupts_held
 from tbreport.kinds import KINDS, by_event_field, claim, fast_path_kind
 from tbreport.kinds.base import Accumulator, At, ColumnSink, Kind, Meta
 from tbreport.model import EventFileInfo, LoadWarning, Logdir, Restart, Run, SessionLogEntry
@@ -119,6 +120,7 @@ def load(
         found.extend(runs)
     files = [f for rd in found for f in rd.event_files]
     sizes = [n for rd in found for n in (rd.sizes or [0] * len(rd.event_files))]
+    logger.debug("reading %d event files of %d runs", len(files), len(found))
     logdir = Logdir(tuple(roots))
     # Scans arrive in file order; each run is built as soon as its files are in,
     # so only one run's intermediate columns are alive at a time.
@@ -195,8 +197,11 @@ def _scan_files(
             for f in files:
                 yield scan_file(f, use_fast_path=use_fast_path)
             return
-        # Pool starts its processes before its helper threads, so fork() is safe here.
-        with context.Pool(workers) as pool:
+        # Pool starts its processes before its helper threads, so fork() is safe here;
+        # the workers leave Ctrl-C to this process (tbreport._workers)
+        with interrupts_held():
+            pool = context.Pool(workers, initializer=ignore_interrupts)
+        with pool:  # leaving it (done, or Ctrl-C) terminates the workers
             yield from pool.imap(_scan_one, [(f, use_fast_path) for f in files])
     finally:
         if remote:

@@ -38,8 +38,9 @@ never an average: the page's hover readout and CSV show logged values.
         "ns": 1,                  # optional: never smoothed (a schedule, a sparse
                                   #   series: the static chart draws it raw too)
         "dash": "5 2"}],          # optional: SVG stroke-dasharray (several tags of a run)
-     "refs": [["#444444", 0.9]]}  # optional: dashed horizontal lines (colour, y):
+     "refs": [["#444444", 0.9]],  # optional: dashed horizontal lines (colour, y):
                                   #   the --baseline's last value
+     "clip": false}               # optional: --no-outlier-clip, every point in range
 
 The blob holds, for each series in order, three sections: **steps** as zigzag LEB128
 varints of the differences to the previous step (the first from 0; int64
@@ -330,9 +331,11 @@ def chart_payload(
     log_y: bool = False,
     buckets: int = DEFAULT_BUCKETS,
     references: Sequence[tuple[str, float]] = (),
+    clip_outliers: bool = True,
 ) -> dict[str, Any]:
     """The JSON-ready payload of one chart (schema in the module docstring);
-    ``references``: (colour, y) of dashed horizontal lines (finite y only)."""
+    ``references``: (colour, y) of dashed horizontal lines (finite y only);
+    ``clip_outliers=False`` (``--no-outlier-clip``): ``"clip": false``, every point in range."""
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
     if x_axis not in X_AXES:
@@ -365,6 +368,8 @@ def chart_payload(
     }
     if refs:
         out["refs"] = refs
+    if not clip_outliers:
+        out["clip"] = False
     return out
 
 

@@ -219,11 +219,11 @@ def _chart(
     anchor = ctx.anchors.make("custom", chart.title)
     if not lines:
         return CustomChart(chart.title, anchor, None, [], patterns)
-    values = np.concatenate([p.raw_values for p in lines])
-    series: tuple[Series, ...] = tuple(p.series for p in lines)
-    spec = LineChart(
-        series=series, ylim=robust_range(values), x_axis=ctx.options.x_axis, bands=tuple(bands)
+    ylim = robust_range(
+        [p.raw_values for p in lines], ignore_outliers=not ctx.options.no_outlier_clip
     )
+    series: tuple[Series, ...] = tuple(p.series for p in lines)
+    spec = LineChart(series=series, ylim=ylim, x_axis=ctx.options.x_axis, bands=tuple(bands))
     # a margin chart's bands are the static chart's alone: it stays static (live is empty)
     payload = (
         live_payload(

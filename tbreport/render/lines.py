@@ -51,6 +51,7 @@ __all__ = [
     "prepare_series",
     "robust_range",
     "run_start_times",
+    "spikes",
     "with_bands",
     "x_values",
 ]
@@ -62,36 +63,50 @@ FloatArray = npt.NDArray[np.float64]
 PNG_WIDTH_PX = 560
 SVG_WIDTH_PX = 200
 
-#: the y-range ignores values beyond the 5th-95th percentiles only when they would
-#: stretch it by more than this factor
+#: the y-range leaves out outliers only when the values beyond the 5th-95th
+#: percentiles would stretch it by more than this factor
 OUTLIER_STRETCH = 2.0
+#: a spike lies this many percentile spans beyond the 5th-95th percentiles...
+OUTLIER_REACH = 0.5
+#: ... in a burst of at most this many consecutive points...
+SPIKE_POINTS = 3
+#: ... each this many times as far from the median as the points just before and
+#: after the burst (the start of a decaying loss, 1, 0.5, 0.33, ..., is no burst: each
+#: point is about twice as far as the next)
+CLIFF = 5.0
 
 #: the largest |y| an axis reaches (matplotlib overflows computing spans near DBL_MAX);
 #: values beyond are drawn clipped, with a marker on the edge
 Y_LIMIT = 1e307
 
 
-def robust_range(values: npt.ArrayLike, *, ignore_outliers: bool = True) -> tuple[float, float]:
-    """The y-range TensorBoard would pick: the 5th-95th percentile of the finite values,
-    when the values beyond would stretch the range more than :data:`OUTLIER_STRETCH`
-    times (TensorBoard always clips; that cuts the start of every plain loss curve).
+def robust_range(
+    values: npt.ArrayLike | Sequence[npt.ArrayLike], *, ignore_outliers: bool = True
+) -> tuple[float, float]:
+    """The y-range of a chart: every finite value, except isolated spikes.
+
+    ``values``: one series, or a sequence of series (each run's line), each in x order.
+    TensorBoard's "ignore outliers" takes the 5th-95th percentiles, which cuts the start
+    of every plain loss curve; here a point is left out only when it is a spike
+    (:func:`spikes`) and the values beyond the percentiles would stretch the range more
+    than :data:`OUTLIER_STRETCH` times. ``ignore_outliers=False``: every finite value.
 
     Padded by 5 % of the span on each side; a flat or empty series gets a sensible
     non-empty range. Points outside are *not* dropped by the caller: they are drawn as
     markers on the edge of the plot.
     """
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
+    pieces = _pieces(values)
+    v = np.concatenate(pieces) if pieces else np.empty(0)
     if v.size == 0:
         return (-1.0, 1.0)
     lo, hi = float(v.min()), float(v.max())
     if ignore_outliers and v.size >= 5:
         with np.errstate(over="ignore", invalid="ignore"):  # +-1e308: spans overflow
-            qlo, qhi = (float(q) for q in np.percentile(v, [5.0, 95.0]))
-            # Only real outliers are ignored: when the full range is at most twice the
-            # percentile range (a plain rising or falling curve), nothing is clipped.
+            qlo, median, qhi = (float(q) for q in np.percentile(v, [5.0, 50.0, 95.0]))
             if qhi > qlo and (hi - lo) > OUTLIER_STRETCH * (qhi - qlo):
-                lo, hi = qlo, qhi
+                kept = np.concatenate([p[~spikes(p, qlo, qhi, median)] for p in pieces])
+                if kept.size:
+                    lo, hi = float(kept.min()), float(kept.max())
     # matplotlib needs a span it can compute: beyond +-Y_LIMIT points are clipped (marked)
     lo, hi = (min(max(x, -Y_LIMIT), Y_LIMIT) for x in (lo, hi))
     if hi <= lo:
@@ -99,6 +114,55 @@ def robust_range(values: npt.ArrayLike, *, ignore_outliers: bool = True) -> tupl
         return (lo - pad, hi + pad)
     pad = (hi - lo) * 0.05
     return (lo - pad, hi + pad)
+
+
+def _pieces(values: npt.ArrayLike | Sequence[npt.ArrayLike]) -> list[FloatArray]:
+    """The finite values of each series in ``values`` (one series, or several)."""
+    raw: list[Any] = [values]
+    if isinstance(values, (list, tuple)) and values and all(np.ndim(p) == 1 for p in values):
+        raw = list(values)
+    out = []
+    for piece in raw:
+        a = np.asarray(piece, dtype=np.float64).ravel()
+        a = a[np.isfinite(a)]
+        if a.size:
+            out.append(a)
+    return out
+
+
+def spikes(values: npt.ArrayLike, qlo: float, qhi: float, median: float) -> npt.NDArray[np.bool_]:
+    """Which points of one series (finite, in x order) are spikes, given the chart's
+    5th-95th percentiles ``qlo``, ``qhi`` and its ``median``.
+
+    A spike is a burst of at most :data:`SPIKE_POINTS` consecutive points, each more
+    than :data:`OUTLIER_REACH` percentile spans beyond the percentiles (on one side), and
+    each :data:`CLIFF` times as far from the median as the points just before and after
+    the burst: a jump out and back. A trend is no burst: the first points of a
+    decaying loss are each about twice as far from the median as the next.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    n = v.size
+    out = np.zeros(n, dtype=bool)
+    reach = OUTLIER_REACH * (qhi - qlo)
+    with np.errstate(over="ignore", invalid="ignore"):
+        offset = np.abs(v - median)
+        padded = np.concatenate(([np.nan], offset, [np.nan]))  # NaN: no neighbour
+        for far in (v > qhi + reach, v < qlo - reach):  # above, then below
+            if not far.any():
+                continue
+            for width in range(1, min(SPIKE_POINTS, n - 1) + 1):
+                starts = np.arange(n - width + 1)
+                inside = np.ones(starts.size, dtype=bool)
+                low = np.full(starts.size, np.inf)
+                for k in range(width):
+                    inside &= far[starts + k]
+                    low = np.minimum(low, offset[starts + k])
+                # the farther from the median of the neighbours there are
+                near = np.fmax(padded[starts], padded[starts + width + 1])
+                burst = inside & (low > CLIFF * near)
+                for k in range(width):
+                    out[starts[burst] + k] = True
+    return out
 
 
 def downsample(x: npt.ArrayLike, y: npt.ArrayLike, buckets: int) -> npt.NDArray[np.intp]:
@@ -339,12 +403,14 @@ def prepare_for(
     )
 
 
-def line_chart(lines: Sequence[PreparedLine], *, x_axis: str = "step") -> tuple[LineChart, int]:
+def line_chart(
+    lines: Sequence[PreparedLine], *, x_axis: str = "step", clip_outliers: bool = True
+) -> tuple[LineChart, int]:
     """Overlay prepared lines; returns the chart and how many finite points lie beyond
-    its y-range (marked on the edge)."""
+    its y-range (marked on the edge). ``clip_outliers=False``: every point in range."""
     finite = [p.raw_values[np.isfinite(p.raw_values)] for p in lines]
     allv = np.concatenate(finite) if finite else np.empty(0)
-    lo, hi = robust_range(allv)
+    lo, hi = robust_range(finite, ignore_outliers=clip_outliers)
     beyond = int(np.count_nonzero((allv < lo) | (allv > hi)))
     return LineChart(series=tuple(p.series for p in lines), ylim=(lo, hi), x_axis=x_axis), beyond
 

@@ -210,6 +210,7 @@ def live_payload(
             smoothing=smoothing,
             x_axis=spec.x_axis,  # the y-axis starts linear, as the static chart's
             references=spec.references,
+            clip_outliers=not ctx.options.no_outlier_clip,
         )
     except ValueError as exc:  # a colour or style the layer cannot carry: static only
         ctx.note(f"chart {title!r}: left static, without interaction ({exc})")
@@ -308,7 +309,11 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         for tag in tags:
             entries = by_tag[tag]
             prepared = prepare_lines(entries, ctx, starts)
-            spec, beyond = line_chart([p for _, p in prepared], x_axis=ctx.options.x_axis)
+            spec, beyond = line_chart(
+                [p for _, p in prepared],
+                x_axis=ctx.options.x_axis,
+                clip_outliers=not ctx.options.no_outlier_clip,
+            )
             spec = with_bands(  # --group-by bands, --baseline line
                 spec,
                 entries,

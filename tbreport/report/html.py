@@ -116,6 +116,7 @@ def build(
     and :func:`build_report` both end here)."""
     results = evaluate(gates, selection.runs)  # checked first: the report shows them too
     html, failed = _render_parts(selection, opts, prefer=[g.tag for g in gates], gates=results)
+    logger.debug("writing %s", output.given)
     output.write_text(html)
     logger.info("wrote %s (%d bytes)", output.given, len(html.encode("utf-8")))
     if summary is not None:
@@ -370,8 +371,14 @@ def _draw(ctx: Context, opts: BuildOptions) -> None:
         if slot.index is None:
             slot.index = pool.submit(slot.spec, slot.salt)
     bar = _progress(len(ctx.charts), opts.progress)
+    logger.debug("drawing %d charts", len(ctx.charts))
     try:
         rendered = pool.results((lambda n: bar.update(n)) if bar is not None else None)
+    except BaseException:
+        if bar is not None:  # interrupted: the bar goes, the one line saying so stays
+            bar.leave = False
+            bar.close()
+        raise
     finally:
         pool.close()
         if bar is not None:
@@ -530,6 +537,10 @@ def _render_parts(
             time.perf_counter() - started,
         )
         _draw(ctx, opts)
+    except BaseException:  # Ctrl-C (or a bug) while charts are drawn: the workers go now
+        if ctx.pool is not None:
+            ctx.pool.close(abort=True)
+        raise
     finally:
         if ctx.pool is not None:
             ctx.pool.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,90 @@ def test_with_bands_draws_the_baseline_as_a_dashed_line(sweep: Path) -> None:
     # a baseline without the tag: no line
     only = [(r, s) for r, s in entries if r.name != "lr_0.1/seed_2"]
     assert with_bands(spec, only, colors={}, smoothing=0.6, baseline="lr_0.1/seed_2") is spec
+
+
+# ------------------------------------------------------------------ outliers (issue 11)
+
+
+def _readme_example() -> str:
+    """The README's first writing example, as it stands."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for block in readme.split("```python\n")[1:]:
+        code = block.split("```", 1)[0]
+        if 'add_scalar("train/loss", 1 / (step + 1), step)' in code:
+            return code
+    raise AssertionError("the README's 1/(step+1) example is gone")
+
+
+def test_the_readme_example_keeps_its_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    exec(compile(_readme_example(), "README.md", "exec"), {})  # writes runs/<date>_<host>
+    run = next(iter(tbreport.load(str(tmp_path / "runs")).runs.values()))
+    loss = run.scalars["train/loss"]
+    assert loss.values[0] == 1.0 and len(loss) == 100
+    line = prepare_series(loss.steps, loss.wall_times, loss.values, color="#1f77b4", smoothing=0.6)
+    spec, beyond = line_chart([line])
+    assert beyond == 0
+    assert spec.ylim[0] < float(loss.values.min()) and spec.ylim[1] > 1.0
+    # TensorBoard's rule would have cut it: the full range is > 2x the 5th-95th percentiles
+    q5, q95 = np.percentile(loss.values, [5, 95])
+    assert 1.0 - float(loss.values.min()) > 2 * (q95 - q5)
+
+
+def _drawn_markers(spec: LineChart) -> list[str]:
+    from matplotlib.figure import Figure  # matplotlib: only to look at what is drawn
+
+    fig = Figure()
+    spec.draw(fig)
+    return [ln.get_marker() for ln in fig.axes[0].lines if ln.get_marker() in ("^", "v")]
+
+
+def test_a_real_spike_is_still_clipped_and_marked() -> None:
+    values = np.linspace(0.0, 1.0, 200)
+    values[77] = 1e6
+    line = prepare_series(np.arange(200), np.arange(200.0), values, color="#1f77b4", smoothing=0.6)
+    spec, beyond = line_chart([line])
+    assert beyond == 1 and -0.1 < spec.ylim[0] < 0.0 and 1.0 < spec.ylim[1] < 1.1
+    assert _drawn_markers(spec) == ["^"]  # the spike: a marker on the top edge
+    # --no-outlier-clip: every point in range, nothing marked
+    spec, beyond = line_chart([line], clip_outliers=False)
+    assert beyond == 0 and spec.ylim[1] > 1e6 and _drawn_markers(spec) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1 / (s + 1) ** 2 for s in range(100)],  # a faster decay
+        [1 / (s + 1) for s in range(30)],  # a shorter run
+        [-500 + 700 * (1 - math.exp(-s / 10)) for s in range(200)],  # a rising reward
+        [0.1 * s for s in range(50)] + [5.0 * 2**k for k in range(6)],  # diverging at the end
+    ],
+    ids=["fast-decay", "short", "rising", "diverging"],
+)
+def test_a_trend_is_never_clipped(values: list[float]) -> None:
+    lo, hi = robust_range(values)
+    assert lo < min(values) and hi > max(values)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1.0, 0.5, 1e6] + [1 / (s + 1) for s in range(3, 100)],  # in the steep start
+        [1e38] + [2 - 0.01 * s for s in range(60)],  # at the very start
+        [*np.linspace(0, 1, 100), 1e6, 1e6, *np.linspace(1, 0, 100)],  # two points
+    ],
+    ids=["in-the-start", "first-point", "two-points"],
+)
+def test_a_spike_anywhere_is_clipped(values: list[float]) -> None:
+    assert robust_range(values)[1] < 10
+
+
+def test_spikes_of_several_runs_are_found_run_by_run() -> None:
+    # the spike's time neighbours are in its own run, not in the next run's values
+    a = np.linspace(0.0, 1.0, 100)
+    b = np.linspace(1.0, 0.0, 100)
+    b[0] = 1e6
+    assert robust_range([a, b])[1] < 10
+    assert robust_range([a, b], ignore_outliers=False)[1] > 1e6
