@@ -45,6 +45,10 @@ PathArg = Union[str, "os.PathLike[str]"]
 
 #: below this many bytes of event files, worker processes cost more than they save
 PARALLEL_MIN_BYTES = 48 * 1024 * 1024
+#: a worker sends back at most this many bytes of records for the protobuf path; a file
+#: with more (images, audio) is read again by the loading process: sending it would hold
+#: it twice there (the pickle and its copy) for no gain, as copying it is all the work
+TRANSFER_MAX_BYTES = 32 * 1024 * 1024
 
 _SESSION_STATUS = {0: "UNSPECIFIED", 1: "START", 2: "STOP", 3: "CHECKPOINT"}
 
@@ -202,7 +206,8 @@ def _scan_files(
         with interrupts_held():
             pool = context.Pool(workers, initializer=ignore_interrupts)
         with pool:  # leaving it (done, or Ctrl-C) terminates the workers
-            yield from pool.imap(_scan_one, [(f, use_fast_path) for f in files])
+            for scan in pool.imap(_scan_one, [(f, use_fast_path) for f in files]):
+                yield scan_file(scan.path, use_fast_path=use_fast_path) if scan.deferred else scan
     finally:
         if remote:
             _fs.prefetch(())  # nothing left to fetch, or reading stopped: cancel the rest
@@ -246,7 +251,10 @@ def _size_or_zero(path: str) -> int:
 
 
 def _scan_one(args: tuple[str, bool]) -> FileScan:
-    return scan_file(args[0], use_fast_path=args[1])
+    scan = scan_file(args[0], use_fast_path=args[1])
+    if sum(len(data) for _, _, data in scan.slow) > TRANSFER_MAX_BYTES:
+        return FileScan(scan.path, deferred=True)
+    return scan
 
 
 # ----------------------------------------------------------------- run builder
@@ -363,7 +371,10 @@ class _RunBuilder:
                 # the tag's metadata, seen by the fast path at this record
                 self.fast_meta.setdefault(tag, self.base + first)
         self.file_log = []
-        for index, offset, data in scan.slow:
+        slow, scan.slow = scan.slow, []
+        slow.reverse()
+        while slow:  # each record dropped once decoded: the file's bytes are not held twice
+            index, offset, data = slow.pop()
             try:
                 event = event_pb2.Event.FromString(data)
             except Exception:  # protobuf's DecodeError (its base class varies by version)

@@ -120,13 +120,17 @@ _SVG_STRIP = (
     re.compile(r"<!DOCTYPE[^>]*>\s*"),
     re.compile(r"<metadata>.*?</metadata>\s*", re.S),
     re.compile(r'\s+xmlns(:\w+)?="[^"]*"'),
+    # matplotlib's "*{stroke-linejoin: round; stroke-linecap: butt}" in every chart: inline,
+    # a page-wide rule repeated per chart; style.css has it once, for charts only
+    re.compile(r'\s*<style type="text/css">\*\{[^}<]*\}</style>'),
+    re.compile(r"\s*<defs>\s*</defs>"),
 )
 
 
 def clean_svg(svg: str) -> str:
     """Make SVG markup fit for inlining into HTML: no XML prolog, DOCTYPE, RDF metadata
     or namespace declarations (an HTML parser knows SVG; it keeps the page free of any
-    ``http://`` string)."""
+    ``http://`` string), nor matplotlib's page-wide ``*{...}`` style rule."""
     for pattern in _SVG_STRIP:
         svg = pattern.sub("", svg)
     # path coordinates to 0.1 pt (a tenth of a pixel): a third of an SVG chart's bytes

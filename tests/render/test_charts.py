@@ -57,6 +57,8 @@ def test_svg_is_deterministic_inline_ready_and_salted() -> None:
     assert a.svg == b.svg and a.svg.startswith("<svg")
     assert "http" not in a.svg and "<?xml" not in a.svg and "DOCTYPE" not in a.svg
     assert "<metadata" not in a.svg
+    # matplotlib's "*{stroke-linejoin...}" would be a page-wide rule, once per chart
+    assert "<style" not in a.svg and "*{" not in a.svg
     c = render_chart(spec, "svg", salt="s2")
     assert c.svg != a.svg  # ids differ between charts of one page
 
