@@ -20,7 +20,7 @@ from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import NoRunsFoundError
-from tbreport.fmt import plural
+from tbreport.fmt import plural, shown_name
 from tbreport.options import BuildOptions, Flag, flag_of
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ def name_problems(logdir: Logdir) -> None:
 
 def error(message: str) -> None:
     """One ``tbreport: error:`` line on stderr, whatever the message holds."""
-    print(f"tbreport: error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"tbreport: error: {' '.join(shown_name(message).split())}", file=sys.stderr)
 
 
 def report_gates(results: Sequence[GateResult]) -> int:
@@ -263,7 +263,7 @@ class _Formatter(logging.Formatter):
     """``tbreport: warning: message`` (one line; a traceback follows only with -v)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        text = f"tbreport: {record.levelname.lower()}: {record.getMessage()}"
+        text = f"tbreport: {record.levelname.lower()}: {shown_name(record.getMessage())}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

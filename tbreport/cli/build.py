@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from tbreport.cli import args as _args
-from tbreport.fmt import fmt_bytes
+from tbreport.fmt import fmt_bytes, shown_name
 from tbreport.options import COMPARE_OPTIONS, DRAWING_OPTIONS, SELECTION_OPTIONS
 from tbreport.report.output import Output
 
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     results = build(selection, opts, out, gates, summary)
     if not getattr(args, "quiet", False):
         # one line of what happened, as coverage.py says where its HTML went
-        print(f"tbreport: wrote {_where(out)}: {describe(selection)}", file=sys.stderr)
+        line = f"tbreport: wrote {_where(out)}: {describe(selection)}"
+        print(shown_name(line), file=sys.stderr)
     return _args.report_gates(results)
 
 

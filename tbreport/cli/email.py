@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tbreport.cli import args as _args
 from tbreport.errors import UsageError
+from tbreport.fmt import shown_name
 from tbreport.options import COMPARE_OPTIONS, SELECTION_OPTIONS
 from tbreport.report.output import Output
 
@@ -207,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
     status = sys.stderr if out.is_stdout else sys.stdout
     quiet = getattr(args, "quiet", False)
     if not quiet:
-        print(f"wrote {out.given}: {built.size.describe()}", file=status)
+        print(shown_name(f"wrote {out.given}: {built.size.describe()}"), file=status)
     if args.send:
         delivered = smtp.send(
             built.message,
@@ -219,8 +220,7 @@ def run(args: argparse.Namespace) -> int:
             password=password,
         )
         if not quiet:
-            print(
-                f"sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}", file=status
-            )
+            line = f"sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}"
+            print(shown_name(line), file=status)
     status.flush()
     return _args.report_gates(results)

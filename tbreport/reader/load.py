@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from tbreport import _fs
 from tbreport._workers import ignore_interrupts, interrupts_held
+from tbreport.fmt import shown_name
 from tbreport.kinds import KINDS, by_event_field, claim, fast_path_kind
 from tbreport.kinds.base import Accumulator, At, ColumnSink, Kind, Meta
 from tbreport.model import EventFileInfo, LoadWarning, Logdir, Restart, Run, SessionLogEntry
@@ -100,7 +101,9 @@ def load(
     """Read every run under ``path`` (a logdir, an event file, or several logdirs).
 
     With several logdirs, run names are prefixed with each logdir's path below their
-    common parent (usually just its base name).
+    common parent (usually just its base name). A name that is not UTF-8 on disk
+    (``b"caf\\xe9"``) is read, and named with escapes (``"caf\\\\xe9"``,
+    :func:`tbreport.fmt.shown_name`); ``Run.path`` keeps the real path.
     ``workers``: processes used to read event files (default: the idle CPUs when
     the logdir holds more than ~48 MB of event files, else 1; workers are only
     forked on Linux and similar, from a single-threaded process). ``use_fast_path=False``
@@ -121,6 +124,8 @@ def load(
         if prefix:
             for rd in runs:
                 rd.name = prefix if rd.name == "." else f"{prefix}/{rd.name}"
+        for rd in runs:  # a name that is not UTF-8 on disk: shown (and keyed) with \xNN escapes
+            rd.name = shown_name(rd.name)
         found.extend(runs)
     files = [f for rd in found for f in rd.event_files]
     sizes = [n for rd in found for n in (rd.sizes or [0] * len(rd.event_files))]

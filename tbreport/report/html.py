@@ -33,7 +33,7 @@ from typing import Any, TypeVar, Union
 
 from tbreport import __version__
 from tbreport.errors import GateFailedError, RenderError, TbreportError
-from tbreport.fmt import fmt_time
+from tbreport.fmt import fmt_time, shown_name
 from tbreport.kinds import KINDS
 from tbreport.kinds.base import Kind, SectionSpec
 from tbreport.metrics import aggregate
@@ -439,12 +439,14 @@ def _page(
         style += read_asset("charts.css")
     # the page's Content-Security-Policy lets only this exact script run
     digest = hashlib.sha256(("\n" + script + "\n").encode("utf-8")).digest()
-    title = opts.title or "TensorBoard report: " + ", ".join(
-        os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
+    title = shown_name(
+        opts.title
+        or "TensorBoard report: "
+        + ", ".join(os.path.basename(os.path.normpath(p)) or p for p in logdir.paths)
     )
     return {
         "title": title,
-        "logdirs": list(logdir.paths),
+        "logdirs": [shown_name(p) for p in logdir.paths],
         "version": __version__,
         "built_at": fmt_time(selection.built),
         "built_epoch": int(selection.built),
