@@ -1,7 +1,8 @@
 """Phone and paper, in a real headless Chromium (issue 9 item 12).
 
 At 390 px the realistic, many-runs and Keras reports have no sideways overflow, with
-JavaScript on and off: wide tables and legends scroll inside their own box. Printed to
+JavaScript on and off: wide tables and legends scroll inside their own box, and the
+contents collapse to a few lines. Printed to
 PDF (Chromium's ``Page.printToPDF``, Letter), the realistic report keeps to a bounded
 number of pages, its first page holds the key-metrics panel, charts sit two a row,
 cards are not cut by page breaks, no number is split across lines, and folded parts
@@ -85,7 +86,8 @@ const out = Array.from(document.querySelectorAll('body *')).filter(e =>
   e.getBoundingClientRect().right > cw + 1 && getComputedStyle(e).position !== 'fixed' && !scrolls(e));
 return {scrollWidth: document.scrollingElement.scrollWidth, clientWidth: cw,
   out: out.filter(e => !out.includes(e.parentElement)).slice(0, 5).map(e => e.outerHTML.slice(0, 120)),
-  wideTables: Array.from(document.querySelectorAll('table')).filter(t => t.scrollWidth > cw).length};
+  wideTables: Array.from(document.querySelectorAll('table')).filter(t => t.scrollWidth > cw).length,
+  toc: document.querySelector('nav.toc').getBoundingClientRect().height};
 """
 
 
@@ -102,6 +104,8 @@ def test_no_sideways_overflow_on_a_phone(
     assert seen["out"] == [], seen  # what is wider scrolls in its own box
     if name == "many_runs":
         assert seen["wideTables"] > 0  # (there are tables wider than the phone: they scroll)
+    # the contents collapse to a wrapped line of sections (realistic: 560 px tall before)
+    assert seen["toc"] < (330 if javascript else 160), seen["toc"]
 
 
 # --------------------------------------------------------------------------- print
