@@ -140,6 +140,25 @@ class BuildOptions:
             check=_fraction,
         ),
     )
+    always_smooth: str | None = _option(
+        None,
+        Flag(
+            "smooth the matching tags' series even where they look like a schedule "
+            "(monotone, piecewise constant: an lr) or have fewer than 50 points, which "
+            "are drawn raw by default",
+            metavar="REGEX",
+            check=_regex,
+        ),
+    )
+    log_y: str | None = _option(
+        None,
+        Flag(
+            "a logarithmic y-axis for the matching tags' charts (default: chosen when "
+            "every value is positive and a run's span 3 decades or more)",
+            metavar="REGEX",
+            check=_regex,
+        ),
+    )
     x_axis: str = _option("step", Flag("x-axis of scalar charts (default: step)", choices=X_AXES))
     format: str = _option("png", Flag("chart format (default: png)", choices=FORMATS))
     image_steps: int | None = _option(
@@ -244,6 +263,8 @@ SELECTION_OPTIONS = ("title", "runs", "tags", "key_metrics", "smoothing")
 COMPARE_OPTIONS = ("baseline", "group_by")
 #: the options of how ``build`` draws
 DRAWING_OPTIONS = (
+    "always_smooth",
+    "log_y",
     "x_axis",
     "format",
     "image_steps",

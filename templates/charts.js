@@ -262,7 +262,7 @@
       return {
         index: index, run: String(m.run), label: String(m.label || ""), color: safeColor(m.color, index),
         logged: m.n, steps: steps, wall: wall, values: values, start: m.start || (k ? wall[0] : 0),
-        noSmooth: !!m.ns, dash: /^[0-9.]+( [0-9.]+)*$/.test(String(m.dash || "")) ? String(m.dash) : "",
+        noSmooth: !!m.ns, band: !m.ns && !!m.band, dash: /^[0-9.]+( [0-9.]+)*$/.test(String(m.dash || "")) ? String(m.dash) : "",
         cache: {},
       };
     });
@@ -691,6 +691,38 @@
     if (run === 1) dots.push(prev);
     return { d: d, dots: dots };
   }
+  // The min-max band of a dense series (as the static chart draws it): per 4 px of the
+  // plot, the smallest and largest value shown, from the column's first to its last
+  // point; a polygon per stretch without gaps (non-finite values, values <= 0 on a log
+  // axis). Lone columns are left out (the smoothed line still shows them).
+  function bandPaths(o, y, sc, log, box) {
+    const out = [];
+    const lo = box.top - box.ph * 2, hi = box.top + box.ph * 3;
+    let cols = [], cur = null;
+    const close = function () {
+      if (cur) cols.push(cur);
+      cur = null;
+      if (cols.length > 1) {
+        const top = cols.map(function (c) { return c.x0.toFixed(1) + "," + c.hi.toFixed(1) + "L" + c.x1.toFixed(1) + "," + c.hi.toFixed(1); });
+        const bottom = cols.slice().reverse().map(function (c) { return c.x1.toFixed(1) + "," + c.lo.toFixed(1) + "L" + c.x0.toFixed(1) + "," + c.lo.toFixed(1); });
+        out.push("M" + top.join("L") + "L" + bottom.join("L") + "Z");
+      }
+      cols = [];
+    };
+    for (let j = 0; j < o.order.length; j++) {
+      const i = o.order[j], v = y[i], xv = o.x[i];
+      if (!Number.isFinite(v) || !Number.isFinite(xv) || (log && v <= 0)) { close(); continue; }
+      const px = sc.x(xv), py = Math.max(lo, Math.min(hi, sc.y(v)));
+      const col = Math.floor(px / 4);
+      if (cur && cur.col !== col) { cols.push(cur); cur = null; }
+      if (!cur) cur = { col: col, x0: px, x1: px, lo: py, hi: py };
+      cur.x1 = px;
+      if (py > cur.lo) cur.lo = py;
+      if (py < cur.hi) cur.hi = py;
+    }
+    close();
+    return out;
+  }
   Chart.prototype.drawLines = function (svg, sc, vis, theme, m, pw, ph) {
     const self = this;
     // a nested <svg> over the plot area clips the lines to it (its viewBox keeps the
@@ -709,7 +741,14 @@
       const raw = pathOf(o.x, s.values, sc, self.log, box);
       const faded = w > 0 && !s.noSmooth;
       const dash = s.dash ? { "stroke-dasharray": s.dash } : {};
-      g.appendChild(sv("path", Object.assign({ d: raw.d, stroke: color, "stroke-width": faded ? 1.25 : 1.75, "stroke-opacity": faded ? 0.3 : 1, class: "tbc-raw" }, dash)));
+      if (faded && s.band) {
+        // dense and smoothed: a light min-max band instead of every raw point
+        bandPaths(o, s.values, sc, self.log, box).forEach(function (d) {
+          g.appendChild(sv("path", { d: d, fill: color, "fill-opacity": 0.2, stroke: "none", class: "tbc-band" }));
+        });
+      } else {
+        g.appendChild(sv("path", Object.assign({ d: raw.d, stroke: color, "stroke-width": faded ? 1.25 : 1.75, "stroke-opacity": faded ? 0.3 : 1, class: "tbc-raw" }, dash)));
+      }
       if (faded) {
         const sm = pathOf(o.x, self.smoothed(s), sc, self.log, box);
         g.appendChild(sv("path", Object.assign({ d: sm.d, stroke: color, "stroke-width": 1.75, class: "tbc-smooth" }, dash)));

@@ -104,7 +104,11 @@ def wrap_name(text: Any) -> Any:
     (``resnet14_adam_lr1e-3`` -> ``resnet14_`` ``adam_`` ``lr1e-3``)."""
     from markupsafe import Markup, escape  # jinja2: only when rendering
 
-    parts = [Markup("_<wbr>").join(escape(p).split("_")) for p in str(text).split("/")]
+    def token(t: str) -> Markup:
+        # a browser also breaks after "-" (lr1e-/3): such a token is kept on one line
+        return Markup('<span class="nw">{}</span>').format(t) if "-" in t else escape(t)
+
+    parts = [Markup("_<wbr>").join(token(t) for t in p.split("_")) for p in str(text).split("/")]
     return Markup("/<wbr>").join(parts)
 
 

@@ -37,6 +37,9 @@ never an average: the page's hover readout and CSV show logged values.
         "start": 1700000000000,   # the run's start for the relative axis (ms)
         "ns": 1,                  # optional: never smoothed (a schedule, a sparse
                                   #   series: the static chart draws it raw too)
+        "band": 1,                # optional: dense: while smoothed, drawn as a light
+                                  #   min-max band under the smoothed line (per few
+                                  #   pixels of the plot) instead of the raw line
         "dash": "5 2"}],          # optional: SVG stroke-dasharray (several tags of a run)
      "refs": [["#444444", 0.9]],  # optional: dashed horizontal lines (colour, y):
                                   #   the --baseline's last value
@@ -119,6 +122,7 @@ class Line:
     start_time: float | None = None
     smooth: bool = True  # False: drawn raw at any smoothing (as the static chart draws it)
     dash: str = ""  # SVG stroke-dasharray ("" = solid)
+    band: bool = False  # dense: smoothed, a min-max band instead of the raw line
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class DecodedSeries:
     start_time: float
     smooth: bool = True
     dash: str = ""
+    band: bool = False
 
 
 # --------------------------------------------------------------------------- keeping
@@ -317,6 +322,8 @@ def _encode_line(line: Line, buckets: int) -> tuple[dict[str, Any], bytes]:
     }
     if not line.smooth:
         meta["ns"] = 1
+    elif line.band:
+        meta["band"] = 1
     if line.dash:
         meta["dash"] = line.dash
     return meta, step_bytes + wall_bytes + value_bytes
@@ -442,6 +449,7 @@ def decode_payload(payload: dict[str, Any] | str) -> list[DecodedSeries]:
                 start_time=int(meta["start"]) / 1000.0,
                 smooth=not meta.get("ns"),
                 dash=str(meta.get("dash", "")),
+                band=bool(meta.get("band")),
             )
         )
     if pos != len(blob):

@@ -45,6 +45,9 @@ __all__ = [
     "DARK_THEME",
     "DPI",
     "FORMATS",
+    "LINE_FONT",
+    "LINE_MARGINS",
+    "LINE_SCALE",
     "LINE_SIZE",
     "ChartSpec",
     "Rendered",
@@ -63,7 +66,17 @@ logger = logging.getLogger(__name__)
 DPI = 100
 
 
-LINE_SIZE = (6.4, 3.0)
+#: a line chart's size in inches: at DPI, its size in CSS pixels, about what a report
+#: card shows it at (~476 CSS px wide at a 1280 px window), so its text keeps its size
+LINE_SIZE = (4.8, 2.4)
+#: a line chart has this many times its CSS size in pixels: sharp on a 2x screen and
+#: when a card shows it larger
+LINE_SCALE = 2.0
+#: tick and axis-label text of line charts, in points: 8.5 pt at 100 dpi is ~11.8 px,
+#: ~11.6 CSS px in a 476 px card (TensorBoard's axes use 11 px)
+LINE_FONT = 8.5
+#: a line chart's margins (fractions of the figure), room for ticks of that size
+LINE_MARGINS = {"left": 0.125, "right": 0.97, "top": 0.955, "bottom": 0.2}
 
 
 PNG_COLORS = 96
@@ -104,7 +117,7 @@ class ChartSpec(Protocol):
         """Draw onto a fresh figure."""
 
 
-def axes(fig: Figure) -> Axes:
+def axes(fig: Figure, *, labelsize: float = 8) -> Axes:
     ax = fig.add_subplot(1, 1, 1)
     ax.grid(True, color=_GRID, linewidth=0.6)
     ax.set_axisbelow(True)
@@ -112,7 +125,7 @@ def axes(fig: Figure) -> Axes:
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_color(_SPINE)
-    ax.tick_params(colors=_INK, labelsize=8, length=3)
+    ax.tick_params(colors=_INK, labelsize=labelsize, length=3)
     ax.margins(x=0.01)
     # fewer ticks: each costs a Tick object with lines and texts (a third of the drawing)
     from matplotlib.ticker import MaxNLocator
@@ -122,7 +135,7 @@ def axes(fig: Figure) -> Axes:
     return ax
 
 
-def format_x(ax: Axes, x_axis: str) -> None:
+def format_x(ax: Axes, x_axis: str, *, fontsize: float = 8) -> None:
     if x_axis == "wall":
         import matplotlib.dates as mdates  # matplotlib: only when drawing
 
@@ -130,9 +143,21 @@ def format_x(ax: Axes, x_axis: str) -> None:
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz="UTC"))
     elif x_axis == "relative":
-        ax.set_xlabel("hours since the run's first event", fontsize=8, color=_INK)
+        ax.set_xlabel("hours since the run's first event", fontsize=fontsize, color=_INK)
     else:
-        ax.set_xlabel("step", fontsize=8, color=_INK)
+        from matplotlib.ticker import FuncFormatter  # matplotlib: only when drawing
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: step_label(v)))
+        ax.set_xlabel("step", fontsize=fontsize, color=_INK, labelpad=2)
+
+
+def step_label(value: float) -> str:
+    """A step tick as TensorBoard writes it: ``300``, ``1,500``, ``20k``, ``1.5M``."""
+    a = abs(value)
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if a >= 10 * size if unit == "k" else a >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:,.0f}" if value == round(value) else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
@@ -180,7 +205,10 @@ def render_chart(
 ) -> Rendered:
     """Draw one spec and encode it. Deterministic for a given (spec, fmt, salt, dark).
     ``dark``: a PNG also for a dark page (``dark_uri``); an SVG with its theme colours
-    as CSS variables (:func:`themed_svg`)."""
+    as CSS variables (:func:`themed_svg`).
+
+    A spec's ``scale`` (default 1) draws a PNG with that many pixels per CSS pixel; the
+    :class:`Rendered` size stays the CSS size (``size`` inches at :data:`DPI`)."""
 
     import matplotlib  # matplotlib: only when drawing
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib: only when drawing
@@ -195,7 +223,8 @@ def render_chart(
     else:  # the caller's process: leave its matplotlib settings as they were
         context = matplotlib.rc_context(rc)
     with context:
-        fig = Figure(figsize=spec.size, dpi=DPI, facecolor="white")
+        scale = float(getattr(spec, "scale", 1.0)) if fmt == "png" else 1.0
+        fig = Figure(figsize=spec.size, dpi=DPI * scale, facecolor="white")
         canvas = FigureCanvasAgg(fig)
         spec.draw(fig)
         fig.subplots_adjust(**getattr(spec, "margins", _MARGINS))
@@ -216,7 +245,6 @@ def render_chart(
             dark_png = _quantised_png(
                 bytes(canvas.buffer_rgba()), canvas.get_width_height(), colors
             )
-    width, height = canvas.get_width_height()
     return Rendered(width=width, height=height, data_uri=_png_uri(png), dark_uri=_png_uri(dark_png))
 
 
