@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,11 +22,12 @@ from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import NoRunsFoundError
-from tbreport.fmt import plural
+from tbreport.fmt import fmt_bytes, plural
 from tbreport.options import BuildOptions, Flag, flag_of
 
 if TYPE_CHECKING:
     from tbreport.model import Logdir
+    from tbreport.report.output import Output
     from tbreport.report.gates import GateResult
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "options_from",
     "report_gates",
     "verbosity",
+    "wrote",
 ]
 
 EXIT_OK = 0
@@ -201,13 +205,16 @@ def add_gate_arguments(p: argparse.ArgumentParser, *, summary: bool = True) -> N
         )
 
 
-def load_readable(paths: Sequence[str], *, strict: bool = False) -> Logdir:
+def load_readable(
+    paths: Sequence[str], *, strict: bool = False, progress: bool | None = False
+) -> Logdir:
     """Load the logdirs; :class:`~tbreport.errors.NoRunsFoundError` (after a warning per
     problem met) when not a single record could be read; with ``strict``, the
-    :class:`~tbreport.errors.DamagedInputError` of any damage (never of a note)."""
+    :class:`~tbreport.errors.DamagedInputError` of any damage (never of a note);
+    ``progress``: a reading bar (``None``: on a terminal)."""
     from tbreport.select import load_logdirs, require_records, strict_error  # numpy: when run
 
-    logdir = load_logdirs(paths)
+    logdir = load_logdirs(paths, progress=progress)
     try:
         require_records(logdir)
     except NoRunsFoundError:
@@ -239,6 +246,23 @@ def name_problems(logdir: Logdir) -> None:
         )
     for w in logdir.notes:
         log.info("note: %s", w)
+
+
+def wrote(out: Output, what: str, *, thing: str = "the output") -> None:
+    """The one success line on stderr, as coverage.py says where its HTML went:
+    ``tbreport: wrote PATH (SIZE): WHAT``."""
+    print(f"tbreport: wrote {_where(out, thing)}: {what}", file=sys.stderr)
+
+
+def _where(out: Output, thing: str) -> str:
+    """The path as given, with the size of what is there now (a regular file's)."""
+    if out.is_stdout:
+        return f"{thing} to standard output"
+    try:
+        st = os.stat(out.given)
+    except OSError:
+        return out.given
+    return f"{out.given} ({fmt_bytes(st.st_size)})" if stat.S_ISREG(st.st_mode) else out.given
 
 
 def error(message: str) -> None:

@@ -203,11 +203,9 @@ def run(args: argparse.Namespace) -> int:
         )
     logger.debug("writing %s", out.given)
     out.write_bytes(built.message.as_bytes())
-    # what happened, on stdout (on stderr when the message itself went to stdout)
-    status = sys.stderr if out.is_stdout else sys.stdout
     quiet = getattr(args, "quiet", False)
-    if not quiet:
-        print(f"wrote {out.given}: {built.size.describe()}", file=status)
+    if not quiet:  # what happened: one line each, on stderr as for every command
+        _args.wrote(out, built.size.parts(), thing="the message")
     if args.send:
         delivered = smtp.send(
             built.message,
@@ -220,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
         )
         if not quiet:
             print(
-                f"sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}", file=status
+                f"tbreport: sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}",
+                file=sys.stderr,
             )
-    status.flush()
     return _args.report_gates(results)
