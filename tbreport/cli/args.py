@@ -27,8 +27,8 @@ from tbreport.options import BuildOptions, Flag, flag_of
 
 if TYPE_CHECKING:
     from tbreport.model import Logdir
-    from tbreport.report.output import Output
     from tbreport.report.gates import GateResult
+    from tbreport.report.output import Output
 
 __all__ = [
     "BASIC_EXIT_HELP",
