@@ -79,6 +79,7 @@ exit status:
   2  an error in the input or environment: bad arguments, a missing logdir or one
      without event files, an unwritable output file, or (with --strict) damaged
      input; the reason is one line on stderr
+  130  interrupted (Ctrl-C): one line; no partial output, no worker left
 
 Damaged event files inside a valid logdir are not errors without --strict: every
 intact record is read and each damaged file is named on stderr. Damage is a CRC
@@ -96,6 +97,7 @@ exit status:
      stderr
   3  a gate tripped, or a gate's tag is in no run: one line per problem on stderr; the
      outputs are still written
+  130  interrupted (Ctrl-C): one line; no partial output, no worker left
 """
 
 

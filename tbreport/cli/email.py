@@ -52,6 +52,7 @@ exit status:
      input, a missing password, an SMTP error (the .eml file is still written)
   3  a gate tripped or could not be checked (the message says so; it is still
      written and sent)
+  130  interrupted (Ctrl-C): one line; no partial output
 """
 )
 
