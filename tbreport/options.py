@@ -145,9 +145,21 @@ class BuildOptions:
     image_steps: int | None = _option(
         None,
         Flag(
-            "embed at most N steps per image tag, evenly spaced (default: every step)",
+            "embed at most N steps per image tag, evenly spaced (default: every step "
+            "that fits --max-report-mb)",
             metavar="N",
             convert=int,
+            check=_count,
+        ),
+    )
+    max_report_mb: float = _option(
+        50.0,
+        Flag(
+            "size budget of the embedded images, audio and videos in MB: beyond it their "
+            "steps are thinned evenly (first and last kept, every tag keeps one), and the "
+            "data-health box says what was left out (default: 50; 0 = no limit)",
+            metavar="MB",
+            convert=float,
             check=_count,
         ),
     )
@@ -235,6 +247,7 @@ DRAWING_OPTIONS = (
     "x_axis",
     "format",
     "image_steps",
+    "max_report_mb",
     "jobs",
     "strict",
     "no_outlier_clip",

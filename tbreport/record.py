@@ -57,8 +57,10 @@ crc32c = google_crc32c.value
 """CRC-32C (Castagnoli) of ``data``."""
 
 
-def masked_crc32c(data: bytes | memoryview) -> int:
+def masked_crc32c(data: bytes | bytearray | memoryview) -> int:
     """The masked CRC-32C that TFRecord stores: ``((c >> 15) | (c << 17)) + 0xA282EAD8``."""
+    if isinstance(data, bytearray):  # google-crc32c takes read-only buffers only
+        data = bytes(data)
     c: int = crc32c(data)
     return ((((c >> 15) | (c << 17)) & _U32) + _MASK_DELTA) & _U32
 

@@ -36,6 +36,7 @@ from tbreport.errors import (
     TruncatedRecordError,
     UsageError,
 )
+from tbreport.fmt import shown_name
 from tbreport.metrics import (
     RunGroup,
     group_runs,
@@ -91,7 +92,7 @@ def load_logdirs(paths: PathArg | Sequence[PathArg], *, progress: bool | None = 
 
 
 def where(logdir: Logdir) -> str:
-    return ", ".join(logdir.paths) or "logdir"
+    return ", ".join(shown_name(p) for p in logdir.paths) or "logdir"
 
 
 def require_records(logdir: Logdir) -> None:

@@ -22,7 +22,7 @@ from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import NoRunsFoundError
-from tbreport.fmt import fmt_bytes, plural
+from tbreport.fmt import fmt_bytes, plural, shown_name
 from tbreport.options import BuildOptions, Flag, flag_of
 
 if TYPE_CHECKING:
@@ -253,7 +253,7 @@ def name_problems(logdir: Logdir) -> None:
 def wrote(out: Output, what: str, *, thing: str = "the output") -> None:
     """The one success line on stderr, as coverage.py says where its HTML went:
     ``tbreport: wrote PATH (SIZE): WHAT``."""
-    print(f"tbreport: wrote {_where(out, thing)}: {what}", file=sys.stderr)
+    print(shown_name(f"tbreport: wrote {_where(out, thing)}: {what}"), file=sys.stderr)
 
 
 def _where(out: Output, thing: str) -> str:
@@ -269,7 +269,7 @@ def _where(out: Output, thing: str) -> str:
 
 def error(message: str) -> None:
     """One ``tbreport: error:`` line on stderr, whatever the message holds."""
-    print(f"tbreport: error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"tbreport: error: {' '.join(shown_name(message).split())}", file=sys.stderr)
 
 
 def report_gates(results: Sequence[GateResult]) -> int:
@@ -289,7 +289,7 @@ class _Formatter(logging.Formatter):
     """``tbreport: warning: message`` (one line; a traceback follows only with -v)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        text = f"tbreport: {record.levelname.lower()}: {record.getMessage()}"
+        text = f"tbreport: {record.levelname.lower()}: {shown_name(record.getMessage())}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tbreport.cli import args as _args
 from tbreport.errors import UsageError
+from tbreport.fmt import shown_name
 from tbreport.options import COMPARE_OPTIONS, SELECTION_OPTIONS
 from tbreport.report.output import Output
 
@@ -218,8 +219,6 @@ def run(args: argparse.Namespace) -> int:
             password=password,
         )
         if not quiet:
-            print(
-                f"tbreport: sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}",
-                file=sys.stderr,
-            )
+            line = f"tbreport: sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}"
+            print(shown_name(line), file=sys.stderr)
     return _args.report_gates(results)

@@ -17,6 +17,7 @@ Remote files (``s3://``, ``gs://``) are read through :mod:`tbreport._fs`.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -66,6 +67,9 @@ class FileScan:
     slow: list[tuple[int, int, bytes]] = field(default_factory=list)
     #: the file could not be read at all
     error: str = ""
+    #: a worker process left it to be read again where it is used (its records are too
+    #: big to send over: :func:`tbreport.reader.load.load`)
+    deferred: bool = False
 
 
 def _describe(issue: RecordIssue, after: int) -> str:
@@ -103,7 +107,7 @@ def _notes(issues: list[tuple[RecordIssue, int]]) -> list[Note]:
     return notes
 
 
-def read_file(path: str) -> bytes:
+def read_file(path: str) -> bytes | bytearray:
     """The bytes of a local event file or a remote one (``s3://...``; fetched ahead
     in parallel when the logdir was listed by :func:`~tbreport.reader.discover.find_runs`).
 
@@ -111,7 +115,21 @@ def read_file(path: str) -> bytes:
     :class:`~tbreport.errors.StorageError` naming the object: that is no damage of
     one file, and reading on would only fail the same way for every other file.
     """
+    if not _fs.is_remote(path):
+        return _read_local(path)  # a bytearray: scan_bytes cuts its records off it
     return _fs.read_bytes(path)
+
+
+def _read_local(path: str) -> bytearray:
+    """A local file's bytes, in a ``bytearray`` that :func:`_records` can shrink."""
+    with open(_fs.local_path(path), "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        buf = bytearray(size)
+        got = fh.readinto(buf)
+        if got < size:  # it shrank while being read
+            del buf[got:]
+        rest = fh.read()  # it grew
+    return buf + rest if rest else buf
 
 
 def scan_file(path: str, *, use_fast_path: bool = True) -> FileScan:
@@ -133,7 +151,9 @@ def scan_file(path: str, *, use_fast_path: bool = True) -> FileScan:
         return scan
 
 
-def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True) -> FileScan:
+def scan_bytes(
+    buf: bytes | bytearray, path: str = "<bytes>", *, use_fast_path: bool = True
+) -> FileScan:
     """:func:`scan_file` for the contents of a file already in memory."""
     scan = FileScan(path)
     scan.size = len(buf)
@@ -185,8 +205,31 @@ def scan_bytes(buf: bytes, path: str = "<bytes>", *, use_fast_path: bool = True)
         rest = np.arange(len(frames))
     starts = frames.starts[rest].tolist()
     ends = (frames.starts[rest] + frames.lengths[rest]).tolist()
-    scan.slow = [(i, s - HEADER_SIZE, buf[s:e]) for i, s, e in zip(rest.tolist(), starts, ends)]
+    indices = rest.tolist()
+    del frames, rest
+    scan.slow = _records(buf, indices, starts, ends)
     return scan
+
+
+def _records(
+    buf: bytes | bytearray, indices: list[int], starts: list[int], ends: list[int]
+) -> list[tuple[int, int, bytes]]:
+    """``(index, offset, data)`` of each record. From a ``bytearray`` (a local file
+    :func:`scan_file` read) the records are cut off its end, last first, so the file and
+    its copied records are not both held whole (an image file is mostly slow records)."""
+    if isinstance(buf, bytearray):
+        out: list[tuple[int, int, bytes]] = []
+        shrink = True
+        for i, s, e in zip(reversed(indices), reversed(starts), reversed(ends)):
+            out.append((i, s - HEADER_SIZE, bytes(buf[s:e])))
+            if shrink:
+                try:
+                    del buf[s:]  # CPython gives the memory back as the array halves
+                except BufferError:  # a view of it is still alive: keep it whole
+                    shrink = False
+        out.reverse()
+        return out
+    return [(i, s - HEADER_SIZE, bytes(buf[s:e])) for i, s, e in zip(indices, starts, ends)]
 
 
 def iter_events(path: str, notes: list[str] | None = None) -> Iterator[object]:

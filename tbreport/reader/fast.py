@@ -95,7 +95,7 @@ class ScalarColumns:
     meta_first: dict[str, int] = field(default_factory=dict)
 
 
-def _as_u8(buf: bytes) -> UInt8Array:
+def _as_u8(buf: bytes | bytearray) -> UInt8Array:
     return np.frombuffer(buf, dtype=np.uint8)
 
 
@@ -206,7 +206,7 @@ def _headers(a: UInt8Array, max_len_bytes: int = 4) -> tuple[Int64Array, Int64Ar
     return np.concatenate(pos_parts), np.concatenate(len_parts)
 
 
-def frame(buf: bytes) -> Frames | None:
+def frame(buf: bytes | bytearray) -> Frames | None:
     """Positions of every record if ``buf`` is a clean chain of records, else ``None``.
 
     A truncated last record is allowed (``Frames.truncated_at``). Only headers are
@@ -254,7 +254,7 @@ def _follow(pos: Int64Array, ends: Int64Array) -> Int64Array:
     return np.asarray(chain, dtype=np.int64)
 
 
-def recover(buf: bytes) -> tuple[Frames, list[RecordIssue]]:
+def recover(buf: bytes | bytearray) -> tuple[Frames, list[RecordIssue]]:
     """Every intact record of a damaged buffer, and a :class:`RecordIssue` per damaged stretch.
 
     Every valid header is found at once (as :func:`frame` does, any length below
@@ -308,7 +308,7 @@ def recover(buf: bytes) -> tuple[Frames, list[RecordIssue]]:
     return frames, issues
 
 
-def bad_data_crcs(buf: bytes, frames: Frames) -> list[int]:
+def bad_data_crcs(buf: bytes | bytearray, frames: Frames) -> list[int]:
     """Indices of the records whose data fails its CRC (usually ``[]``, found in one pass)."""
     if len(frames) == 0:
         return []
@@ -350,7 +350,7 @@ def bad_data_crcs(buf: bytes, frames: Frames) -> list[int]:
     bad = []
     crc_list = crc.tolist()
     for i, (s, ln) in enumerate(zip(starts.tolist(), lengths.tolist())):
-        if google_crc32c.value(buf[s : s + ln]) != crc_list[i]:
+        if google_crc32c.value(bytes(buf[s : s + ln])) != crc_list[i]:  # bytes: a bytearray too
             bad.append(i)
     return bad
 
@@ -375,7 +375,7 @@ def _varints(
     return value, size, valid
 
 
-def decode_simple_scalars(buf: bytes, frames: Frames) -> ScalarColumns:
+def decode_simple_scalars(buf: bytes | bytearray, frames: Frames) -> ScalarColumns:
     """Decode every record of the common legacy-scalar shape (see the module docstring).
 
     Works on chunks of records so the temporaries stay small.

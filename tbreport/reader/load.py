@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from tbreport import _fs
 from tbreport._workers import ignore_interrupts, interrupts_held
+from tbreport.fmt import shown_name
 from tbreport.kinds import KINDS, by_event_field, claim, fast_path_kind
 from tbreport.kinds.base import Accumulator, At, ColumnSink, Kind, Meta
 from tbreport.model import EventFileInfo, LoadWarning, Logdir, Restart, Run, SessionLogEntry
@@ -45,6 +46,10 @@ PathArg = Union[str, "os.PathLike[str]"]
 
 #: below this many bytes of event files, worker processes cost more than they save
 PARALLEL_MIN_BYTES = 48 * 1024 * 1024
+#: a worker sends back at most this many bytes of records for the protobuf path; a file
+#: with more (images, audio) is read again by the loading process: sending it would hold
+#: it twice there (the pickle and its copy) for no gain, as copying it is all the work
+TRANSFER_MAX_BYTES = 32 * 1024 * 1024
 
 _SESSION_STATUS = {0: "UNSPECIFIED", 1: "START", 2: "STOP", 3: "CHECKPOINT"}
 
@@ -97,7 +102,9 @@ def load(
     """Read every run under ``path`` (a logdir, an event file, or several logdirs).
 
     With several logdirs, run names are prefixed with each logdir's path below their
-    common parent (usually just its base name).
+    common parent (usually just its base name). A name that is not UTF-8 on disk
+    (``b"caf\\xe9"``) is read, and named with escapes (``"caf\\\\xe9"``,
+    :func:`tbreport.fmt.shown_name`); ``Run.path`` keeps the real path.
     ``workers``: processes used to read event files (default: the idle CPUs when
     the logdir holds more than ~48 MB of event files, else 1; workers are only
     forked on Linux and similar, from a single-threaded process). ``use_fast_path=False``
@@ -120,6 +127,8 @@ def load(
         if prefix:
             for rd in runs:
                 rd.name = prefix if rd.name == "." else f"{prefix}/{rd.name}"
+        for rd in runs:  # a name that is not UTF-8 on disk: shown (and keyed) with \xNN escapes
+            rd.name = shown_name(rd.name)
         found.extend(runs)
     files = [f for rd in found for f in rd.event_files]
     sizes = [n for rd in found for n in (rd.sizes or [0] * len(rd.event_files))]
@@ -222,7 +231,8 @@ def _scan_files(
         with interrupts_held():
             pool = context.Pool(workers, initializer=ignore_interrupts)
         with pool:  # leaving it (done, or Ctrl-C) terminates the workers
-            yield from pool.imap(_scan_one, [(f, use_fast_path) for f in files])
+            for scan in pool.imap(_scan_one, [(f, use_fast_path) for f in files]):
+                yield scan_file(scan.path, use_fast_path=use_fast_path) if scan.deferred else scan
     finally:
         if remote:
             _fs.prefetch(())  # nothing left to fetch, or reading stopped: cancel the rest
@@ -266,7 +276,10 @@ def _size_or_zero(path: str) -> int:
 
 
 def _scan_one(args: tuple[str, bool]) -> FileScan:
-    return scan_file(args[0], use_fast_path=args[1])
+    scan = scan_file(args[0], use_fast_path=args[1])
+    if sum(len(data) for _, _, data in scan.slow) > TRANSFER_MAX_BYTES:
+        return FileScan(scan.path, deferred=True)
+    return scan
 
 
 # ----------------------------------------------------------------- run builder
@@ -383,7 +396,10 @@ class _RunBuilder:
                 # the tag's metadata, seen by the fast path at this record
                 self.fast_meta.setdefault(tag, self.base + first)
         self.file_log = []
-        for index, offset, data in scan.slow:
+        slow, scan.slow = scan.slow, []
+        slow.reverse()
+        while slow:  # each record dropped once decoded: the file's bytes are not held twice
+            index, offset, data = slow.pop()
             try:
                 event = event_pb2.Event.FromString(data)
             except Exception:  # protobuf's DecodeError (its base class varies by version)

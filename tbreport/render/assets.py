@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import RenderError
-from tbreport.fmt import fmt_bytes, fmt_duration, fmt_float, fmt_int, fmt_step, fmt_time
+from tbreport.fmt import (
+    fmt_bytes,
+    fmt_duration,
+    fmt_float,
+    fmt_int,
+    fmt_step,
+    fmt_time,
+    shown_name,
+)
 from tbreport.kinds import KINDS
 from tbreport.render.colors import dark_variant
 
@@ -56,6 +64,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     env.filters.update(
         fmt_float=fmt_float,
@@ -70,6 +79,16 @@ def environment() -> jinja2.Environment:
         dark_variant=dark_variant,
     )
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ value }}`` a template prints: a string holding a name that is not UTF-8
+    on disk (a file path, a logdir) is shown with ``\\xNN`` escapes, never written as a
+    surrogate the page's UTF-8 cannot hold (:func:`tbreport.fmt.shown_name`)."""
+    if isinstance(value, str):
+        shown = shown_name(value)
+        return value if shown is value else type(value)(shown)  # Markup stays Markup
+    return value
 
 
 def wrap_path(text: Any) -> Any:

@@ -1,4 +1,8 @@
-"""Audio: an ``<audio>`` player per clip, every step (last first), bytes as logged."""
+"""Audio: an ``<audio>`` player per clip, every step (last first), bytes as logged.
+
+Steps beyond the report's media budget (``--max-report-mb``) are thinned evenly, the
+first and the last kept; the clips are written one at a time when the page is
+written (:mod:`tbreport.render.media`)."""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tbreport.model import Run
-from tbreport.render.assets import data_uri
 from tbreport.render.base import Context, Group, Section, group_by_prefix, tagged
+from tbreport.render.media import step_indices
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +40,7 @@ class AudioItem:
     color: str
     anchor: str
     steps: list[AudioStep]
+    total_steps: int = 0  # steps logged (steps may be fewer: --max-report-mb)
 
 
 def _mime(content_type: str, data: bytes) -> str:
@@ -52,6 +57,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
     by_tag = tagged(runs, lambda r: r.audio, ctx)
     if not by_tag:
         return None
+    plan = ctx.plan_media(runs)
     section = Section(
         kind="audio",
         title="Audio",
@@ -64,12 +70,20 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         for tag in tags:
             for run, series in by_tag[tag]:
                 steps = []
-                for p in reversed(series.points):
+                points = series.points
+                kept = step_indices(len(points), plan.limit("audio", run.name, tag))
+                for p in reversed([points[i] for i in kept]):
                     clips = []
                     for c in p.clips:
                         mime = _mime(c.content_type, c.data)
                         clips.append(
-                            Clip(data_uri(c.data, mime), mime, c.duration, c.sample_rate, c.label)
+                            Clip(
+                                ctx.media.add(c.data, mime),
+                                mime,
+                                c.duration,
+                                c.sample_rate,
+                                c.label,
+                            )
                         )
                     steps.append(AudioStep(p.step, p.wall_time, clips))
                 items.append(
@@ -79,6 +93,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
                         ctx.colors[run.name],
                         ctx.anchors.make("audio", tag, run.name),
                         steps,
+                        len(points),
                     )
                 )
         section.groups.append(Group(prefix, ctx.anchors.make("audios", prefix), items))

@@ -30,6 +30,7 @@ from tbreport.model import Logdir, MetricInfo, Run
 from tbreport.options import BuildOptions
 from tbreport.render.assets import Anchors
 from tbreport.render.charts import ChartSpec, Rendered
+from tbreport.render.media import MediaStore, Plan, plan
 from tbreport.render.pool import ChartPool, Failed, reason_of
 
 logger = logging.getLogger(__name__)
@@ -85,9 +86,15 @@ class ChartSlot:
             return Markup(
                 f'<div class="svgchart" role="img" aria-label="{escape(self.alt)}">{r.svg}</div>'
             )
+        size = f'width="{r.width}" height="{r.height}" alt="{escape(self.alt)}"'
+        if not r.dark_uri:
+            return Markup(f'<img class="chart" src="{escape(r.data_uri)}" {size}>')
+        # Its dark twin shows on a dark screen only (style.css): printed, the page is
+        # light paper. Not a <picture>: Chromium prints the source it chose for the
+        # screen, dark (print media does not pick its sources again); CSS it does apply.
         return Markup(
-            f'<img class="chart" src="{escape(r.data_uri)}" width="{r.width}" '
-            f'height="{r.height}" alt="{escape(self.alt)}">'
+            f'<img class="chart lt" src="{escape(r.data_uri)}" {size}>'
+            f'<img class="chart-dark" src="{escape(r.dark_uri)}" {size}>'
         )
 
 
@@ -104,6 +111,8 @@ class Context:
     logdir: Logdir | None = None  # the whole logdir (hparams experiments live in parent runs)
     live_charts: int = 0  # charts with a live layer (the page then carries charts.js)
     failures: list[Failure] = field(default_factory=list)  # every part that could not be drawn
+    media: MediaStore = field(default_factory=MediaStore)  # the page's images and audio
+    media_plan: Plan | None = None  # the steps each media tag keeps (render/media.py)
     _tag_re: re.Pattern[str] | None = None
     _declared: dict[str, MetricInfo] | None = None
     _only: Collection[str] | None = None  # while narrowing a failure down: these tags only
@@ -119,6 +128,19 @@ class Context:
         if self.pool is not None:  # start drawing it now, on another core
             slot.index = self.pool.submit(slot.spec, slot.salt)
         return slot
+
+    def plan_media(self, runs: Sequence[Run]) -> Plan:
+        """How many steps each image and audio tag keeps (``--max-report-mb``,
+        ``--image-steps``): planned once, over every run, the first time it is asked."""
+        if self.media_plan is None:
+            with self.tags_limited():  # the whole report's tags, also while narrowing
+                self.media_plan = plan(
+                    runs,
+                    self.want_tag,
+                    budget_mb=self.options.max_report_mb,
+                    image_steps=self.options.image_steps,
+                )
+        return self.media_plan
 
     def want_tag(self, tag: str) -> bool:
         if self._only is not None and tag not in self._only:

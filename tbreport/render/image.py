@@ -1,6 +1,9 @@
 """Images: a gallery per tag and run with every logged step (last step first).
 
-The encoded bytes go into the page as they were logged (data URIs, never re-encoded).
+The encoded bytes go into the page as they were logged (data URIs, never re-encoded),
+written one at a time when the page is written (:mod:`tbreport.render.media`); steps
+beyond the report's media budget (``--max-report-mb``) or ``--image-steps`` are thinned
+evenly, the first and the last kept.
 With JavaScript a slider steps through them, under a first / middle / last filmstrip
 (``templates/kinds/image.js``); without it the page shows a strip of all steps.
 
@@ -26,12 +29,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tbreport.model import EncodedImage, ImagePoint, Run
 from tbreport.render.assets import data_uri
 from tbreport.render.base import Context, Group, Section, group_by_prefix, tagged
+from tbreport.render.media import Plan, step_indices
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +57,6 @@ PER_ROW = 3
 GAP = 8
 #: a picture drawn at most this wide takes a narrow card (a quarter of the row)
 NARROW_W = 200
-#: above this many bytes of embedded images, the data-health box suggests --image-steps
-BIG_REPORT_BYTES = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -187,8 +189,11 @@ class Picture:
         return text
 
 
-def picture(img: EncodedImage, count: int = 1) -> Picture:
-    """One of the ``count`` pictures of a step, ready for the template."""
+def picture(
+    img: EncodedImage, count: int = 1, embed: Callable[[bytes, str], str] = data_uri
+) -> Picture:
+    """One of the ``count`` pictures of a step, ready for the template; ``embed`` makes
+    what its ``src`` says (the report's: a placeholder, :class:`~tbreport.render.media.MediaStore`)."""
     w, h = img.size
     dw, dh = img.decoded_size
     declared = None
@@ -196,7 +201,7 @@ def picture(img: EncodedImage, count: int = 1) -> Picture:
         declared = (img.width, img.height)
     desktop, wide = desktop_fit(w, h, count)
     phone = fit(w, h, share(PHONE_W, count))
-    return Picture(data_uri(img.data, img.mime_type), w, h, declared, desktop, phone, wide)
+    return Picture(embed(img.data, img.mime_type), w, h, declared, desktop, phone, wide)
 
 
 @dataclass
@@ -213,7 +218,11 @@ class Gallery:
     color: str
     anchor: str
     frames: list[Frame]  # last step first
-    total_steps: int  # steps logged (frames may be fewer with --image-steps)
+    total_steps: int  # steps logged (frames may be fewer: --image-steps, --max-report-mb)
+
+    @property
+    def thinned(self) -> bool:
+        return len(self.frames) < self.total_steps
 
     @property
     def layout(self) -> str:
@@ -229,19 +238,15 @@ class Gallery:
 
 def select_steps(points: Sequence[ImagePoint], limit: int | None) -> list[ImagePoint]:
     """At most ``limit`` points, evenly spaced, always keeping the first and the last."""
-    pts = list(points)
-    if not limit or len(pts) <= limit:
-        return pts
-    if limit == 1:
-        return [pts[-1]]
-    idx = sorted({round(i * (len(pts) - 1) / (limit - 1)) for i in range(limit)})
-    return [pts[i] for i in idx]
+    return [points[i] for i in step_indices(len(points), limit)]
 
 
-def _gallery(tag: str, run: Run, points: Sequence[ImagePoint], ctx: Context) -> Gallery:
-    chosen = select_steps(points, ctx.options.image_steps)
+def _gallery(tag: str, run: Run, points: Sequence[ImagePoint], ctx: Context, plan: Plan) -> Gallery:
+    limit = plan.limit("images", run.name, tag, ctx.options.image_steps)
+    chosen = select_steps(points, limit)
+    embed = ctx.media.add
     frames = [
-        Frame(p.step, p.wall_time, [picture(img, len(p.images)) for img in p.images])
+        Frame(p.step, p.wall_time, [picture(img, len(p.images), embed) for img in p.images])
         for p in reversed(chosen)
         if p.images
     ]
@@ -259,6 +264,7 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
     by_tag = tagged(runs, lambda r: r.images, ctx)
     if not by_tag:
         return None
+    plan = ctx.plan_media(runs)
     section = Section(
         kind="images",
         title="Images",
@@ -267,18 +273,6 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         count=len(by_tag),
     )
     for prefix, tags in group_by_prefix(by_tag).items():
-        items = [_gallery(tag, run, s.points, ctx) for tag in tags for run, s in by_tag[tag]]
+        items = [_gallery(tag, run, s.points, ctx, plan) for tag in tags for run, s in by_tag[tag]]
         section.groups.append(Group(prefix, ctx.anchors.make("images", prefix), items))
-    embedded = sum(
-        len(p.uri)
-        for g in section.groups
-        for gal in g.items
-        for f in gal.frames
-        for p in f.pictures
-    )
-    if embedded > BIG_REPORT_BYTES and not ctx.options.image_steps:
-        ctx.note(
-            f"images add {embedded / 1e6:.0f} MB to the report (every logged step is embedded); "
-            "pass --image-steps N to keep N steps per tag"
-        )
     return section

@@ -77,9 +77,10 @@ def reason_of(exc: BaseException) -> str:
 
 
 def draw_one(spec: ChartSpec, fmt: str, salt: str) -> Outcome:
-    """:func:`~tbreport.render.charts.render_chart`, or a :class:`Failed` if it raises."""
+    """:func:`~tbreport.render.charts.render_chart` for the report (with its dark-mode
+    variant), or a :class:`Failed` if it raises."""
     try:
-        return render_chart(spec, fmt, salt)
+        return render_chart(spec, fmt, salt, dark=True)
     except Exception as exc:  # one chart's problem never costs the others
         return Failed(reason_of(exc), traceback.format_exc())
 

@@ -33,7 +33,7 @@ from typing import Any, TypeVar, Union
 
 from tbreport import __version__, progress
 from tbreport.errors import GateFailedError, RenderError, TbreportError
-from tbreport.fmt import fmt_time
+from tbreport.fmt import fmt_time, shown_name
 from tbreport.kinds import KINDS
 from tbreport.kinds.base import Kind, SectionSpec
 from tbreport.metrics import aggregate
@@ -42,6 +42,7 @@ from tbreport.options import BuildOptions
 from tbreport.render.assets import environment, page_asset, read_asset
 from tbreport.render.base import Context, Failure, Section
 from tbreport.render.markdown import render_markdown
+from tbreport.render.media import Page
 from tbreport.render.pool import ChartPool, Failed, draw_one
 from tbreport.report.comparison import build_comparison
 from tbreport.report.gates import Gate, GateResult, evaluate, failures, parse_gates
@@ -115,10 +116,11 @@ def build(
     same runs and write the markdown ``summary``; the gates' results (``tbreport build``
     and :func:`build_report` both end here)."""
     results = evaluate(gates, selection.runs)  # checked first: the report shows them too
-    html, failed = _render_parts(selection, opts, prefer=[g.tag for g in gates], gates=results)
+    page, failed = _render_parts(selection, opts, prefer=[g.tag for g in gates], gates=results)
     logger.debug("writing %s", output.given)
-    output.write_text(html)
-    logger.info("wrote %s (%d bytes)", output.given, len(html.encode("utf-8")))
+    with output.open_text() as fh:  # media written one at a time (render/media.py)
+        size = page.write(fh)
+    logger.info("wrote %s (%d bytes)", output.given, size)
     if summary is not None:
         write_summary(selection, summary.given, results, report=output.given, title=opts.title)
     if failed and opts.strict:
@@ -419,12 +421,14 @@ def _page(
         style += read_asset("charts.css")
     # the page's Content-Security-Policy lets only this exact script run
     digest = hashlib.sha256(("\n" + script + "\n").encode("utf-8")).digest()
-    title = opts.title or "TensorBoard report: " + ", ".join(
-        os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
+    title = shown_name(
+        opts.title
+        or "TensorBoard report: "
+        + ", ".join(os.path.basename(os.path.normpath(p)) or p for p in logdir.paths)
     )
     return {
         "title": title,
-        "logdirs": list(logdir.paths),
+        "logdirs": [shown_name(p) for p in logdir.paths],
         "version": __version__,
         "built_at": fmt_time(selection.built),
         "built_epoch": int(selection.built),
@@ -435,6 +439,7 @@ def _page(
             for w in sorted(logdir.warnings, key=lambda w: not w.damage)
         ],
         "notes": ctx.notes,  # the same list: drawing the sections may add to it
+        "media_plan": ctx.media_plan,  # what the media budget thinned
         "empty_runs": [r.name for r in selection.raw_runs if not r.kinds()],
         "filtered_out": selection.filtered_out,
         "runs": _guarded(ctx, "the run table", lambda: _run_rows(selection, scalar_tags), no_rows),
@@ -462,7 +467,7 @@ def _render(
 ) -> str:
     """The report of ``selection`` as a string; ``prefer``: the gated tags (the key
     metrics start with them); ``gates``: the ``--fail-if`` results, shown first."""
-    return _render_parts(selection, opts, prefer, gates)[0]
+    return _render_parts(selection, opts, prefer, gates)[0].expand()
 
 
 T = TypeVar("T")
@@ -484,8 +489,9 @@ def _render_parts(
     opts: BuildOptions,
     prefer: Sequence[str] = (),
     gates: Sequence[GateResult] = (),
-) -> tuple[str, list[Failure]]:
-    """The report as a string, and every part of it that could not be drawn."""
+) -> tuple[Page, list[Failure]]:
+    """The report (its media still placeholders), and every part of it that could not
+    be drawn."""
 
     started = time.perf_counter()
     # charts are drawn while the next ones are being prepared
@@ -496,6 +502,7 @@ def _render_parts(
         logdir=selection.logdir,
     )
     try:
+        ctx.plan_media(selection.runs)  # the media budget, over the whole report
         sections = _sections(selection, ctx)
         panel = _guarded(
             ctx, "the key-metrics panel", lambda: build_panel(selection, prefer), KeyPanel([])
@@ -536,7 +543,7 @@ def _render_parts(
     if key_section is not None:
         key_section.html = _section_html(env, key_section, page, ctx, key=True)
     template = env.get_template("report.html.j2")
-    return str(template.render(**page)), list(ctx.failures)
+    return ctx.media.page(str(template.render(**page))), list(ctx.failures)
 
 
 def _part_html(env: Any, name: str, page: dict[str, Any], ctx: Context, what: str) -> str:

@@ -121,8 +121,7 @@ def test_select_steps_keeps_first_and_last() -> None:
     assert [p.step for p in select_steps(pts, 1)] == [99]
 
 
-def test_a_huge_gallery_suggests_image_steps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(images, "BIG_REPORT_BYTES", 1000)
+def test_image_steps_caps_every_gallery() -> None:
     pts = [
         ImagePoint(step=i, wall_time=0.0, images=(EncodedImage(png(64, 64)),)) for i in range(20)
     ]
@@ -130,11 +129,13 @@ def test_a_huge_gallery_suggests_image_steps(monkeypatch: pytest.MonkeyPatch) ->
     ctx = Context(options=BuildOptions(), colors={"r": "#000000"})
     section = images.build([run], ctx)
     assert section is not None and len(section.groups[0].items[0].frames) == 20
-    assert any("--image-steps" in n for n in ctx.notes)
     limited = Context(options=BuildOptions(image_steps=3), colors={"r": "#000000"})
     section = images.build([run], limited)
-    assert section is not None and len(section.groups[0].items[0].frames) == 3
-    assert limited.notes == []
+    assert section is not None
+    gallery = section.groups[0].items[0]
+    assert [f.step for f in gallery.frames] == [19, 10, 0] and gallery.thinned
+    assert limited.notes == [] and limited.media_plan is not None
+    assert limited.media_plan.thinned == []  # --image-steps alone: nothing the budget did
 
 
 # --------------------------------------------------------------- on the test logdirs
