@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, Union, cast
 
 import numpy as np
@@ -97,6 +97,7 @@ def load(
     *,
     workers: int | None = None,
     use_fast_path: bool = True,
+    progress: Callable[[int], Any] | None = None,
 ) -> Logdir:
     """Read every run under ``path`` (a logdir, an event file, or several logdirs).
 
@@ -108,6 +109,8 @@ def load(
     the logdir holds more than ~48 MB of event files, else 1; workers are only
     forked on Linux and similar, from a single-threaded process). ``use_fast_path=False``
     decodes every record with protobuf (slower; the fast path gives the same result).
+    ``progress``: called with the bytes to read, it returns a bar (tqdm's ``update``,
+    ``close`` and ``leave``) that is told each file's size once it is read.
 
     Raises :class:`~tbreport.errors.NoRunsFoundError` when ``path`` is missing or
     holds no event files. Damaged files never raise: see ``Logdir.warnings``.
@@ -133,15 +136,25 @@ def load(
     logdir = Logdir(tuple(roots))
     # Scans arrive in file order; each run is built as soon as its files are in,
     # so only one run's intermediate columns are alive at a time.
-    with contextlib.closing(_scan_files(files, sizes, workers, use_fast_path)) as scans:
-        for rd in found:
-            run = build_run(rd.name, rd.path, [next(scans) for _ in rd.event_files], warnings)
-            if rd.name in logdir.runs:
-                warnings.append(
-                    LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first")
-                )
-                continue
-            logdir.runs[rd.name] = run
+    sizes = [n if _fs.is_remote(f) else n or _size_or_zero(f) for f, n in zip(files, sizes)]
+    bar = progress(sum(sizes)) if progress is not None else None  # by bytes read
+    done = iter(sizes)
+    try:
+        with contextlib.closing(_scan_files(files, sizes, workers, use_fast_path)) as scans:
+            for rd in found:
+                run_scans = []
+                for _ in rd.event_files:
+                    run_scans.append(next(scans))
+                    if bar is not None:
+                        bar.update(next(done))
+                _add_run(logdir, rd, build_run(rd.name, rd.path, run_scans, warnings), warnings)
+    except BaseException:
+        if bar is not None:  # interrupted (or a bug): the bar goes
+            bar.leave = False
+            bar.close()
+        raise
+    if bar is not None:
+        bar.close()
     logdir.runs = dict(sorted(logdir.runs.items()))
     logdir.warnings = warnings
     for w in warnings:
@@ -155,6 +168,13 @@ def load(
         len(warnings),
     )
     return logdir
+
+
+def _add_run(logdir: Logdir, rd: RunDir, run: Run, warnings: list[LoadWarning]) -> None:
+    if rd.name in logdir.runs:
+        warnings.append(LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first"))
+        return
+    logdir.runs[rd.name] = run
 
 
 def _prefixes(roots: list[str]) -> list[str]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
-from tbreport import __version__
+from tbreport import __version__, progress
 from tbreport.errors import GateFailedError, RenderError, TbreportError
 from tbreport.fmt import fmt_time, shown_name
 from tbreport.kinds import KINDS
@@ -166,7 +166,7 @@ def build_report(
         logdir = logdirs
     else:
         started = time.perf_counter()
-        logdir = load_logdirs(logdirs)
+        logdir = load_logdirs(logdirs, progress=opts.progress)
         logger.info("read %d runs in %.2f s", len(logdir.runs), time.perf_counter() - started)
     results = build(select_for(logdir, opts), opts, out, gates, summary)
     failed = failures(results)
@@ -210,23 +210,6 @@ def _run_rows(selection: Selection, scalar_tags: Sequence[str]) -> list[RunRow]:
             )
         )
     return rows
-
-
-def _progress(total: int, enabled: bool | None) -> Any:
-    if total == 0 or enabled is False:
-        return None
-    from tqdm import tqdm  # only with a progress bar
-
-    class _Bar(tqdm):  # type: ignore[misc]
-        monitor_interval = 0  # no monitor thread: the chart pool may fork
-
-    return _Bar(
-        total=total,
-        desc="tbreport: charts",
-        unit="chart",
-        disable=None if enabled is None else False,
-        leave=False,
-    )
 
 
 def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: Any) -> str:
@@ -372,14 +355,13 @@ def _draw(ctx: Context, opts: BuildOptions) -> None:
     for slot in ctx.charts:
         if slot.index is None:
             slot.index = pool.submit(slot.spec, slot.salt)
-    bar = _progress(len(ctx.charts), opts.progress)
+    bar = progress.bar("tbreport: drawing", len(ctx.charts), " charts", enabled=opts.progress)
     logger.debug("drawing %d charts", len(ctx.charts))
     try:
         rendered = pool.results((lambda n: bar.update(n)) if bar is not None else None)
     except BaseException:
-        if bar is not None:  # interrupted: the bar goes, the one line saying so stays
-            bar.leave = False
-            bar.close()
+        progress.discard(bar)  # interrupted: the bar goes, the one line saying so stays
+        bar = None
         raise
     finally:
         pool.close()

@@ -254,3 +254,43 @@ def test_while_the_workers_draw_stderr_is_exactly_one_line(wide: Path, tmp_path:
         _nothing_left(Interrupted(status, err, proc.pid, False), tmp_path)
         return
     pytest.fail("the chart workers were never seen")
+
+
+READER = """\
+import sys
+from tbreport.reader.load import load
+try:
+    load(sys.argv[1], workers=2)
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
+print("read", file=sys.stderr)
+"""
+
+
+def test_the_reader_workers_leave_ctrl_c_to_the_parent(wide: Path) -> None:
+    """The reader's worker processes (a big logdir, idle cores; forced here)."""
+    for _ in range(ATTEMPTS):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", READER, str(wide)],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if proc.poll() is not None:
+            continue
+        os.killpg(proc.pid, signal.SIGINT)
+        status, err = _finish(proc, "")
+        if err == "read\n":  # done before the signal: again
+            continue
+        assert (status, err) == (130, "interrupted\n")
+        deadline = time.monotonic() + 5
+        while _group_members(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _group_members(proc.pid) == []
+        return
+    pytest.fail("the reader's workers were never seen")
