@@ -86,7 +86,7 @@ test: check-test $(TEST_DEPS) ## add the test deps to .venv (torch 2.13.0 CPU, C
 
 install: check-test $(TEST_DEPS) ## everything that make test needs, without running it
 
-system-deps: ## only the apt packages (venv module, Graphviz, Chromium, CJK fonts)
+system-deps: ## only the apt packages (venv module, Graphviz, Chromium, CJK fonts, poppler-utils)
 	@$(SYSTEM_DEPS) venv demo test
 
 test-props: check-test $(TEST_DEPS) ## property tests with many more examples

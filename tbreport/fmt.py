@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
+import re
 from typing import Any
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "fmt_step",
     "fmt_time",
     "plural",
+    "shown_name",
 ]
 
 
@@ -114,3 +117,29 @@ def csv_text(text: str) -> str:
     injection advice): a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a CR
     gets a leading ``'``. Only for text (run names, tags): numbers stay numbers."""
     return "'" + text if text[:1] in CSV_FORMULA_STARTS else text
+
+
+#: a lone surrogate: what ``os.fsdecode`` (surrogateescape) makes of a byte that is not
+#: UTF-8 (U+DC80..U+DCFF), or any other code point no UTF-8 encoder accepts
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def shown_name(name: str | os.PathLike[str] | bytes) -> str:
+    """A run, file or directory name as every output shows it: valid Unicode.
+
+    A name that is not UTF-8 on disk reaches Python as surrogate escapes
+    (``os.fsdecode(b"caf\\xe9") == "caf\\udce9"``), which no UTF-8 file, mail or page
+    can hold; each such byte is shown as ``\\xe9`` (``caf\\xe9``), any other lone
+    surrogate as ``\\uXXXX``. Valid names come back unchanged, so this is applied
+    wherever a name from the file system is shown: run names (the reader's), file
+    paths in warnings and errors, logdir names, log lines.
+    """
+    text = os.fsdecode(name) if isinstance(name, (bytes, os.PathLike)) else name
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(_escape_surrogate, text)

@@ -24,7 +24,13 @@ new attempt starts wherever a step is smaller than the previous point's step).
   also reads the display name and description an hparams experiment declares for
   it); ``best`` and the colour of a delta need it, and an unknown direction shows
   neither.
-* :func:`smooth` is TensorBoard's debiased exponential moving average.
+* :func:`smooth` is TensorBoard's debiased exponential moving average. Charts leave
+  two kinds of series raw (:func:`needs_smoothing`): a **schedule** (the direction of
+  change reverses at most :data:`SCHEDULE_REVERSALS` of the time: monotone, piecewise
+  constant, warm-up then decay, as a learning rate is) and a **sparse** series (fewer
+  than :data:`SPARSE_POINTS` points, e.g. a validation metric logged every 100
+  steps): smoothing only makes them lag. :func:`spans_decades` says when a chart's
+  y-axis is logarithmic.
 * :func:`group_runs` groups runs with ``--group-by REGEX``: the part of the name the
   regex matches is replaced by ``*``, and runs with the same result form one group
   (``lr_0.1/seed_1``, ``lr_0.1/seed_2`` -> ``lr_0.1/seed_*`` with ``seed_\\d+``). Runs the
@@ -73,16 +79,19 @@ __all__ = [
     "direction",
     "group_note",
     "group_runs",
+    "is_schedule",
     "is_value_tag",
     "key_metrics",
     "key_rank",
     "mean_std",
     "metric_direction",
     "metric_stats",
+    "needs_smoothing",
     "nonfinite_members",
     "points",
     "rank",
     "smooth",
+    "spans_decades",
     "sparkline",
     "wall_per_step",
 ]
@@ -404,6 +413,48 @@ def group_note(n: int, total: int, nonfinite: Sequence[str], *, names: int = 3) 
 
 
 # --------------------------------------------------------------------------- smoothing
+
+#: a series of fewer points is drawn raw (smoothing a sparse series only makes it lag)
+SPARSE_POINTS = 50
+#: a series whose direction of change reverses at most this share of its points is a
+#: schedule (noise reverses about two points in three)
+SCHEDULE_REVERSALS = 0.05
+#: a positive series spanning this many decades gets a logarithmic y-axis
+LOG_DECADES = 3.0
+
+
+def is_schedule(values: npt.ArrayLike) -> bool:
+    """Whether a series looks like a schedule rather than a noisy measurement: its
+    finite values change direction (up to down or down to up, flat stretches skipped)
+    at most :data:`SCHEDULE_REVERSALS` of the time. Monotone and piecewise-constant
+    series (an lr step schedule), warm-up then cosine decay, a cyclic schedule of a few
+    cycles all are; a loss curve with any noise is not."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size < 3:
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = np.sign(np.diff(v))
+    d = d[d != 0]
+    reversals = int(np.count_nonzero(d[1:] != d[:-1])) if d.size > 1 else 0
+    return reversals <= max(2.0, SCHEDULE_REVERSALS * v.size)
+
+
+def needs_smoothing(values: npt.ArrayLike) -> bool:
+    """Whether a chart smooths this series (one attempt's values): at least
+    :data:`SPARSE_POINTS` points and not a schedule (:func:`is_schedule`)."""
+    v = np.asarray(values, dtype=np.float64)
+    return v.size >= SPARSE_POINTS and not is_schedule(v)
+
+
+def spans_decades(values: npt.ArrayLike, decades: float = LOG_DECADES) -> bool:
+    """Whether finite ``values`` are all positive and span at least ``decades`` powers
+    of ten (their maximum over their minimum): a y-axis that a log scale reads better."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size < 2 or not bool(np.all(v > 0)):
+        return False
+    return bool(np.log10(v.max()) - np.log10(v.min()) >= decades)
 
 
 def smooth(values: npt.ArrayLike, weight: float) -> Float64Array:

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tbreport.fmt import shown_name
 from tbreport.kinds import KIND_NAMES, KINDS
 from tbreport.kinds.audio import AudioClip, AudioPoint
 from tbreport.kinds.base import Point, Restart, Series, TagSeries
@@ -159,7 +160,7 @@ class LoadWarning:
 
     def __str__(self) -> str:
         suffix = f" (x{self.count})" if self.count > 1 else ""
-        return f"{self.path}: {self.message}{suffix}"
+        return shown_name(f"{self.path}: {self.message}{suffix}")
 
 
 @dataclass(frozen=True)

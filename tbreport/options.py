@@ -140,6 +140,25 @@ class BuildOptions:
             check=_fraction,
         ),
     )
+    always_smooth: str | None = _option(
+        None,
+        Flag(
+            "smooth the matching tags' series even where they look like a schedule "
+            "(monotone, piecewise constant: an lr) or have fewer than 50 points, which "
+            "are drawn raw by default",
+            metavar="REGEX",
+            check=_regex,
+        ),
+    )
+    log_y: str | None = _option(
+        None,
+        Flag(
+            "a logarithmic y-axis for the matching tags' charts (default: chosen when "
+            "every value is positive and a run's span 3 decades or more)",
+            metavar="REGEX",
+            check=_regex,
+        ),
+    )
     x_axis: str = _option("step", Flag("x-axis of scalar charts (default: step)", choices=X_AXES))
     format: str = _option("png", Flag("chart format (default: png)", choices=FORMATS))
     image_steps: int | None = _option(
@@ -179,6 +198,14 @@ class BuildOptions:
             "damaged input (CRC failures, truncated records, unreadable files) is an "
             "error (exit 2), and for build a missing Graphviz; notes (unknown plugins, "
             "repeated graphs, symlinked runs) never are",
+            switch=True,
+        ),
+    )
+    no_outlier_clip: bool = _option(
+        False,
+        Flag(
+            "show every point of a scalar chart in its y-range (by default an isolated "
+            "spike is left out of it and marked on the edge)",
             switch=True,
         ),
     )
@@ -236,12 +263,15 @@ SELECTION_OPTIONS = ("title", "runs", "tags", "key_metrics", "smoothing")
 COMPARE_OPTIONS = ("baseline", "group_by")
 #: the options of how ``build`` draws
 DRAWING_OPTIONS = (
+    "always_smooth",
+    "log_y",
     "x_axis",
     "format",
     "image_steps",
     "max_report_mb",
     "jobs",
     "strict",
+    "no_outlier_clip",
     "max_graph_nodes",
     "graph_timeout",
 )

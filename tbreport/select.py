@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from tbreport.errors import (
     CorruptRecordError,
@@ -36,6 +36,7 @@ from tbreport.errors import (
     TruncatedRecordError,
     UsageError,
 )
+from tbreport.fmt import shown_name
 from tbreport.metrics import (
     RunGroup,
     group_runs,
@@ -43,6 +44,7 @@ from tbreport.metrics import (
     metric_direction,
 )
 from tbreport.model import LoadWarning, Logdir, MetricInfo, Run
+from tbreport.progress import bar
 from tbreport.render.colors import RunColors, group_colors, run_colors
 
 __all__ = [
@@ -73,20 +75,24 @@ def build_time() -> float:
     return time.time()
 
 
-def load_logdirs(paths: PathArg | Sequence[PathArg]) -> Logdir:
-    """Load one logdir, or several (run names prefixed with each logdir's name)."""
+def load_logdirs(paths: PathArg | Sequence[PathArg], *, progress: bool | None = False) -> Logdir:
+    """Load one logdir, or several (run names prefixed with each logdir's name);
+    ``progress``: a reading bar (``None``: on a terminal, see :mod:`tbreport.progress`)."""
     from tbreport.reader.load import load  # the reader's workers: only when reading
 
+    def reading(total: int) -> Any:
+        return bar("tbreport: reading", total, "B", enabled=progress, scale=True)
+
     if isinstance(paths, (str, os.PathLike)):
-        return load(paths)
+        return load(paths, progress=reading)
     listed = [os.fspath(p) for p in paths]
     if not listed:
         raise UsageError("at least one logdir is needed")
-    return load(listed[0] if len(listed) == 1 else listed)
+    return load(listed[0] if len(listed) == 1 else listed, progress=reading)
 
 
 def where(logdir: Logdir) -> str:
-    return ", ".join(logdir.paths) or "logdir"
+    return ", ".join(shown_name(p) for p in logdir.paths) or "logdir"
 
 
 def require_records(logdir: Logdir) -> None:

@@ -262,7 +262,7 @@
       return {
         index: index, run: String(m.run), label: String(m.label || ""), color: safeColor(m.color, index),
         logged: m.n, steps: steps, wall: wall, values: values, start: m.start || (k ? wall[0] : 0),
-        noSmooth: !!m.ns, dash: /^[0-9.]+( [0-9.]+)*$/.test(String(m.dash || "")) ? String(m.dash) : "",
+        noSmooth: !!m.ns, band: !m.ns && !!m.band, dash: /^[0-9.]+( [0-9.]+)*$/.test(String(m.dash || "")) ? String(m.dash) : "",
         cache: {},
       };
     });
@@ -488,18 +488,45 @@
   };
 
   // ---------------------------------------------------------------- domains
-  function robustRange(vals) {
-    if (!vals.length) return null;
-    const sorted = Float64Array.from(vals).sort();
+  // The y-range: every value but isolated spikes, as tbreport/render/lines.py's
+  // robust_range (the same rule and constants): pieces are the series' values in x order.
+  const STRETCH = 2, REACH = 0.5, SPIKE_POINTS = 3, CLIFF = 5;
+  function spikes(v, qlo, qhi, median) {
+    const n = v.length, out = new Array(n).fill(false), reach = REACH * (qhi - qlo);
+    const off = function (i) { return i < 0 || i >= n ? NaN : Math.abs(v[i] - median); };
+    [function (x) { return x > qhi + reach; }, function (x) { return x < qlo - reach; }].forEach(function (far) {
+      for (let width = 1; width <= Math.min(SPIKE_POINTS, n - 1); width++) {
+        for (let a = 0; a + width <= n; a++) {
+          let inside = true, low = Infinity;
+          for (let k = a; k < a + width; k++) { inside = inside && far(v[k]); low = Math.min(low, off(k)); }
+          if (!inside) continue;
+          const before = off(a - 1), after = off(a + width);
+          const near = Number.isNaN(before) ? after : Number.isNaN(after) ? before : Math.max(before, after);
+          if (low > CLIFF * near) for (let k = a; k < a + width; k++) out[k] = true;
+        }
+      }
+    });
+    return out;
+  }
+  function robustRange(pieces) {
+    const all = [].concat.apply([], pieces);
+    if (!all.length) return null;
+    const sorted = Float64Array.from(all).sort();
     let lo = sorted[0], hi = sorted[sorted.length - 1];
     if (sorted.length >= 5) {
       const q = function (p) {
         const at = (sorted.length - 1) * p, i = Math.floor(at);
         return i + 1 < sorted.length ? sorted[i] + (sorted[i + 1] - sorted[i]) * (at - i) : sorted[i];
       };
-      const qlo = q(0.05), qhi = q(0.95);
-      // outliers are ignored only when they would stretch the range more than twice
-      if (qhi > qlo && hi - lo > 2 * (qhi - qlo)) { lo = qlo; hi = qhi; }
+      const qlo = q(0.05), median = q(0.5), qhi = q(0.95);
+      if (qhi > qlo && hi - lo > STRETCH * (qhi - qlo)) {
+        let klo = Infinity, khi = -Infinity;
+        pieces.forEach(function (v) {
+          const out = spikes(v, qlo, qhi, median);
+          v.forEach(function (x, k) { if (!out[k]) { klo = Math.min(klo, x); khi = Math.max(khi, x); } });
+        });
+        if (klo <= khi) { lo = klo; hi = khi; }
+      }
     }
     return [lo, hi];
   }
@@ -539,21 +566,23 @@
     if (!Number.isFinite(x0)) { x0 = 0; x1 = 1; }
     if (self.zoom) { x0 = self.zoom[0]; x1 = self.zoom[1]; }
     if (!(x1 > x0)) { x0 -= 1; x1 += 1; }
-    const vals = [];
+    const vals = [], pieces = [];
     const w = state.smoothing;
     vis.forEach(function (s) {
-      const o = self.xs(s), sm = w > 0 ? self.smoothed(s) : null;
-      for (let i = 0; i < s.values.length; i++) {
+      const o = self.xs(s), sm = w > 0 ? self.smoothed(s) : null, piece = [];
+      for (let k = 0; k < o.order.length; k++) {
+        const i = o.order[k];
         if (o.x[i] < x0 || o.x[i] > x1) continue;
         const v = s.values[i];
-        if (Number.isFinite(v) && (!self.log || v > 0)) vals.push(v);
+        if (Number.isFinite(v) && (!self.log || v > 0)) { vals.push(v); piece.push(v); }
         if (sm && self.zoom && Number.isFinite(sm[i]) && (!self.log || sm[i] > 0)) vals.push(sm[i]);
       }
+      pieces.push(piece);
     });
     let y = null;
     if (vals.length) {
-      // zoomed: fit every value in view; else TensorBoard's "ignore outliers"
-      y = self.zoom ? extent(vals) : robustRange(vals);
+      // zoomed or --no-outlier-clip: fit every value in view; else leave out spikes
+      y = self.zoom || self.p.clip === false ? extent(vals) : robustRange(pieces);
     }
     y = padded(y || (self.log ? [1, 10] : [-1, 1]), self.log);
     return { x: [x0, x1], y: y };
@@ -662,6 +691,38 @@
     if (run === 1) dots.push(prev);
     return { d: d, dots: dots };
   }
+  // The min-max band of a dense series (as the static chart draws it): per 4 px of the
+  // plot, the smallest and largest value shown, from the column's first to its last
+  // point; a polygon per stretch without gaps (non-finite values, values <= 0 on a log
+  // axis). Lone columns are left out (the smoothed line still shows them).
+  function bandPaths(o, y, sc, log, box) {
+    const out = [];
+    const lo = box.top - box.ph * 2, hi = box.top + box.ph * 3;
+    let cols = [], cur = null;
+    const close = function () {
+      if (cur) cols.push(cur);
+      cur = null;
+      if (cols.length > 1) {
+        const top = cols.map(function (c) { return c.x0.toFixed(1) + "," + c.hi.toFixed(1) + "L" + c.x1.toFixed(1) + "," + c.hi.toFixed(1); });
+        const bottom = cols.slice().reverse().map(function (c) { return c.x1.toFixed(1) + "," + c.lo.toFixed(1) + "L" + c.x0.toFixed(1) + "," + c.lo.toFixed(1); });
+        out.push("M" + top.join("L") + "L" + bottom.join("L") + "Z");
+      }
+      cols = [];
+    };
+    for (let j = 0; j < o.order.length; j++) {
+      const i = o.order[j], v = y[i], xv = o.x[i];
+      if (!Number.isFinite(v) || !Number.isFinite(xv) || (log && v <= 0)) { close(); continue; }
+      const px = sc.x(xv), py = Math.max(lo, Math.min(hi, sc.y(v)));
+      const col = Math.floor(px / 4);
+      if (cur && cur.col !== col) { cols.push(cur); cur = null; }
+      if (!cur) cur = { col: col, x0: px, x1: px, lo: py, hi: py };
+      cur.x1 = px;
+      if (py > cur.lo) cur.lo = py;
+      if (py < cur.hi) cur.hi = py;
+    }
+    close();
+    return out;
+  }
   Chart.prototype.drawLines = function (svg, sc, vis, theme, m, pw, ph) {
     const self = this;
     // a nested <svg> over the plot area clips the lines to it (its viewBox keeps the
@@ -680,7 +741,14 @@
       const raw = pathOf(o.x, s.values, sc, self.log, box);
       const faded = w > 0 && !s.noSmooth;
       const dash = s.dash ? { "stroke-dasharray": s.dash } : {};
-      g.appendChild(sv("path", Object.assign({ d: raw.d, stroke: color, "stroke-width": faded ? 1.25 : 1.75, "stroke-opacity": faded ? 0.3 : 1, class: "tbc-raw" }, dash)));
+      if (faded && s.band) {
+        // dense and smoothed: a light min-max band instead of every raw point
+        bandPaths(o, s.values, sc, self.log, box).forEach(function (d) {
+          g.appendChild(sv("path", { d: d, fill: color, "fill-opacity": 0.2, stroke: "none", class: "tbc-band" }));
+        });
+      } else {
+        g.appendChild(sv("path", Object.assign({ d: raw.d, stroke: color, "stroke-width": faded ? 1.25 : 1.75, "stroke-opacity": faded ? 0.3 : 1, class: "tbc-raw" }, dash)));
+      }
       if (faded) {
         const sm = pathOf(o.x, self.smoothed(s), sc, self.log, box);
         g.appendChild(sv("path", Object.assign({ d: sm.d, stroke: color, "stroke-width": 1.75, class: "tbc-smooth" }, dash)));

@@ -85,6 +85,9 @@ class Proxy:
                 client, _ = self._sock.accept()
             except OSError:
                 return
+            if self._dead.is_set():
+                client.close()
+                return
             upstream = socket.create_connection((HOST, self.target_port))
             with self._lock:
                 self._conns += [client, upstream]
@@ -118,8 +121,18 @@ class Proxy:
                 with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
 
+    def __enter__(self) -> Proxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.die()
+
     def die(self) -> None:
-        """Drop every connection and refuse new ones, as a server that went away."""
+        """Drop every connection and refuse new ones, as a server that went away.
+
+        Every socket the proxy opened is closed here, so none is left for the
+        garbage collector to find (an unclosed socket is a ResourceWarning, which
+        pytest turns into an error in whichever later test the collector runs)."""
         self._dead.set()
         with self._lock:
             conns = list(self._conns)

@@ -5,7 +5,8 @@
 #
 #   venv   the venv module of PYTHON (Debian's python3.X-venv), and Python >= 3.9
 #   demo   graphviz: the `dot` program that draws model graphs
-#   test   chromium (the browser tests) and fonts-noto-cjk (CJK text in screenshots)
+#   test   chromium (the browser tests), fonts-noto-cjk (CJK text in screenshots) and
+#          poppler-utils (pdftotext: the print test reads the printed PDF)
 #
 # On Debian/Ubuntu a package is missing when dpkg does not list it as installed (and,
 # for graphviz and chromium, their program is not on PATH either). As
@@ -83,6 +84,7 @@ for group in "$@"; do
     test)
       want chromium chromium chromium-browser google-chrome
       want fonts-noto-cjk
+      want poppler-utils pdftotext  # the print test reads the PDF's text
       ;;
     *)
       say "error: unknown group '$group' (groups: venv demo test)"

@@ -17,14 +17,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Callable
+from typing import Callable, NoReturn
 
 from tbreport import __version__
 from tbreport.cli import args as _args
-from tbreport.cli import build, email, ls, scalars
+from tbreport.cli import build, email, interrupt, ls, scalars
 from tbreport.errors import TbreportError
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main", "program"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +51,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see ``tbreport --help``)."""
+    return _main(argv, program=False)
+
+
+def program() -> NoReturn:
+    """The ``tbreport`` program (and ``python -m tbreport``): :func:`main`, then exit."""
+    status = _main(None, program=True)
+    if status == _args.EXIT_INTERRUPTED:
+        interrupt.leave_now()  # see there: Python 3.11 might end it by the signal instead
+    sys.exit(status)
+
+
+def _main(argv: Sequence[str] | None, *, program: bool) -> int:
     args = build_parser().parse_args(argv)
     verbose = int(getattr(args, "verbose", 0))
-    with _args.cli_logging(verbose, bool(getattr(args, "quiet", False))):
-        return _run(args, verbose)
+    try:
+        with (
+            interrupt.handle_interrupts(program=program),
+            _args.cli_logging(verbose, bool(getattr(args, "quiet", False))),
+        ):
+            return _run(args, verbose)
+    except KeyboardInterrupt:  # outside the command (e.g. while logging is set up)
+        interrupt.report()
+        return _args.EXIT_INTERRUPTED
 
 
 def _run(args: argparse.Namespace, verbose: int) -> int:
@@ -74,8 +93,8 @@ def _run(args: argparse.Namespace, verbose: int) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         _args.error(f"{where}{exc.strerror or exc}")
         return _args.EXIT_ERROR
-    except KeyboardInterrupt:
-        _args.error("interrupted")
+    except KeyboardInterrupt:  # Ctrl-C: see tbreport.cli.interrupt
+        interrupt.report()
         return _args.EXIT_INTERRUPTED
     except Exception as exc:  # a bug: still one line, unless -v asks for the traceback
         if verbose:

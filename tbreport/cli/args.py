@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,12 +22,13 @@ from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import NoRunsFoundError
-from tbreport.fmt import plural
+from tbreport.fmt import fmt_bytes, plural, shown_name
 from tbreport.options import BuildOptions, Flag, flag_of
 
 if TYPE_CHECKING:
     from tbreport.model import Logdir
     from tbreport.report.gates import GateResult
+    from tbreport.report.output import Output
 
 __all__ = [
     "BASIC_EXIT_HELP",
@@ -47,6 +50,7 @@ __all__ = [
     "options_from",
     "report_gates",
     "verbosity",
+    "wrote",
 ]
 
 EXIT_OK = 0
@@ -75,6 +79,7 @@ exit status:
   2  an error in the input or environment: bad arguments, a missing logdir or one
      without event files, an unwritable output file, or (with --strict) damaged
      input; the reason is one line on stderr
+  130  interrupted (Ctrl-C): one line; no partial output, no worker left
 
 Damaged event files inside a valid logdir are not errors without --strict: every
 intact record is read and each damaged file is named on stderr. Damage is a CRC
@@ -92,6 +97,7 @@ exit status:
      stderr
   3  a gate tripped, or a gate's tag is in no run: one line per problem on stderr; the
      outputs are still written
+  130  interrupted (Ctrl-C): one line; no partial output, no worker left
 """
 
 
@@ -201,13 +207,16 @@ def add_gate_arguments(p: argparse.ArgumentParser, *, summary: bool = True) -> N
         )
 
 
-def load_readable(paths: Sequence[str], *, strict: bool = False) -> Logdir:
+def load_readable(
+    paths: Sequence[str], *, strict: bool = False, progress: bool | None = False
+) -> Logdir:
     """Load the logdirs; :class:`~tbreport.errors.NoRunsFoundError` (after a warning per
     problem met) when not a single record could be read; with ``strict``, the
-    :class:`~tbreport.errors.DamagedInputError` of any damage (never of a note)."""
+    :class:`~tbreport.errors.DamagedInputError` of any damage (never of a note);
+    ``progress``: a reading bar (``None``: on a terminal)."""
     from tbreport.select import load_logdirs, require_records, strict_error  # numpy: when run
 
-    logdir = load_logdirs(paths)
+    logdir = load_logdirs(paths, progress=progress)
     try:
         require_records(logdir)
     except NoRunsFoundError:
@@ -241,9 +250,26 @@ def name_problems(logdir: Logdir) -> None:
         log.info("note: %s", w)
 
 
+def wrote(out: Output, what: str, *, thing: str = "the output") -> None:
+    """The one success line on stderr, as coverage.py says where its HTML went:
+    ``tbreport: wrote PATH (SIZE): WHAT``."""
+    print(shown_name(f"tbreport: wrote {_where(out, thing)}: {what}"), file=sys.stderr)
+
+
+def _where(out: Output, thing: str) -> str:
+    """The path as given, with the size of what is there now (a regular file's)."""
+    if out.is_stdout:
+        return f"{thing} to standard output"
+    try:
+        st = os.stat(out.given)
+    except OSError:
+        return out.given
+    return f"{out.given} ({fmt_bytes(st.st_size)})" if stat.S_ISREG(st.st_mode) else out.given
+
+
 def error(message: str) -> None:
     """One ``tbreport: error:`` line on stderr, whatever the message holds."""
-    print(f"tbreport: error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"tbreport: error: {' '.join(shown_name(message).split())}", file=sys.stderr)
 
 
 def report_gates(results: Sequence[GateResult]) -> int:
@@ -263,7 +289,7 @@ class _Formatter(logging.Formatter):
     """``tbreport: warning: message`` (one line; a traceback follows only with -v)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        text = f"tbreport: {record.levelname.lower()}: {record.getMessage()}"
+        text = f"tbreport: {record.levelname.lower()}: {shown_name(record.getMessage())}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

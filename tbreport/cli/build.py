@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import stat
-import sys
 from typing import Any
 
 from tbreport.cli import args as _args
-from tbreport.fmt import fmt_bytes
 from tbreport.options import COMPARE_OPTIONS, DRAWING_OPTIONS, SELECTION_OPTIONS
 from tbreport.report.output import Output
 
@@ -55,21 +51,9 @@ def run(args: argparse.Namespace) -> int:
     for o in (out, summary):
         if o is not None:
             o.check()
-    logdir = _args.load_readable(args.logdirs)
+    logdir = _args.load_readable(args.logdirs, progress=opts.progress)
     selection = select_for(logdir, opts)
     results = build(selection, opts, out, gates, summary)
     if not getattr(args, "quiet", False):
-        # one line of what happened, as coverage.py says where its HTML went
-        print(f"tbreport: wrote {_where(out)}: {describe(selection)}", file=sys.stderr)
+        _args.wrote(out, describe(selection), thing="the report")
     return _args.report_gates(results)
-
-
-def _where(out: Output) -> str:
-    """The path as given, with the size of what is there now (a regular file's)."""
-    if out.is_stdout:
-        return "the report to standard output"
-    try:
-        st = os.stat(out.given)
-    except OSError:
-        return out.given
-    return f"{out.given} ({fmt_bytes(st.st_size)})" if stat.S_ISREG(st.st_mode) else out.given

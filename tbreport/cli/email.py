@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tbreport.cli import args as _args
 from tbreport.errors import UsageError
+from tbreport.fmt import shown_name
 from tbreport.options import COMPARE_OPTIONS, SELECTION_OPTIONS
 from tbreport.report.output import Output
 
@@ -52,6 +53,7 @@ exit status:
      input, a missing password, an SMTP error (the .eml file is still written)
   3  a gate tripped or could not be checked (the message says so; it is still
      written and sent)
+  130  interrupted (Ctrl-C): one line; no partial output
 """
 )
 
@@ -196,16 +198,16 @@ def run(args: argparse.Namespace) -> int:
             limit=mail.MAX_CHARTS,
             report=attach.name if attach is not None else "",
         )
+        logger.debug("drawing the e-mail's charts")
         charts = mail.chart_pngs(data, selection, smoothing=args.smoothing)
         built = mail.build_message(
             data, charts, to=to, sender=args.sender or "", subject=args.subject or "", attach=attach
         )
+    logger.debug("writing %s", out.given)
     out.write_bytes(built.message.as_bytes())
-    # what happened, on stdout (on stderr when the message itself went to stdout)
-    status = sys.stderr if out.is_stdout else sys.stdout
     quiet = getattr(args, "quiet", False)
-    if not quiet:
-        print(f"wrote {out.given}: {built.size.describe()}", file=status)
+    if not quiet:  # what happened: one line each, on stderr as for every command
+        _args.wrote(out, built.size.parts(), thing="the message")
     if args.send:
         delivered = smtp.send(
             built.message,
@@ -217,8 +219,6 @@ def run(args: argparse.Namespace) -> int:
             password=password,
         )
         if not quiet:
-            print(
-                f"sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}", file=status
-            )
-    status.flush()
+            line = f"tbreport: sent to {', '.join(delivered)} via {args.smtp_host}:{args.smtp_port}"
+            print(shown_name(line), file=sys.stderr)
     return _args.report_gates(results)

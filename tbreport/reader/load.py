@@ -23,13 +23,15 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, Union, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from tbreport import _fs
+from tbreport._workers import ignore_interrupts, interrupts_held
+from tbreport.fmt import shown_name
 from tbreport.kinds import KINDS, by_event_field, claim, fast_path_kind
 from tbreport.kinds.base import Accumulator, At, ColumnSink, Kind, Meta
 from tbreport.model import EventFileInfo, LoadWarning, Logdir, Restart, Run, SessionLogEntry
@@ -99,15 +101,20 @@ def load(
     *,
     workers: int | None = None,
     use_fast_path: bool = True,
+    progress: Callable[[int], Any] | None = None,
 ) -> Logdir:
     """Read every run under ``path`` (a logdir, an event file, or several logdirs).
 
     With several logdirs, run names are prefixed with each logdir's path below their
-    common parent (usually just its base name).
+    common parent (usually just its base name). A name that is not UTF-8 on disk
+    (``b"caf\\xe9"``) is read, and named with escapes (``"caf\\\\xe9"``,
+    :func:`tbreport.fmt.shown_name`); ``Run.path`` keeps the real path.
     ``workers``: processes used to read event files (default: the idle CPUs when
     the logdir holds more than ~48 MB of event files, else 1; workers are only
     forked on Linux and similar, from a single-threaded process). ``use_fast_path=False``
     decodes every record with protobuf (slower; the fast path gives the same result).
+    ``progress``: called with the bytes to read, it returns a bar (tqdm's ``update``,
+    ``close`` and ``leave``) that is told each file's size once it is read.
 
     Raises :class:`~tbreport.errors.NoRunsFoundError` when ``path`` is missing or
     holds no event files. Damaged files never raise: see ``Logdir.warnings``.
@@ -124,21 +131,34 @@ def load(
         if prefix:
             for rd in runs:
                 rd.name = prefix if rd.name == "." else f"{prefix}/{rd.name}"
+        for rd in runs:  # a name that is not UTF-8 on disk: shown (and keyed) with \xNN escapes
+            rd.name = shown_name(rd.name)
         found.extend(runs)
     files = [f for rd in found for f in rd.event_files]
     sizes = [n for rd in found for n in (rd.sizes or [0] * len(rd.event_files))]
+    logger.debug("reading %d event files of %d runs", len(files), len(found))
     logdir = Logdir(tuple(roots))
     # Scans arrive in file order; each run is built as soon as its files are in,
     # so only one run's intermediate columns are alive at a time.
-    with contextlib.closing(_scan_files(files, sizes, workers, use_fast_path)) as scans:
-        for rd in found:
-            run = build_run(rd.name, rd.path, [next(scans) for _ in rd.event_files], warnings)
-            if rd.name in logdir.runs:
-                warnings.append(
-                    LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first")
-                )
-                continue
-            logdir.runs[rd.name] = run
+    sizes = [n if _fs.is_remote(f) else n or _size_or_zero(f) for f, n in zip(files, sizes)]
+    bar = progress(sum(sizes)) if progress is not None else None  # by bytes read
+    done = iter(sizes)
+    try:
+        with contextlib.closing(_scan_files(files, sizes, workers, use_fast_path)) as scans:
+            for rd in found:
+                run_scans = []
+                for _ in rd.event_files:
+                    run_scans.append(next(scans))
+                    if bar is not None:
+                        bar.update(next(done))
+                _add_run(logdir, rd, build_run(rd.name, rd.path, run_scans, warnings), warnings)
+    except BaseException:
+        if bar is not None:  # interrupted (or a bug): the bar goes
+            bar.leave = False
+            bar.close()
+        raise
+    if bar is not None:
+        bar.close()
     logdir.runs = dict(sorted(logdir.runs.items()))
     logdir.warnings = warnings
     for w in warnings:
@@ -152,6 +172,13 @@ def load(
         len(warnings),
     )
     return logdir
+
+
+def _add_run(logdir: Logdir, rd: RunDir, run: Run, warnings: list[LoadWarning]) -> None:
+    if rd.name in logdir.runs:
+        warnings.append(LoadWarning(rd.path, f"run name {rd.name!r} seen twice; kept the first"))
+        return
+    logdir.runs[rd.name] = run
 
 
 def _prefixes(roots: list[str]) -> list[str]:
@@ -203,8 +230,11 @@ def _scan_files(
             for f in files:
                 yield scan_file(f, use_fast_path=use_fast_path)
             return
-        # Pool starts its processes before its helper threads, so fork() is safe here.
-        with context.Pool(workers) as pool:
+        # Pool starts its processes before its helper threads, so fork() is safe here;
+        # the workers leave Ctrl-C to this process (tbreport._workers)
+        with interrupts_held():
+            pool = context.Pool(workers, initializer=ignore_interrupts)
+        with pool:  # leaving it (done, or Ctrl-C) terminates the workers
             for scan in pool.imap(_scan_one, [(f, use_fast_path) for f in files]):
                 yield scan_file(scan.path, use_fast_path=use_fast_path) if scan.deferred else scan
     finally:

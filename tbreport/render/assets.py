@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tbreport.errors import RenderError
-from tbreport.fmt import fmt_bytes, fmt_duration, fmt_float, fmt_int, fmt_step, fmt_time
+from tbreport.fmt import (
+    fmt_bytes,
+    fmt_duration,
+    fmt_float,
+    fmt_int,
+    fmt_step,
+    fmt_time,
+    shown_name,
+)
 from tbreport.kinds import KINDS
 from tbreport.render.colors import dark_variant
 
@@ -56,6 +64,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     env.filters.update(
         fmt_float=fmt_float,
@@ -72,6 +81,16 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def _shown(value: Any) -> Any:
+    """Every ``{{ value }}`` a template prints: a string holding a name that is not UTF-8
+    on disk (a file path, a logdir) is shown with ``\\xNN`` escapes, never written as a
+    surrogate the page's UTF-8 cannot hold (:func:`tbreport.fmt.shown_name`)."""
+    if isinstance(value, str):
+        shown = shown_name(value)
+        return value if shown is value else type(value)(shown)  # Markup stays Markup
+    return value
+
+
 def wrap_path(text: Any) -> Any:
     """Escaped text with a line-break opportunity after each ``/`` (long run names)."""
     from markupsafe import Markup, escape  # jinja2: only when rendering
@@ -85,7 +104,11 @@ def wrap_name(text: Any) -> Any:
     (``resnet14_adam_lr1e-3`` -> ``resnet14_`` ``adam_`` ``lr1e-3``)."""
     from markupsafe import Markup, escape  # jinja2: only when rendering
 
-    parts = [Markup("_<wbr>").join(escape(p).split("_")) for p in str(text).split("/")]
+    def token(t: str) -> Markup:
+        # a browser also breaks after "-" (lr1e-/3): such a token is kept on one line
+        return Markup('<span class="nw">{}</span>').format(t) if "-" in t else escape(t)
+
+    parts = [Markup("_<wbr>").join(token(t) for t in p.split("_")) for p in str(text).split("/")]
     return Markup("/<wbr>").join(parts)
 
 

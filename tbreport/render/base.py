@@ -86,9 +86,15 @@ class ChartSlot:
             return Markup(
                 f'<div class="svgchart" role="img" aria-label="{escape(self.alt)}">{r.svg}</div>'
             )
+        size = f'width="{r.width}" height="{r.height}" alt="{escape(self.alt)}"'
+        if not r.dark_uri:
+            return Markup(f'<img class="chart" src="{escape(r.data_uri)}" {size}>')
+        # Its dark twin shows on a dark screen only (style.css): printed, the page is
+        # light paper. Not a <picture>: Chromium prints the source it chose for the
+        # screen, dark (print media does not pick its sources again); CSS it does apply.
         return Markup(
-            f'<img class="chart" src="{escape(r.data_uri)}" width="{r.width}" '
-            f'height="{r.height}" alt="{escape(self.alt)}">'
+            f'<img class="chart lt" src="{escape(r.data_uri)}" {size}>'
+            f'<img class="chart-dark" src="{escape(r.dark_uri)}" {size}>'
         )
 
 

@@ -37,9 +37,13 @@ never an average: the page's hover readout and CSV show logged values.
         "start": 1700000000000,   # the run's start for the relative axis (ms)
         "ns": 1,                  # optional: never smoothed (a schedule, a sparse
                                   #   series: the static chart draws it raw too)
+        "band": 1,                # optional: dense: while smoothed, drawn as a light
+                                  #   min-max band under the smoothed line (per few
+                                  #   pixels of the plot) instead of the raw line
         "dash": "5 2"}],          # optional: SVG stroke-dasharray (several tags of a run)
-     "refs": [["#444444", 0.9]]}  # optional: dashed horizontal lines (colour, y):
+     "refs": [["#444444", 0.9]],  # optional: dashed horizontal lines (colour, y):
                                   #   the --baseline's last value
+     "clip": false}               # optional: --no-outlier-clip, every point in range
 
 The blob holds, for each series in order, three sections: **steps** as zigzag LEB128
 varints of the differences to the previous step (the first from 0; int64
@@ -118,6 +122,7 @@ class Line:
     start_time: float | None = None
     smooth: bool = True  # False: drawn raw at any smoothing (as the static chart draws it)
     dash: str = ""  # SVG stroke-dasharray ("" = solid)
+    band: bool = False  # dense: smoothed, a min-max band instead of the raw line
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class DecodedSeries:
     start_time: float
     smooth: bool = True
     dash: str = ""
+    band: bool = False
 
 
 # --------------------------------------------------------------------------- keeping
@@ -316,6 +322,8 @@ def _encode_line(line: Line, buckets: int) -> tuple[dict[str, Any], bytes]:
     }
     if not line.smooth:
         meta["ns"] = 1
+    elif line.band:
+        meta["band"] = 1
     if line.dash:
         meta["dash"] = line.dash
     return meta, step_bytes + wall_bytes + value_bytes
@@ -330,9 +338,11 @@ def chart_payload(
     log_y: bool = False,
     buckets: int = DEFAULT_BUCKETS,
     references: Sequence[tuple[str, float]] = (),
+    clip_outliers: bool = True,
 ) -> dict[str, Any]:
     """The JSON-ready payload of one chart (schema in the module docstring);
-    ``references``: (colour, y) of dashed horizontal lines (finite y only)."""
+    ``references``: (colour, y) of dashed horizontal lines (finite y only);
+    ``clip_outliers=False`` (``--no-outlier-clip``): ``"clip": false``, every point in range."""
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
     if x_axis not in X_AXES:
@@ -365,6 +375,8 @@ def chart_payload(
     }
     if refs:
         out["refs"] = refs
+    if not clip_outliers:
+        out["clip"] = False
     return out
 
 
@@ -437,6 +449,7 @@ def decode_payload(payload: dict[str, Any] | str) -> list[DecodedSeries]:
                 start_time=int(meta["start"]) / 1000.0,
                 smooth=not meta.get("ns"),
                 dash=str(meta.get("dash", "")),
+                band=bool(meta.get("band")),
             )
         )
     if pos != len(blob):

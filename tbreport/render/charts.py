@@ -10,6 +10,16 @@ charts: :mod:`tbreport.render.lines`; the other kinds' specs sit with their sect
 without metadata, or a deterministic SVG (ids from ``svg.hashsalt``, salted per chart
 so several inline SVGs never share an id; no date). Same spec in, same bytes out.
 :mod:`tbreport.render.pool` draws many on every core.
+
+**Dark mode.** Asked for (``dark=True``: the report, not the e-mail), a PNG chart comes
+with a second PNG for a dark page: the same figure, drawn again after
+:func:`to_dark` swapped its theme colours (:data:`DARK_THEME`: white panel, grey ink,
+grid and spines) for the report's dark ones and each run colour for the one
+TensorBoard shows on a dark page (:func:`tbreport.render.colors.dark_variant`, as the
+legend swatches do). The report shows it in a ``<picture>`` whose dark source applies
+on a dark *screen* only: paper stays light. An SVG chart needs no second copy: its
+theme colours become CSS variables (:func:`themed_svg`) that ``style.css`` sets for a
+dark screen.
 """
 
 from __future__ import annotations
@@ -20,17 +30,24 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import numpy as np
 
 from tbreport.options import FORMATS
+from tbreport.render.colors import DARK_VARIANTS, dark_variant
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
+    "DARK_THEME",
     "DPI",
     "FORMATS",
+    "LINE_FONT",
+    "LINE_MARGINS",
+    "LINE_SCALE",
     "LINE_SIZE",
     "ChartSpec",
     "Rendered",
@@ -38,6 +55,8 @@ __all__ = [
     "clean_svg",
     "format_x",
     "render_chart",
+    "themed_svg",
+    "to_dark",
     "use_worker_settings",
 ]
 
@@ -47,7 +66,17 @@ logger = logging.getLogger(__name__)
 DPI = 100
 
 
-LINE_SIZE = (6.4, 3.0)
+#: a line chart's size in inches: at DPI, its size in CSS pixels, about what a report
+#: card shows it at (~476 CSS px wide at a 1280 px window), so its text keeps its size
+LINE_SIZE = (4.8, 2.4)
+#: a line chart has this many times its CSS size in pixels: sharp on a 2x screen and
+#: when a card shows it larger
+LINE_SCALE = 2.0
+#: tick and axis-label text of line charts, in points: 8.5 pt at 100 dpi is ~11.8 px,
+#: ~11.6 CSS px in a 476 px card (TensorBoard's axes use 11 px)
+LINE_FONT = 8.5
+#: a line chart's margins (fractions of the figure), room for ticks of that size
+LINE_MARGINS = {"left": 0.125, "right": 0.97, "top": 0.955, "bottom": 0.2}
 
 
 PNG_COLORS = 96
@@ -63,6 +92,20 @@ _MARGINS = {"left": 0.09, "right": 0.985, "top": 0.96, "bottom": 0.15}
 _GRID = "#dddddd"
 
 
+_SPINE = "#999999"
+
+
+#: each theme colour of a light chart and its dark-page value: the panel is the report's
+#: dark card (style.css ``--card``), ink and grid as the live charts' (charts.css)
+DARK_THEME = {
+    "#ffffff": "#1d2128",  # figure and axes background, hollow markers
+    "#000000": "#e3e7ee",  # matplotlib's default text
+    _INK: "#c3cad5",  # ticks, tick labels, axis labels, titles
+    _GRID: "#323844",
+    _SPINE: "#6b7482",
+}
+
+
 class ChartSpec(Protocol):
     """Anything :func:`render_chart` can draw."""
 
@@ -74,15 +117,15 @@ class ChartSpec(Protocol):
         """Draw onto a fresh figure."""
 
 
-def axes(fig: Figure) -> Axes:
+def axes(fig: Figure, *, labelsize: float = 8) -> Axes:
     ax = fig.add_subplot(1, 1, 1)
     ax.grid(True, color=_GRID, linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
-        ax.spines[side].set_color("#999999")
-    ax.tick_params(colors=_INK, labelsize=8, length=3)
+        ax.spines[side].set_color(_SPINE)
+    ax.tick_params(colors=_INK, labelsize=labelsize, length=3)
     ax.margins(x=0.01)
     # fewer ticks: each costs a Tick object with lines and texts (a third of the drawing)
     from matplotlib.ticker import MaxNLocator
@@ -92,7 +135,7 @@ def axes(fig: Figure) -> Axes:
     return ax
 
 
-def format_x(ax: Axes, x_axis: str) -> None:
+def format_x(ax: Axes, x_axis: str, *, fontsize: float = 8) -> None:
     if x_axis == "wall":
         import matplotlib.dates as mdates  # matplotlib: only when drawing
 
@@ -100,9 +143,21 @@ def format_x(ax: Axes, x_axis: str) -> None:
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz="UTC"))
     elif x_axis == "relative":
-        ax.set_xlabel("hours since the run's first event", fontsize=8, color=_INK)
+        ax.set_xlabel("hours since the run's first event", fontsize=fontsize, color=_INK)
     else:
-        ax.set_xlabel("step", fontsize=8, color=_INK)
+        from matplotlib.ticker import FuncFormatter  # matplotlib: only when drawing
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: step_label(v)))
+        ax.set_xlabel("step", fontsize=fontsize, color=_INK, labelpad=2)
+
+
+def step_label(value: float) -> str:
+    """A step tick as TensorBoard writes it: ``300``, ``1,500``, ``20k``, ``1.5M``."""
+    a = abs(value)
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if a >= 10 * size if unit == "k" else a >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:,.0f}" if value == round(value) else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
@@ -113,6 +168,7 @@ class Rendered:
     height: int
     svg: str = ""
     data_uri: str = ""
+    dark_uri: str = ""  # the PNG for a dark page (when asked for)
 
 
 _SVG_STRIP = (
@@ -144,8 +200,15 @@ _PATH_DATA = re.compile(r'\sd="[^"]*"')
 _DECIMALS = re.compile(r"(\d\.\d)\d+")
 
 
-def render_chart(spec: ChartSpec, fmt: str = "png", salt: str = "tbreport") -> Rendered:
-    """Draw one spec and encode it. Deterministic for a given (spec, fmt, salt)."""
+def render_chart(
+    spec: ChartSpec, fmt: str = "png", salt: str = "tbreport", *, dark: bool = False
+) -> Rendered:
+    """Draw one spec and encode it. Deterministic for a given (spec, fmt, salt, dark).
+    ``dark``: a PNG also for a dark page (``dark_uri``); an SVG with its theme colours
+    as CSS variables (:func:`themed_svg`).
+
+    A spec's ``scale`` (default 1) draws a PNG with that many pixels per CSS pixel; the
+    :class:`Rendered` size stays the CSS size (``size`` inches at :data:`DPI`)."""
 
     import matplotlib  # matplotlib: only when drawing
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib: only when drawing
@@ -160,7 +223,8 @@ def render_chart(spec: ChartSpec, fmt: str = "png", salt: str = "tbreport") -> R
     else:  # the caller's process: leave its matplotlib settings as they were
         context = matplotlib.rc_context(rc)
     with context:
-        fig = Figure(figsize=spec.size, dpi=DPI, facecolor="white")
+        scale = float(getattr(spec, "scale", 1.0)) if fmt == "png" else 1.0
+        fig = Figure(figsize=spec.size, dpi=DPI * scale, facecolor="white")
         canvas = FigureCanvasAgg(fig)
         spec.draw(fig)
         fig.subplots_adjust(**getattr(spec, "margins", _MARGINS))
@@ -168,15 +232,125 @@ def render_chart(spec: ChartSpec, fmt: str = "png", salt: str = "tbreport") -> R
         if fmt == "svg":
             buf = io.StringIO()
             fig.savefig(buf, format="svg", metadata={"Date": None}, facecolor="white")
-            return Rendered(width=width, height=height, svg=clean_svg(buf.getvalue()))
-        canvas.draw()
-        rgba = canvas.buffer_rgba()
+            svg = clean_svg(buf.getvalue())
+            return Rendered(width=width, height=height, svg=themed_svg(svg) if dark else svg)
         # a spec may ask for a larger palette (shaded 3-D meshes band with 96 colours)
         colors = int(getattr(spec, "png_colors", PNG_COLORS))
-        png = _quantised_png(bytes(rgba), canvas.get_width_height(), colors)
-    width, height = canvas.get_width_height()
-    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return Rendered(width=width, height=height, data_uri=uri)
+        canvas.draw()
+        png = _quantised_png(bytes(canvas.buffer_rgba()), canvas.get_width_height(), colors)
+        dark_png = b""
+        if dark:
+            to_dark(fig)
+            canvas.draw()
+            dark_png = _quantised_png(
+                bytes(canvas.buffer_rgba()), canvas.get_width_height(), colors
+            )
+    return Rendered(width=width, height=height, data_uri=_png_uri(png), dark_uri=_png_uri(dark_png))
+
+
+def _png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else ""
+
+
+def _dark(color: Any) -> tuple[float, float, float, float] | None:
+    """The dark-page value of one matplotlib colour (its alpha kept), or ``None`` when
+    it stays as it is (data colours: a mesh's shading, a colour map)."""
+    from matplotlib.colors import to_hex, to_rgba  # matplotlib: only when drawing
+
+    if isinstance(color, str) and color.lower() in ("none", "auto"):
+        return None
+    rgba = to_rgba(color)
+    if rgba[3] == 0:
+        return None
+    light = to_hex(rgba, keep_alpha=False)
+    new = DARK_THEME.get(light) or dark_variant(light)
+    return None if new == light else to_rgba(new, rgba[3])
+
+
+def _dark_rows(colors: Any) -> Any:
+    """:func:`_dark` of each row of a collection's colour array; ``None`` if none changes."""
+
+    rows = np.asarray(colors, dtype=float)
+    if rows.ndim != 2 or not len(rows) or len(rows) > 64:  # many: data (shaded faces)
+        return None
+    swapped = [_dark(tuple(r)) for r in rows]
+    if all(s is None for s in swapped):
+        return None
+    return np.asarray([s if s is not None else tuple(r) for s, r in zip(swapped, rows)])
+
+
+def to_dark(fig: Figure) -> None:
+    """Swap a drawn figure's theme colours for a dark page's, in place: the
+    :data:`DARK_THEME` colours, and run colours for their dark variants. Data colours
+    (images, shaded surfaces, colour maps) stay. Call after a first ``draw()``, when
+    every tick exists."""
+    from matplotlib.collections import Collection  # matplotlib: only when drawing
+    from matplotlib.lines import Line2D  # matplotlib: only when drawing
+    from matplotlib.patches import Patch  # matplotlib: only when drawing
+    from matplotlib.text import Text  # matplotlib: only when drawing
+
+    for ax in fig.axes:
+        # ticks made from here on (a redraw may make new ones) take the dark colours
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            which: Literal["x", "y"] = "x" if name == "x" else "y"
+            ticks = axis.get_major_ticks()
+            if not ticks or ax.name != "rectilinear":
+                continue
+            t = ticks[0]
+            kw = {
+                "labelcolor": _dark(t.label1.get_color()),
+                "color": _dark(t.tick1line.get_markeredgecolor()),
+                "grid_color": _dark(t.gridline.get_color()),
+            }
+            ax.tick_params(axis=which, which="both", **{k: v for k, v in kw.items() if v})
+    for artist in fig.findobj():
+        if isinstance(artist, Text):
+            new = _dark(artist.get_color())
+            if new:
+                artist.set_color(new)
+        elif isinstance(artist, Line2D):
+            for get, put in (
+                (artist.get_color, artist.set_color),
+                (artist.get_markerfacecolor, artist.set_markerfacecolor),
+                (artist.get_markeredgecolor, artist.set_markeredgecolor),
+            ):
+                new = _dark(get())
+                if new:
+                    put(new)
+        elif isinstance(artist, Patch):
+            for getp, putp in (
+                (artist.get_facecolor, artist.set_facecolor),
+                (artist.get_edgecolor, artist.set_edgecolor),
+            ):
+                new = _dark(getp())
+                if new:
+                    putp(new)
+        elif isinstance(artist, Collection):
+            for getc, putc in (
+                (artist.get_facecolor, artist.set_facecolor),
+                (artist.get_edgecolor, artist.set_edgecolor),
+            ):
+                rows = _dark_rows(getc())
+                if rows is not None:
+                    putc(rows)
+
+
+_SVG_COLOR = re.compile(r"\b(fill|stroke): ?(#[0-9a-f]{6})\b")
+
+
+def themed_svg(svg: str) -> str:
+    """A matplotlib SVG whose theme and run colours are CSS variables, ``--mpl-RRGGBB``
+    (the light colour as the fallback), which ``style.css`` sets on a dark screen: one
+    SVG that follows dark mode and prints light."""
+    themed = set(DARK_THEME) | set(DARK_VARIANTS)
+
+    def swap(m: re.Match[str]) -> str:
+        prop, color = m.group(1), m.group(2)
+        if color not in themed:
+            return m.group(0)
+        return f"{prop}: var(--mpl-{color[1:]}, {color})"
+
+    return _SVG_COLOR.sub(swap, svg)
 
 
 def _quantised_png(rgba: bytes, size: tuple[int, int], colors: int = PNG_COLORS) -> bytes:

@@ -41,6 +41,7 @@ __all__ = [
     "PALETTE",
     "TENSORBOARD_PALETTE",
     "RunColors",
+    "attempt_color",
     "dark_variant",
     "delta_e2000",
     "group_colors",
@@ -191,6 +192,24 @@ def group_colors(names: Sequence[str], groups: Sequence[RunGroup]) -> RunColors:
         if g.label in palette:
             colors.setdefault(g.label, palette[g.label])
     return colors
+
+
+#: how far attempt 2, 3, ... of a restarted run move from its colour: toward white
+#: (positive) or black (negative), alternately, so neighbouring attempts differ most
+ATTEMPT_SHADES = (0.0, 0.45, -0.4, 0.65, -0.6, 0.25, -0.2, 0.8)
+
+
+def attempt_color(color: str, index: int) -> str:
+    """The colour of attempt ``index + 1`` of a run drawn in ``color`` (``#rrggbb``):
+    the run's own for the first attempt, then lighter and darker shades of it (the
+    same colour family), repeating after :data:`ATTEMPT_SHADES`."""
+    t = ATTEMPT_SHADES[index % len(ATTEMPT_SHADES)]
+    if t == 0.0 or not (len(color) == 7 and color.startswith("#")):
+        return color
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    target = 255 if t > 0 else 0
+    mixed = [round(c + (target - c) * abs(t)) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
 # --------------------------------------------------------------------------- distance

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import multiprocessing
 import os
@@ -24,8 +23,8 @@ from tbreport.render.lines import (
     PreparedLine,
     Series,
     prepare_for,
-    robust_range,
     run_start_times,
+    y_axis,
 )
 from tbreport.render.scalar import live_payload
 
@@ -209,20 +208,22 @@ def _chart(
                 if tag in run.scalars and len(run.scalars[tag]):
                     p = _prepare(run, tag, ctx, starts)
                     mpl_style, dash = style[tag]
-                    p = dataclasses.replace(
-                        p,
-                        series=dataclasses.replace(p.series, linestyle=mpl_style),
-                    )
+                    p = p.styled(mpl_style)
                     lines.append(p)
                     live.append((run, run.scalars[tag], p))
                     legend.append(CustomLegend(run.name, tag, p.series.color, p.last_value, dash))
     anchor = ctx.anchors.make("custom", chart.title)
     if not lines:
         return CustomChart(chart.title, anchor, None, [], patterns)
-    values = np.concatenate([p.raw_values for p in lines])
-    series: tuple[Series, ...] = tuple(p.series for p in lines)
+    # a margin chart's bands are drawn on a linear axis; the other charts choose
+    log, ylim = y_axis(
+        [p.raw_values for p in lines],
+        False if bands else None,
+        clip_outliers=not ctx.options.no_outlier_clip,
+    )
+    series: tuple[Series, ...] = tuple(s for p in lines for s in p.segments)
     spec = LineChart(
-        series=series, ylim=robust_range(values), x_axis=ctx.options.x_axis, bands=tuple(bands)
+        series=series, ylim=ylim, x_axis=ctx.options.x_axis, bands=tuple(bands), log_y=log
     )
     # a margin chart's bands are the static chart's alone: it stays static (live is empty)
     payload = (

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
+from tbreport._workers import end_processes, ignore_interrupts, interrupts_held
 from tbreport.options import FORMATS
 from tbreport.render.charts import ChartSpec, Rendered, render_chart, use_worker_settings
 
@@ -42,7 +43,9 @@ POOL_MIN = 8
 
 
 def _init_worker() -> None:
-    """Chart worker start-up: this process is ours, so set matplotlib's settings once."""
+    """Chart worker start-up: this process is ours, so set matplotlib's settings once;
+    Ctrl-C is the parent's to handle (:mod:`tbreport._workers`)."""
+    ignore_interrupts()
     use_worker_settings()
 
 
@@ -74,9 +77,10 @@ def reason_of(exc: BaseException) -> str:
 
 
 def draw_one(spec: ChartSpec, fmt: str, salt: str) -> Outcome:
-    """:func:`~tbreport.render.charts.render_chart`, or a :class:`Failed` if it raises."""
+    """:func:`~tbreport.render.charts.render_chart` for the report (with its dark-mode
+    variant), or a :class:`Failed` if it raises."""
     try:
-        return render_chart(spec, fmt, salt)
+        return render_chart(spec, fmt, salt, dark=True)
     except Exception as exc:  # one chart's problem never costs the others
         return Failed(reason_of(exc), traceback.format_exc())
 
@@ -127,12 +131,17 @@ class ChartPool:
                 self._start()
             if self._pool is not None:
                 try:
-                    while len(self._futures) < len(self._work):
-                        self._futures.append(
-                            self._pool.submit(_render_job, self._work[len(self._futures)])
-                        )
+                    # workers start in submit(): with SIGINT held (tbreport._workers)
+                    with interrupts_held():
+                        while len(self._futures) < len(self._work):
+                            self._futures.append(
+                                self._pool.submit(_render_job, self._work[len(self._futures)])
+                            )
                 except (RuntimeError, OSError) as exc:  # a broken pool: draw here instead
                     self._give_up(exc)
+                except BaseException:  # Ctrl-C: the workers go at once
+                    self.close(abort=True)
+                    raise
         return len(self._work) - 1
 
     def _start(self) -> None:
@@ -189,20 +198,29 @@ class ChartPool:
                 out.append(rendered if rendered is not None else _render_job(job))
                 if progress:
                     progress(1)
+        except BaseException:  # Ctrl-C (or a bug): nobody waits for the other charts
+            self.close(abort=True)
+            raise
         finally:
             self.close()
         return out
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, *, abort: bool = False) -> None:
+        """Stop the workers: once their charts are drawn, or (``abort``) at once."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if abort:
+            # ProcessPoolExecutor has no way to end its workers before Python 3.14
+            # (terminate_workers); its process table is the only handle on them
+            end_processes(list((getattr(pool, "_processes", None) or {}).values()))
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ChartPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 def render_all(

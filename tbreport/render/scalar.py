@@ -21,6 +21,7 @@ from tbreport.metrics import (
     RunGroup,
     aggregate,
     attempt_count,
+    attempt_starts,
     baseline_value,
     delta,
     group_note,
@@ -35,11 +36,13 @@ from tbreport.model import Run, ScalarSeries
 from tbreport.render.base import ChartSlot, Context, Group, Section, group_by_prefix, tagged
 from tbreport.render.chartdata import Line, chart_payload, embed
 from tbreport.render.lines import (
+    DENSE_POINTS,
     LineChart,
     PreparedLine,
     line_chart,
     prepare_for,
     run_start_times,
+    wants_log,
     with_bands,
 )
 from tbreport.render.markdown import render_markdown
@@ -59,6 +62,7 @@ class LegendRow:
     maximum: float
     nonfinite: str  # "2 NaN, 1 +inf" or ""
     attempts: int = 1  # stretches where the steps go back (restarts without purge_step)
+    parts: list[LegendRow] = field(default_factory=list)  # one per attempt (run = "attempt 2")
 
 
 @dataclass
@@ -179,37 +183,47 @@ def live_payload(
 ) -> str:
     """The ``<script type="application/json" class="tbc-data">`` element that makes the
     chart ``spec`` live in the page (``templates/charts.js``): the same lines as the
-    static chart, from the same prepared lines (colour, smoothing or not), over every
-    logged point in logged order (a restart is its own stretch, never hidden), with the
-    chart's x-axis, log choice and reference lines. ``""`` (the chart stays static
+    static chart, from the same prepared lines (one per attempt where the steps go
+    back, "attempt 2" in its shade; smoothed or not; banded or not), over every logged
+    point in logged order, with the chart's x-axis, log choice and reference lines. ``""`` (the chart stays static
     only) for a chart with ``--group-by`` bands, which the live layer does not draw."""
     from markupsafe import Markup  # jinja2: only when rendering
 
     if spec.bands:
         return ""
     smoothing = ctx.options.smoothing
-    live = [
-        Line(
-            run.name,
-            p.series.color,
-            s.steps,
-            s.wall_times,
-            s.values,
-            label=labels[i] if i < len(labels) else "",
-            start_time=starts.get(run.name),
-            # the static chart's choice: a series it draws unsmoothed stays so
-            smooth=smoothing == 0 or p.series.smoothed is not None,
-            dash=dashes[i] if i < len(dashes) else "",
-        )
-        for i, (run, s, p) in enumerate(lines)
-    ]
+    live = []
+    for i, (run, s, p) in enumerate(lines):
+        starts_at = attempt_starts(s.steps).tolist()
+        bounds = list(zip(starts_at, [*starts_at[1:], len(s)])) or [(0, 0)]
+        for (a, b), seg in zip(bounds, p.segments):
+            live.append(
+                Line(
+                    run.name,
+                    seg.color,
+                    s.steps[a:b],
+                    s.wall_times[a:b],
+                    s.values[a:b],
+                    label=" · ".join(
+                        x for x in (labels[i] if i < len(labels) else "", seg.label) if x
+                    ),
+                    start_time=starts.get(run.name),
+                    # the static chart's choice: a schedule or a sparse series stays raw,
+                    # a dense one is a band under its smoothed line
+                    smooth=seg.smoothable,
+                    band=seg.smoothable and b - a > DENSE_POINTS,
+                    dash=dashes[i] if i < len(dashes) else "",
+                )
+            )
     try:
         payload = chart_payload(
             title,
             live,
             smoothing=smoothing,
-            x_axis=spec.x_axis,  # the y-axis starts linear, as the static chart's
+            x_axis=spec.x_axis,
+            log_y=spec.log_y,  # the log toggle starts as the static chart's y-axis
             references=spec.references,
+            clip_outliers=not ctx.options.no_outlier_clip,
         )
     except ValueError as exc:  # a colour or style the layer cannot carry: static only
         ctx.note(f"chart {title!r}: left static, without interaction ({exc})")
@@ -223,33 +237,64 @@ def legend_rows(
 ) -> list[LegendRow]:
     """A legend row per run. With the runs' ``series`` (in the same order), Last, Step,
     Min, Max and Points count every logged point, as the key-metrics panel, the run
-    table, the gates and ``tbreport scalars`` do (``last``: the last point logged)."""
+    table, the gates and ``tbreport scalars`` do (``last``: the last point logged);
+    where the steps go back, a row per attempt follows (``parts``), in its line's
+    shade, over that attempt's points."""
     rows = []
     for i, (run, p) in enumerate(prepared):
-        raw = series[i].values if i < len(series) else p.raw_values
-        finite = raw[np.isfinite(raw)]
-        if not finite.size:  # only ±inf (and NaN): Min/Max are the infinities, not NaN
-            finite = raw[~np.isnan(raw)]
         if i < len(series):
-            last, step = aggregate(series[i], "last")
-            count, attempts = len(series[i]), attempt_count(series[i])
+            s = series[i]
+            last, step = aggregate(s, "last") if len(s) else (math.nan, 0)
+            row = _row(run.name, p.series.color, s.values, last, step, p.last_smoothed)
+            row.attempts = attempt_count(s)
+            if row.attempts > 1:
+                starts = attempt_starts(s.steps).tolist()
+                for k, (a, b) in enumerate(zip(starts, [*starts[1:], len(s)])):
+                    seg = p.segments[k] if k < len(p.segments) else p.series
+                    sm = (
+                        seg.smoothed[-1]
+                        if seg.smoothed is not None and seg.smoothed.size
+                        else math.nan
+                    )
+                    part = _row(
+                        seg.label or f"attempt {k + 1}",
+                        seg.color,
+                        s.values[a:b],
+                        float(s.values[b - 1]),
+                        int(s.steps[b - 1]),
+                        float(sm),
+                    )
+                    row.parts.append(part)
         else:
-            last, step, count, attempts = p.last_value, p.last_step, p.count, 1
-        rows.append(
-            LegendRow(
-                run=run.name,
-                color=p.series.color,
-                last=last,
-                last_smoothed=p.last_smoothed,
-                step=int(step if step is not None else p.last_step),
-                count=count,
-                minimum=float(finite.min()) if finite.size else math.nan,
-                maximum=float(finite.max()) if finite.size else math.nan,
-                nonfinite=_nonfinite(raw),
-                attempts=attempts,
+            row = _row(
+                run.name, p.series.color, p.raw_values, p.last_value, p.last_step, p.last_smoothed
             )
-        )
+        rows.append(row)
     return rows
+
+
+def _row(
+    name: str,
+    color: str,
+    raw: npt.NDArray[np.float64],
+    last: float,
+    step: int | None,
+    last_smoothed: float,
+) -> LegendRow:
+    finite = raw[np.isfinite(raw)]
+    if not finite.size:  # only ±inf (and NaN): Min/Max are the infinities, not NaN
+        finite = raw[~np.isnan(raw)]
+    return LegendRow(
+        run=name,
+        color=color,
+        last=last,
+        last_smoothed=last_smoothed,
+        step=int(step or 0),
+        count=int(raw.size),
+        minimum=float(finite.min()) if finite.size else math.nan,
+        maximum=float(finite.max()) if finite.size else math.nan,
+        nonfinite=_nonfinite(raw),
+    )
 
 
 def _split(
@@ -308,7 +353,12 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         for tag in tags:
             entries = by_tag[tag]
             prepared = prepare_lines(entries, ctx, starts)
-            spec, beyond = line_chart([p for _, p in prepared], x_axis=ctx.options.x_axis)
+            spec, beyond = line_chart(
+                [p for _, p in prepared],
+                x_axis=ctx.options.x_axis,
+                clip_outliers=not ctx.options.no_outlier_clip,
+                log_y=wants_log(tag, ctx.options),
+            )
             spec = with_bands(  # --group-by bands, --baseline line
                 spec,
                 entries,

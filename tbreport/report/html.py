@@ -31,9 +31,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
-from tbreport import __version__
+from tbreport import __version__, progress
 from tbreport.errors import GateFailedError, RenderError, TbreportError
-from tbreport.fmt import fmt_time
+from tbreport.fmt import fmt_time, shown_name
 from tbreport.kinds import KINDS
 from tbreport.kinds.base import Kind, SectionSpec
 from tbreport.metrics import aggregate
@@ -117,6 +117,7 @@ def build(
     and :func:`build_report` both end here)."""
     results = evaluate(gates, selection.runs)  # checked first: the report shows them too
     page, failed = _render_parts(selection, opts, prefer=[g.tag for g in gates], gates=results)
+    logger.debug("writing %s", output.given)
     with output.open_text() as fh:  # media written one at a time (render/media.py)
         size = page.write(fh)
     logger.info("wrote %s (%d bytes)", output.given, size)
@@ -165,7 +166,7 @@ def build_report(
         logdir = logdirs
     else:
         started = time.perf_counter()
-        logdir = load_logdirs(logdirs)
+        logdir = load_logdirs(logdirs, progress=opts.progress)
         logger.info("read %d runs in %.2f s", len(logdir.runs), time.perf_counter() - started)
     results = build(select_for(logdir, opts), opts, out, gates, summary)
     failed = failures(results)
@@ -209,23 +210,6 @@ def _run_rows(selection: Selection, scalar_tags: Sequence[str]) -> list[RunRow]:
             )
         )
     return rows
-
-
-def _progress(total: int, enabled: bool | None) -> Any:
-    if total == 0 or enabled is False:
-        return None
-    from tqdm import tqdm  # only with a progress bar
-
-    class _Bar(tqdm):  # type: ignore[misc]
-        monitor_interval = 0  # no monitor thread: the chart pool may fork
-
-    return _Bar(
-        total=total,
-        desc="tbreport: charts",
-        unit="chart",
-        disable=None if enabled is None else False,
-        leave=False,
-    )
 
 
 def render_html(logdir: Logdir, options: BuildOptions | None = None, **kwargs: Any) -> str:
@@ -371,9 +355,14 @@ def _draw(ctx: Context, opts: BuildOptions) -> None:
     for slot in ctx.charts:
         if slot.index is None:
             slot.index = pool.submit(slot.spec, slot.salt)
-    bar = _progress(len(ctx.charts), opts.progress)
+    bar = progress.bar("tbreport: drawing", len(ctx.charts), " charts", enabled=opts.progress)
+    logger.debug("drawing %d charts", len(ctx.charts))
     try:
         rendered = pool.results((lambda n: bar.update(n)) if bar is not None else None)
+    except BaseException:
+        progress.discard(bar)  # interrupted: the bar goes, the one line saying so stays
+        bar = None
+        raise
     finally:
         pool.close()
         if bar is not None:
@@ -432,12 +421,14 @@ def _page(
         style += read_asset("charts.css")
     # the page's Content-Security-Policy lets only this exact script run
     digest = hashlib.sha256(("\n" + script + "\n").encode("utf-8")).digest()
-    title = opts.title or "TensorBoard report: " + ", ".join(
-        os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
+    title = shown_name(
+        opts.title
+        or "TensorBoard report: "
+        + ", ".join(os.path.basename(os.path.normpath(p)) or p for p in logdir.paths)
     )
     return {
         "title": title,
-        "logdirs": list(logdir.paths),
+        "logdirs": [shown_name(p) for p in logdir.paths],
         "version": __version__,
         "built_at": fmt_time(selection.built),
         "built_epoch": int(selection.built),
@@ -535,6 +526,10 @@ def _render_parts(
             time.perf_counter() - started,
         )
         _draw(ctx, opts)
+    except BaseException:  # Ctrl-C (or a bug) while charts are drawn: the workers go now
+        if ctx.pool is not None:
+            ctx.pool.close(abort=True)
+        raise
     finally:
         if ctx.pool is not None:
             ctx.pool.close()

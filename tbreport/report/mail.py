@@ -99,6 +99,11 @@ class MailSize:
     attachment: int = 0
 
     def describe(self) -> str:
+        """``48.2 KB (HTML 6.1 KB, text 1.2 KB, 3 charts 40.9 KB)``."""
+        return f"{fmt_bytes(self.total)} ({self.parts()})"
+
+    def parts(self) -> str:
+        """``HTML 6.1 KB, text 1.2 KB, 3 charts 40.9 KB``: what the message is made of."""
         parts = [f"HTML {fmt_bytes(self.html)}", f"text {fmt_bytes(self.text)}"]
         if self.image_count:
             parts.append(
@@ -107,7 +112,7 @@ class MailSize:
             )
         if self.attachment:
             parts.append(f"report.html {fmt_bytes(self.attachment)} attached")
-        return f"{fmt_bytes(self.total)} ({', '.join(parts)})"
+        return ", ".join(parts)
 
 
 @dataclass

@@ -29,9 +29,10 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Union
 
+from tbreport._workers import interrupts_held
 from tbreport.errors import OutputError
 
-__all__ = ["STDOUT", "Output"]
+__all__ = ["STDOUT", "Output", "remove_temporaries"]
 
 PathArg = Union[str, "os.PathLike[str]"]
 
@@ -204,13 +205,34 @@ class Output:
         parent = os.path.dirname(real) or "."
         os.makedirs(parent, exist_ok=True)
         mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=parent)
+        tmp = ""
         try:
+            with interrupts_held():  # a Ctrl-C now arrives once the file is known
+                fd, tmp = tempfile.mkstemp(
+                    prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=parent
+                )
+                _TEMPORARIES.add(tmp)
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), mode)
                 yield fh
             os.replace(tmp, real)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        except BaseException:  # Ctrl-C included: no temporary file is left behind
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
             raise
+        finally:
+            _TEMPORARIES.discard(tmp)
+
+
+#: the temporary files being written now (removed by :func:`remove_temporaries`)
+_TEMPORARIES: set[str] = set()
+
+
+def remove_temporaries() -> None:
+    """Remove every temporary file an :class:`Output` is writing now: for a process
+    about to end without unwinding (a second Ctrl-C, see :mod:`tbreport.cli.interrupt`)."""
+    for tmp in list(_TEMPORARIES):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        _TEMPORARIES.discard(tmp)

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from tbreport import __version__
 from tbreport.errors import TbreportError
-from tbreport.fmt import fmt_time
+from tbreport.fmt import fmt_time, shown_name
 from tbreport.render.pool import reason_of
 from tbreport.report.comparison import Comparison, build_comparison, differing_hparams
 from tbreport.report.gates import GateResult
@@ -123,12 +123,14 @@ def collect_summary(
         lambda: [f"{n.run}: {n.text}" for n in restart_notes(selection)],
         none,
     )
-    title = title or "TensorBoard summary: " + ", ".join(
-        os.path.basename(os.path.normpath(p)) or p for p in logdir.paths
+    title = shown_name(
+        title
+        or "TensorBoard summary: "
+        + ", ".join(os.path.basename(os.path.normpath(p)) or p for p in logdir.paths)
     )
     return SummaryData(
         title=title,
-        logdirs=list(logdir.paths),
+        logdirs=[shown_name(p) for p in logdir.paths],
         version=__version__,
         built_at=fmt_time(selection.built),
         comparison=comparison,
@@ -140,6 +142,6 @@ def collect_summary(
         gates=list(gates),
         restarts=restarts,
         run_count=len(selection.runs),
-        report=report,
+        report=shown_name(report),
         built=selection.built,
     )

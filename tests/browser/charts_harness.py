@@ -41,6 +41,7 @@ class ChartCase:
     lines: list[Line]
     static: bool = True  # draw the matplotlib image (else a tiny placeholder)
     legend: bool = False  # a static legend table whose rows toggle runs (data-tbc-run)
+    clip: bool = True  # False: as with --no-outlier-clip
 
 
 def _line(run: str, color: str, steps: np.ndarray, values: np.ndarray, dt: float = 2.0) -> Line:
@@ -156,6 +157,20 @@ def datasets(*, fillers: int = 120) -> list[ChartCase]:
             ],
         )
     )
+    # outliers: the README's own loss keeps its start; a spike is left out, unless
+    # the chart shows every point (--no-outlier-clip)
+    readme = np.arange(100)
+    spike = np.linspace(0.0, 1.0, 200)
+    spike[77] = 1e6
+    cases += [
+        ChartCase("outliers/readme", [_line("lr_0.1", COLORS[0], readme, 1 / (readme + 1.0))]),
+        ChartCase("outliers/spike", [_line("lr_0.1", COLORS[0], np.arange(200), spike)]),
+        ChartCase(
+            "outliers/spike_shown",
+            [_line("lr_0.1", COLORS[0], np.arange(200), spike)],
+            clip=False,
+        ),
+    ]
     edge = [
         ("extremes", [1e308, -1e308, 5e-324, 0.0, 1.0]),
         ("subnormal", [5e-324, 0.0, 5e-324, 1e-310]),
@@ -220,7 +235,9 @@ def _static_image(case: ChartCase) -> str:
 
 
 def card_html(case: ChartCase, *, smoothing: float = 0.6, log_y: bool = False) -> str:
-    payload = chart_payload(case.tag, case.lines, smoothing=smoothing, log_y=log_y)
+    payload = chart_payload(
+        case.tag, case.lines, smoothing=smoothing, log_y=log_y, clip_outliers=case.clip
+    )
     legend = ""
     if case.legend:  # the report's legend table, its rows marked as run toggles
         rows = "".join(

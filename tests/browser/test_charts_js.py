@@ -684,6 +684,17 @@ def test_edge_cases_draw_without_breaking(page: Path, browser: Browser, name: st
     assert_clean(browser)
 
 
+def test_the_y_range_leaves_out_spikes_only(page: Path, browser: Browser) -> None:
+    browser.open(page)
+    g = show(browser, "outliers/readme")  # 1/(step+1): the start is kept
+    assert g["y0"] < 0.01 and g["y1"] > 1.0
+    g = show(browser, "outliers/spike")  # one 1e6 in 0..1: left out
+    assert -0.1 < g["y0"] < 0.0 and 1.0 < g["y1"] < 1.1
+    g = show(browser, "outliers/spike_shown")  # --no-outlier-clip
+    assert g["y1"] > 1e6
+    assert_clean(browser)
+
+
 def test_restart_is_drawn_as_attempts(page: Path, browser: Browser) -> None:
     browser.open(page)
     tag = "misc/restarted"

@@ -312,6 +312,40 @@ def test_pictures_follow_dark_mode_and_print_light(
         assert printed[name] > 0.7, (name, printed[name])  # paper stays light
 
 
+#: the matplotlib charts (the key metrics' and every scalar tag's): with JavaScript off
+#: their static pictures; with it, the live layer over them (print shows the static one)
+CHARTS = "#key-charts .chartbox, #scalars .chartbox"
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["nojs", "js"])
+def test_charts_follow_dark_mode_and_print_light(
+    reports: dict[str, Path], desktop: Browser, javascript: bool
+) -> None:
+    def each() -> list[float]:
+        n = _eval(
+            desktop,
+            f"const boxes = document.querySelectorAll({json.dumps(CHARTS)});"
+            "boxes.forEach((b, i) => b.setAttribute('data-lum', i)); return boxes.length;",
+        )
+        assert n >= 6, n  # 2 key-metric charts and 4 more (hparam/* are tables)
+        return [_luminance(desktop, f'[data-lum="{i}"]') for i in range(n)]
+
+    desktop.open(reports["realistic"], javascript=javascript)
+    light = each()
+    desktop.open(reports["realistic"], javascript=javascript, dark=True)
+    _clean(desktop)
+    dark = each()
+    desktop.send(
+        "Emulation.setEmulatedMedia",
+        {"media": "print", "features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+    )
+    printed = each()
+    desktop.send("Emulation.setEmulatedMedia", {"media": "", "features": []})
+    assert min(light) > 0.8, light
+    assert max(dark) < 0.3, dark  # dark panels with light lines, not white ones
+    assert min(printed) > 0.8, printed  # paper stays light
+
+
 def test_tf1_histograms_ending_at_dbl_max_are_drawn_sanely(
     reports: dict[str, Path], desktop: Browser
 ) -> None:

@@ -144,3 +144,24 @@ def test_one_line_says_what_was_written(tmp_path: Path, capsys: pytest.CaptureFi
         captured.err
         == "tbreport: wrote the report to standard output: 1 run, 1 scalar tag, 3 scalar points\n"
     )
+
+
+#: the live chart's payload with --no-outlier-clip
+CLIP_OFF = '"clip":false'
+
+
+def test_no_outlier_clip_shows_every_point(tmp_path: Path) -> None:
+    from tbreport import SummaryWriter  # the writer: only to make this logdir
+
+    logdir = tmp_path / "runs"
+    with SummaryWriter(str(logdir / "spiky")) as w:
+        for step in range(200):
+            w.add_scalar("loss", 1e6 if step == 77 else step / 199, step)
+    clipped, shown = tmp_path / "clipped.html", tmp_path / "shown.html"
+    assert main(["build", str(logdir), "-o", str(clipped), "-q"]) == 0
+    assert main(["build", str(logdir), "-o", str(shown), "-q", "--no-outlier-clip"]) == 0
+    html = clipped.read_text(encoding="utf-8")
+    assert "1 point beyond the y-range (see Min/Max)" in html and CLIP_OFF not in html
+    html = shown.read_text(encoding="utf-8")
+    assert "beyond the y-range (see Min/Max)" not in html and CLIP_OFF in html
+    assert "off here: --no-outlier-clip" in html

@@ -55,11 +55,13 @@ def test_writes_the_eml_and_reports_its_size(
         ["email", str(sweep), "-o", str(out), "--to", "a@example.com", "--subject", "Nightly"]
     )
     assert code == 0
-    stdout = capsys.readouterr().out
+    said = capsys.readouterr()
     size = out.stat().st_size
-    assert stdout.startswith(f"wrote {out}: ")
-    assert "HTML" in stdout and "3 charts" in stdout
-    kb = float(stdout.split(": ", 1)[1].split(" KB", 1)[0])
+    assert said.out == ""
+    (line,) = said.err.splitlines()  # one line, as build says it
+    assert line.startswith(f"tbreport: wrote {out} (")
+    assert "HTML" in line and "3 charts" in line
+    kb = float(line.split(f"{out} (", 1)[1].split(" KB", 1)[0])
     assert abs(kb * 1024 - size) < 0.1 * 1024
     msg = parse(out.read_bytes())
     assert structure(msg) == (
@@ -86,8 +88,8 @@ def test_send_delivers_to_every_recipient(
         )  # fmt: skip
     assert code == 0
     assert (
-        f"sent to a@example.com, b@example.com, c@example.com via 127.0.0.1:{server.port}"
-        in capsys.readouterr().out
+        f"tbreport: sent to a@example.com, b@example.com, c@example.com via 127.0.0.1:{server.port}"
+        in capsys.readouterr().err
     )
     (envelope,) = server.inbox.messages
     assert envelope.mail_from == "ci@example.com"
@@ -187,7 +189,7 @@ def test_attach_report_builds_and_attaches_it(
 ) -> None:
     out = tmp_path / "m.eml"
     assert main(["email", str(sweep), "-o", str(out), "--attach-report"]) == 0
-    assert "report.html" in capsys.readouterr().out
+    assert "report.html" in capsys.readouterr().err
     msg = parse(out.read_bytes())
     assert msg.get_content_type() == "multipart/mixed"
     (attachment,) = list(msg.iter_attachments())
@@ -316,7 +318,7 @@ def test_recipients_with_display_names(
         assert main(args) == 0
     (envelope,) = server.inbox.messages
     assert sorted(envelope.rcpt_tos) == ["jane@example.com", "x@example.com"]
-    assert "sent to jane@example.com, x@example.com" in capsys.readouterr().out
+    assert "tbreport: sent to jane@example.com, x@example.com" in capsys.readouterr().err
 
 
 def test_a_bad_recipient_is_exit_2(

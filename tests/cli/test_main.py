@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import pathlib
+import stat
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -168,3 +171,40 @@ def test_a_symlinked_report_stays_a_link(tmp_path: pathlib.Path) -> None:
     assert link.is_symlink() and (tmp_path / "reports" / "r1.html").read_text().startswith(
         "<!DOCTYPE html>"
     )
+
+
+@pytest.mark.parametrize("command", ["build", "email", "scalars"])
+def test_every_command_writes_to_a_device_and_a_fifo_never_replacing_them(
+    command: str, tmp_path: pathlib.Path
+) -> None:
+    assert main(_argv(command, os.devnull)) == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # still the device
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    try:
+        assert main(_argv(command, str(fifo))) == 0
+    finally:
+        reader.join(timeout=60)
+    start = {"build": b"<!DOCTYPE html>", "email": b"Subject: ", "scalars": b"run,tag,"}[command]
+    assert got and got[0].startswith(start) and b"".join(got).count(start) == 1
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still the FIFO
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary file
+
+
+@pytest.mark.parametrize("command", ["build", "email", "scalars"])
+def test_every_command_honours_the_umask(command: str, tmp_path: pathlib.Path) -> None:
+    old = os.umask(0o027)
+    try:
+        assert main(_argv(command, str(tmp_path / "out"))) == 0
+        assert main(_argv(command, str(tmp_path / "new" / "out"))) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o750  # a created parent too
+    # a replaced file keeps its own permissions
+    (tmp_path / "out").chmod(0o604)
+    assert main(_argv(command, str(tmp_path / "out"))) == 0
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o604

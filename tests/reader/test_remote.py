@@ -14,7 +14,7 @@ import pytest
 
 from tbreport import NoRunsFoundError, StorageError, SummaryWriter, _fs, build_report, load
 from tbreport.reader.discover import find_runs
-from tests.s3_server import Proxy, boto_client, moto_server, s3_env
+from tests.s3_server import Proxy, boto_client, clear_fs_cache, moto_server, s3_env
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +76,11 @@ def test_files_are_fetched_in_parallel(
     logdirs: tuple[str, Path], server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     remote, _ = logdirs
-    proxy = Proxy(int(server.rsplit(":", 1)[1]))
-    s3_env(monkeypatch, proxy.url)
-    assert len(load(remote).runs) == 3
-    assert proxy.max_active >= 2
+    with Proxy(int(server.rsplit(":", 1)[1])) as proxy:
+        s3_env(monkeypatch, proxy.url)
+        assert len(load(remote).runs) == 3
+        assert proxy.max_active >= 2
+    clear_fs_cache()  # its pooled connections pointed at the proxy
 
 
 def test_build_report_from_a_bucket(logdirs: tuple[str, Path], tmp_path: Path) -> None:
@@ -112,11 +113,12 @@ def test_server_going_away_mid_read_names_the_object_and_writes_nothing(
 ) -> None:
     remote, _ = logdirs
     # enough bytes for the listing and part of the first files, then the server is gone
-    proxy = Proxy(int(server.rsplit(":", 1)[1]), limit=6000)
-    s3_env(monkeypatch, proxy.url)
     out = tmp_path / "never.html"
-    with pytest.raises(StorageError) as excinfo:
-        build_report(remote, out)
+    with Proxy(int(server.rsplit(":", 1)[1]), limit=6000) as proxy:
+        s3_env(monkeypatch, proxy.url)
+        with pytest.raises(StorageError) as excinfo:
+            build_report(remote, out)
+    clear_fs_cache()
     message = str(excinfo.value)
     assert "\n" not in message
     assert message.startswith(f"{remote}/") and "events.out.tfevents." in message

@@ -106,6 +106,28 @@ def test_the_cube_is_shaded_by_its_face_normals() -> None:
     assert brightness[0] < brightness[1] < brightness[2]
 
 
+def test_the_dark_twin_darkens_the_panel_and_keeps_the_shading() -> None:
+    from tbreport.render.charts import DARK_THEME
+
+    red = np.tile(np.array([[255, 0, 0]], np.uint8), (8, 1))
+    shape = mesh.prepare(CUBE_V, CUBE_F, red, 100, 100)
+    spec = mesh.MeshFigure(
+        (mesh._panel(shape, mesh.MESH_GREY, mesh.VIEWS[0][1:], "3/4"),), (3.0, 3.0)
+    )
+    r = render_chart(spec, "png", dark=True)
+    light, dark = (
+        np.asarray(Image.open(io.BytesIO(base64.b64decode(u.split(",", 1)[1]))).convert("RGB"))
+        for u in (r.data_uri, r.dark_uri)
+    )
+    bg = tuple(int(DARK_THEME["#ffffff"][i : i + 2], 16) for i in (1, 3, 5))
+    assert tuple(light[0, 0]) == (255, 255, 255) and tuple(dark[0, 0]) == bg
+    # the shaded faces are data: the same pixels on either page
+    faces = (light[..., 0] > 60) & (light[..., 1] < 30) & (light[..., 2] < 30)
+    assert faces.sum() > 10_000
+    diff = np.abs(light[faces].astype(int) - dark[faces].astype(int)).max(axis=1)
+    assert np.percentile(diff, 95) <= 8  # (edge pixels blend into either background)
+
+
 def test_shading_is_a_smooth_ramp_not_a_dozen_bands() -> None:
     verts, faces = sphere(60)
     shape = mesh.prepare(verts, faces, None, mesh.MAIN_FACES, mesh.MAIN_POINTS)
@@ -236,5 +258,6 @@ def test_the_report_shows_meshes(tmp_path: Path) -> None:
     html = build_report(tmp_path / "logs", tmp_path / "r.html", progress=False).read_text("utf-8")
     assert 'id="meshes"' in html and '<h4 class="tag">blob</h4>' in html
     assert "<li><b>3</b> meshes</li>" in html  # the header count, pluralised
-    assert html.count('<img class="chart"') >= 3  # two main views and a thumbnail strip
+    # two main views and a thumbnail strip, each with its dark twin (a dark page)
+    assert html.count('<img class="chart lt"') == html.count('<img class="chart-dark"') >= 3
     assert "earlier steps" in html and "point cloud" in html

@@ -19,7 +19,7 @@ def test_render_all_in_a_pool_equals_in_process() -> None:
     seen: list[int] = []
     pooled = render_all(specs, jobs=2, progress=seen.append)
     assert len(seen) == 9
-    assert pooled == [render_chart(s, "png", salt) for s, salt in specs]
+    assert pooled == [render_chart(s, "png", salt, dark=True) for s, salt in specs]
 
 
 _PARENT = os.getpid()

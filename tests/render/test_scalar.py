@@ -115,13 +115,23 @@ def test_every_chart_carries_its_lines_for_the_live_layer() -> None:
     assert section is not None and ctx.live_charts == 1
     item = section.groups[0].items[0]
     decoded = _live_series(item)
-    # every logged point, in the order logged: the restart is kept, never folded away
-    assert [d.run for d in decoded] == ["a", "b"]
-    assert [d.color for d in decoded] == ["#112233", "#445566"]
-    for i, d in enumerate(decoded):
-        assert d.steps.tolist() == restarted.tolist()
-        assert d.values.tolist() == (values * (i + 1)).tolist()
-        assert d.start_time == 1000.0 and d.smooth
+    # every logged point, in the order logged: each attempt its own line, as the static
+    # chart draws it (colour, label, drawn raw: 4 points are sparse)
+    assert [(d.run, d.label) for d in decoded] == [
+        ("a", "attempt 1"),
+        ("a", "attempt 2"),
+        ("b", "attempt 1"),
+        ("b", "attempt 2"),
+    ]
+    spec = item.chart.spec
+    assert isinstance(spec, LineChart)
+    assert [d.color for d in decoded] == [s.color for s in spec.series]
+    assert decoded[0].color == "#112233" and decoded[2].color == "#445566"
+    for i, name in enumerate(["a", "b"]):
+        mine = [d for d in decoded if d.run == name]
+        assert np.concatenate([d.steps for d in mine]).tolist() == restarted.tolist()
+        assert np.concatenate([d.values for d in mine]).tolist() == (values * (i + 1)).tolist()
+        assert all(d.start_time == 1000.0 and not d.smooth for d in mine)
     payload = json.loads(str(item.live).split(">", 1)[1].rsplit("<", 1)[0])
     assert payload["smoothing"] == 0.3 and payload["x"] == "relative" and payload["log"] is False
     assert payload["tag"] == "train/loss"

@@ -53,7 +53,9 @@ class Page(HTMLParser):
             self.section = a.get("id", "")
         if tag == "h4" and "tag" in a.get("class", "").split():
             self._tag_heading, self._buf = True, []
-        if tag in ("img", "audio", "svg", "pre"):
+        if tag == "img" and "chart-dark" in a.get("class", "").split():
+            self.media[(self.section, "dark img")] += 1  # a chart's twin for a dark screen
+        elif tag in ("img", "audio", "svg", "pre"):
             self.media[(self.section, tag)] += 1
 
     def handle_endtag(self, tag: str) -> None:
@@ -105,6 +107,8 @@ def test_every_scalar_tag_is_a_chart_or_its_numbers(built: tuple[Path, str, Page
     charted = page.headings.get("scalars", []) + page.headings.get("key-charts", [])
     assert sorted(charted) == charts
     assert page.media[("scalars", "img")] + page.media[("key-charts", "img")] == len(charts)
+    dark = page.media[("scalars", "dark img")] + page.media[("key-charts", "dark img")]
+    assert dark == len(charts)  # each with its dark twin
     # the numbers: in the key-metrics panel or the "Single values" section, once
     key = set(page.headings["key"])
     assert sorted(page.headings["single-values"] + [t for t in numbers if t in key]) == numbers

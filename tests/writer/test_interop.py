@@ -245,6 +245,133 @@ def test_embedding_like_torch(tmp_path: Path) -> None:
     assert ours.embeddings[0].metadata_path == theirs.embeddings[0].metadata_path
 
 
+def test_tensor_inputs_like_torch(tmp_path: Path) -> None:
+    """Torch tensors where torch's own suite passes them: a one-element scalar, histograms of
+    bfloat16 and int64 tensors, and raw histograms whose counts are a float tensor's list."""
+    gen = torch.Generator().manual_seed(3)
+    floats = torch.rand(60, generator=gen)
+    ints = torch.randint(0, 50, (60,), generator=gen)
+    halves = torch.rand(60, generator=gen, dtype=torch.bfloat16)
+    ramp = torch.arange(40).float()
+    counts = torch.histc(ramp, bins=8, min=0, max=39)
+
+    def calls(w: Any) -> None:
+        w.add_scalar("one_element", torch.tensor([0.8125]), 1, walltime=WALL)
+        w.add_histogram("hist/float", floats, 1, walltime=WALL)
+        w.add_histogram("hist/int64", ints, 1, walltime=WALL)
+        w.add_histogram("hist/bfloat16", halves, 1, walltime=WALL)
+        w.add_histogram_raw(
+            "hist/raw_float_counts",
+            min=ramp.min().item(),
+            max=ramp.max().item(),
+            num=40,
+            sum=ramp.sum().item(),
+            sum_squares=ramp.dot(ramp).item(),
+            bucket_limits=torch.arange(8).tolist(),
+            bucket_counts=counts.tolist(),
+            global_step=1,
+            walltime=WALL,
+        )
+
+    theirs = _events(_write(tmp_path, "torch", TorchWriter, calls))
+    ours = _events(_write(tmp_path, "ours", SummaryWriter, calls))
+    assert len(ours) == len(theirs) == 5
+    for a, b in zip(ours, theirs):
+        _accept_blas_sum_squares(a, b)
+        assert a == b, a.summary.value[0].tag
+
+
+def test_mesh_like_torch(tmp_path: Path) -> None:
+    """add_mesh: the vertex, face and colour tensors and their plugin metadata, as torch writes
+    them (float vertices, int colours and faces, with and without a scene config)."""
+    verts = np.array([[[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]], dtype=float)
+    colours = np.array([[[10, 20, 30], [250, 0, 0], [0, 250, 0], [0, 0, 250], [9, 9, 9]]])
+    faces = np.array([[[0, 1, 2], [0, 1, 3], [1, 2, 4]]])
+
+    def calls(w: Any) -> None:
+        w.add_mesh("mesh/full", vertices=verts, colors=colours, faces=faces, global_step=1)
+        w.add_mesh("mesh/points", vertices=verts * 2, global_step=2)
+        w.add_mesh(
+            "mesh/config",
+            vertices=verts,
+            faces=faces,
+            config_dict={"camera": {"cls": "PerspectiveCamera", "fov": 75}},
+            global_step=3,
+            walltime=WALL,
+        )
+
+    def no_wall(events: list[event_pb2.Event]) -> list[event_pb2.Event]:
+        for e in events:
+            e.wall_time = 0  # add_mesh takes walltime; the first two calls use the clock
+        return events
+
+    theirs = no_wall(_events(_write(tmp_path, "torch", TorchWriter, calls)))
+    ours = no_wall(_events(_write(tmp_path, "ours", SummaryWriter, calls)))
+    assert [v.tag for e in ours for v in e.summary.value] == [
+        "mesh/full_VERTEX",
+        "mesh/full_FACE",
+        "mesh/full_COLOR",
+        "mesh/points_VERTEX",
+        "mesh/config_VERTEX",
+        "mesh/config_FACE",
+    ]
+    assert ours == theirs
+
+
+def test_embedding_files_like_torch(tmp_path: Path) -> None:
+    """Every projector file as torch writes it, for the calls of torch's own suite: metadata
+    as (tensor, str) pairs under a header, float64 label images, a second call to the same
+    step and tag. tbreport adds ``tensor_shape`` to the config (a field the projector reads);
+    every other config field is torch's."""
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector import projector_config_pb2 as tb
+
+    feats = torch.tensor([[0.5, 1.0, 2.0, 4.0], [3.0, 1.5, 0.25, 8.0], [7.0, 6.0, 5.0, 4.0]])
+    labels = torch.tensor([1.0, 22.0, 333.0])
+    thumbs = torch.linspace(0, 1, 3 * 3 * 4 * 4, dtype=torch.float64).reshape(3, 3, 4, 4)
+
+    def calls(w: Any) -> None:
+        w.add_embedding(feats, metadata=labels, label_img=thumbs, global_step=7)
+        pairs = list(zip(labels, ["a", "b", "c"]))
+        w.add_embedding(
+            feats, metadata=pairs, label_img=thumbs, metadata_header=["n", "set"], global_step=7
+        )
+        w.add_embedding(feats * 2, metadata=["x", "y", "z"], tag="other", global_step=8)
+
+    t = _write(tmp_path, "torch", TorchWriter, calls)
+    o = _write(tmp_path, "ours", SummaryWriter, calls)
+    files = sorted(
+        str(p.relative_to(t)) for p in t.rglob("*") if p.is_file() and ".tfevents." not in p.name
+    )
+    assert (
+        sorted(
+            str(p.relative_to(o))
+            for p in o.rglob("*")
+            if p.is_file() and ".tfevents." not in p.name
+        )
+        == files
+    )
+    for name in files:
+        if name.endswith(".png"):
+            ours_px = np.asarray(Image.open(o / name))
+            assert np.array_equal(ours_px, np.asarray(Image.open(t / name))), name
+        elif name.endswith("tensors.tsv"):
+            rows = [
+                [float(x) for x in line.split("\t")] for line in (t / name).read_text().splitlines()
+            ]
+            assert [
+                [float(x) for x in line.split("\t")] for line in (o / name).read_text().splitlines()
+            ] == rows
+        elif name.endswith(".pbtxt"):
+            ours_cfg = text_format.Parse((o / name).read_text(), tb.ProjectorConfig())
+            for e in ours_cfg.embeddings:
+                assert list(e.tensor_shape) == [3, 4]
+                e.ClearField("tensor_shape")
+            assert ours_cfg == text_format.Parse((t / name).read_text(), tb.ProjectorConfig())
+        else:
+            assert (o / name).read_text() == (t / name).read_text(), name
+
+
 # -- TensorBoard reads what we wrote -------------------------------------------
 
 

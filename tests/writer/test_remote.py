@@ -91,14 +91,13 @@ def test_a_failed_upload_raises_and_loses_nothing(
     server: str, bucket: str, monkeypatch: Any
 ) -> None:
     port = int(server.rsplit(":", 1)[1])
-    proxy = Proxy(port)
-    s3_env(monkeypatch, proxy.url)
-    w = SummaryWriter(f"s3://{bucket}/r", max_queue=1000, flush_secs=3600)
-    w.add_scalar("x", 0.0, 0)
-    w.flush()
-    for i in range(1, 10):
-        w.add_scalar("x", float(i), i)
-    proxy.die()
+    with Proxy(port) as proxy:
+        s3_env(monkeypatch, proxy.url)
+        w = SummaryWriter(f"s3://{bucket}/r", max_queue=1000, flush_secs=3600)
+        w.add_scalar("x", 0.0, 0)
+        w.flush()
+        for i in range(1, 10):
+            w.add_scalar("x", float(i), i)
     with pytest.raises(
         StorageError, match=rf"s3://{bucket}/r/events\.out\.tfevents\..*could not be reached"
     ):
