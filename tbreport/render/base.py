@@ -138,7 +138,7 @@ class Context:
                     runs,
                     self.want_tag,
                     budget_mb=self.options.max_report_mb,
-                    options=self.options,
+                    image_steps=self.options.image_steps,
                 )
         return self.media_plan
 

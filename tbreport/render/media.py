@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from tbreport.kinds import KINDS
-from tbreport.model import Run, Series
+from tbreport.model import Run
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ Key = tuple[str, str, str]
 
 @dataclass
 class Thinned:
-    kind: str  # the kind's name
+    kind: str  # "images", "audio"
     run: str
     tag: str
     kept: int
@@ -147,21 +147,21 @@ def plan(
     want_tag: Callable[[str], bool],
     *,
     budget_mb: float,
-    options: object = None,
+    image_steps: int | None,
 ) -> Plan:
-    """How many steps each media tag of ``runs`` keeps (module docstring): the tags of
-    every kind that embeds media (:attr:`~tbreport.kinds.base.Kind.media`), each first
-    capped by its kind's option in ``options`` (``--image-steps``)."""
+    """How many steps each tag of a media kind (:attr:`Kind.media`: images, audio) of
+    ``runs`` keeps (module docstring); ``image_steps`` caps the kinds whose
+    :attr:`Kind.steps_option` it is."""
     tags: list[tuple[Key, list[int], int | None]] = []  # key, sizes per step, cap
-    for kind in KINDS:
-        media = kind.media
-        if media is None:
-            continue
-        cap = getattr(options, kind.steps_option, None) if kind.steps_option else None
-        for run in runs:
+    media_kinds = [k for k in KINDS if k.media is not None]
+    for run in runs:
+        for kind in media_kinds:
+            measure = kind.media
+            assert measure is not None
+            cap = image_steps if kind.steps_option == "image_steps" else None
             for tag, series in (kind.series(run) or {}).items():
-                if isinstance(series, Series) and len(series) and want_tag(tag):
-                    sizes = [sum(uri_size(n, m) for n, m in media(p)) for p in series.points]
+                if len(series) and want_tag(tag):
+                    sizes = [sum(uri_size(n, m) for n, m in step) for step in measure(series)]
                     tags.append(((kind.name, run.name, tag), sizes, cap))
 
     def kept(k: int | None) -> int:

@@ -7,7 +7,6 @@ import io
 import pytest
 
 from tbreport.model import AudioClip, AudioPoint, EncodedImage, ImagePoint, Run, Series
-from tbreport.options import BuildOptions
 from tbreport.render.media import MediaStore, plan, step_indices, uri_size
 
 
@@ -46,7 +45,7 @@ def test_step_indices_are_even_and_keep_the_ends() -> None:
 def test_under_the_budget_or_without_one_nothing_is_thinned() -> None:
     runs = [_run("a", {"x": (50, 10_000)})]  # ~0.67 MB of data URIs
     for budget in (0.0, 1.0):
-        p = plan(runs, lambda t: True, budget_mb=budget, options=None)
+        p = plan(runs, lambda t: True, budget_mb=budget, image_steps=None)
         assert p.thinned == [] and p.limit("images", "a", "x") is None
 
 
@@ -55,7 +54,7 @@ def test_over_the_budget_every_tag_keeps_the_same_even_steps() -> None:
         _run("a", {"big": (200, 30_000), "small": (200, 300)}),
         _run("b", {"big": (40, 30_000)}),
     ]
-    p = plan(runs, lambda t: True, budget_mb=1.0, options=None)
+    p = plan(runs, lambda t: True, budget_mb=1.0, image_steps=None)
     assert p.kept_bytes <= 1_000_000 < p.total_bytes and not p.over
     k = p.limit("images", "a", "big")
     assert k is not None and 2 <= k < 40
@@ -77,32 +76,32 @@ def test_over_the_budget_every_tag_keeps_the_same_even_steps() -> None:
 
 def test_every_tag_keeps_one_step_even_over_the_budget() -> None:
     runs = [_run("a", {f"t{i}": (5, 200_000) for i in range(10)})]  # 10 tags x 267 KB
-    p = plan(runs, lambda t: True, budget_mb=1.0, options=None)
+    p = plan(runs, lambda t: True, budget_mb=1.0, image_steps=None)
     assert all(p.limit("images", "a", f"t{i}") == 1 for i in range(10))
     assert p.over and len(p.thinned) == 10 and p.thinned[0].kept == 1
 
 
 def test_image_steps_caps_first_and_the_budget_only_thins_further() -> None:
     runs = [_run("a", {"x": (500, 10_000)})]  # 6.7 MB
-    fits = plan(runs, lambda t: True, budget_mb=50.0, options=BuildOptions(image_steps=20))
+    fits = plan(runs, lambda t: True, budget_mb=50.0, image_steps=20)
     assert fits.limit("images", "a", "x") == 20 and fits.thinned == []
-    squeezed = plan(runs, lambda t: True, budget_mb=0.1, options=BuildOptions(image_steps=20))
+    squeezed = plan(runs, lambda t: True, budget_mb=0.1, image_steps=20)
     k = squeezed.limit("images", "a", "x")
     assert k is not None and k < 20 and squeezed.thinned[0].total == 500
-    unlimited = plan(runs, lambda t: True, budget_mb=0, options=BuildOptions(image_steps=20))
+    unlimited = plan(runs, lambda t: True, budget_mb=0, image_steps=20)
     assert unlimited.limit("images", "a", "x") == 20
 
 
 def test_audio_counts_and_is_thinned_too() -> None:
     runs = [_run("a", {}, audio=100)]  # 100 clips of 40 KB
-    p = plan(runs, lambda t: True, budget_mb=1.0, options=None)
+    p = plan(runs, lambda t: True, budget_mb=1.0, image_steps=None)
     k = p.limit("audio", "a", "speech")
     assert k is not None and k < 100 and p.thinned[0].kind == "audio"
 
 
 def test_tags_the_report_leaves_out_do_not_count() -> None:
     runs = [_run("a", {"keep": (10, 1000), "drop": (1000, 30_000)})]
-    p = plan(runs, lambda t: t == "keep", budget_mb=1.0, options=None)
+    p = plan(runs, lambda t: t == "keep", budget_mb=1.0, image_steps=None)
     assert p.thinned == [] and ("images", "a", "drop") not in p.limits
 
 
