@@ -158,6 +158,9 @@ KIND = SeriesKind(
     legacy_field="audio",
     decode=decode_audio,
     sections=(SectionSpec("tbreport.render.audio:build", ("kinds/audio.html.j2",)),),
+    media=lambda s: [
+        [(len(c.data), c.content_type or "audio/wav") for c in p.clips] for p in s.points
+    ],
     counts=(
         (
             "audio clip",

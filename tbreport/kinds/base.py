@@ -283,6 +283,11 @@ class Kind:
     sections: tuple[SectionSpec, ...] = ()
     # the report header's counts: (singular label, n of the selection); "s" makes the plural
     counts: tuple[tuple[str, Callable[[Selection], int]], ...] = ()
+    # a media kind: per step of a tag's series, the (bytes, MIME type) of each medium it
+    # embeds in the report, which the report's size budget counts (render/media.py)
+    media: Callable[[Any], list[list[tuple[int, str]]]] | None = None
+    # the BuildOptions field that caps its steps per tag (``--image-steps``), if any
+    steps_option: str | None = None
 
     # -- reading
 

@@ -384,6 +384,8 @@ KIND = SeriesKind(
     legacy_field="image",
     decode=decode_image,
     sections=(SectionSpec("tbreport.render.image:build", ("kinds/image.html.j2",)),),
+    media=lambda s: [[(len(i.data), i.mime_type) for i in p.images] for p in s.points],
+    steps_option="image_steps",
     counts=(
         (
             "image",

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from tbreport.kinds import KINDS
 from tbreport.model import Run
 
 logger = logging.getLogger(__name__)
@@ -141,20 +142,6 @@ class Plan:
         return self.limits.get((kind, run, tag), default)
 
 
-def _image_sizes(run: Run, tag: str) -> list[int]:
-    return [
-        sum(uri_size(len(img.data), img.mime_type) for img in p.images)
-        for p in run.images[tag].points
-    ]
-
-
-def _audio_sizes(run: Run, tag: str) -> list[int]:
-    return [
-        sum(uri_size(len(c.data), c.content_type or "audio/wav") for c in p.clips)
-        for p in run.audio[tag].points
-    ]
-
-
 def plan(
     runs: Sequence[Run],
     want_tag: Callable[[str], bool],
@@ -162,15 +149,20 @@ def plan(
     budget_mb: float,
     image_steps: int | None,
 ) -> Plan:
-    """How many steps each image and audio tag of ``runs`` keeps (module docstring)."""
+    """How many steps each tag of a media kind (:attr:`Kind.media`: images, audio) of
+    ``runs`` keeps (module docstring); ``image_steps`` caps the kinds whose
+    :attr:`Kind.steps_option` it is."""
     tags: list[tuple[Key, list[int], int | None]] = []  # key, sizes per step, cap
+    media_kinds = [k for k in KINDS if k.media is not None]
     for run in runs:
-        for tag in run.images:
-            if len(run.images[tag]) and want_tag(tag):
-                tags.append((("images", run.name, tag), _image_sizes(run, tag), image_steps))
-        for tag in run.audio:
-            if len(run.audio[tag]) and want_tag(tag):
-                tags.append((("audio", run.name, tag), _audio_sizes(run, tag), None))
+        for kind in media_kinds:
+            measure = kind.media
+            assert measure is not None
+            cap = image_steps if kind.steps_option == "image_steps" else None
+            for tag, series in (kind.series(run) or {}).items():
+                if len(series) and want_tag(tag):
+                    sizes = [sum(uri_size(n, m) for n, m in step) for step in measure(series)]
+                    tags.append(((kind.name, run.name, tag), sizes, cap))
 
     def kept(k: int | None) -> int:
         total = 0
