@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,6 @@ def _live_series(item: scalars.ScalarChart) -> list[Any]:
 
 
 def test_every_chart_carries_its_lines_for_the_live_layer() -> None:
-    import json
 
     restarted = np.array([0, 1, 2, 3, 1, 2, 3, 4], dtype=np.int64)  # a restart after step 3
     values = np.array([5.0, 4.0, 3.5, 3.0, 4.5, 3.25, 2.5, 2.0])
@@ -246,6 +246,16 @@ def test_the_realistic_charts_follow_the_drawing_rules(tmp_path: Path) -> None:
         return out  # type: ignore[return-value]
 
     charts = specs(BuildOptions())
+    # the live layer starts as the static chart: log toggle, raw or smoothed, banded
+    ctx = Context(options=BuildOptions(), colors=selection.colors)
+    built = scalars.build(selection.runs, ctx)
+    assert built is not None
+    items = {i.tag: i for g in built.groups for i in g.items}
+    payload = json.loads(str(items["train/lr"].live).split(">", 1)[1].rsplit("<", 1)[0])
+    assert payload["log"] is True and all(m.get("ns") == 1 for m in payload["series"])
+    assert all(not d.smooth and not d.band for d in _live_series(items["train/lr"]))
+    assert all(d.smooth and d.band for d in _live_series(items["train/grad_norm"]))
+    assert all(not d.smooth for d in _live_series(items["val/acc"]))
     lr, grad, loss, val = (
         charts[t] for t in ("train/lr", "train/grad_norm", "train/loss", "val/acc")
     )
