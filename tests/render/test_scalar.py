@@ -98,7 +98,6 @@ def _live_series(item: scalars.ScalarChart) -> list[Any]:
 
 
 def test_every_chart_carries_its_lines_for_the_live_layer() -> None:
-
     restarted = np.array([0, 1, 2, 3, 1, 2, 3, 4], dtype=np.int64)  # a restart after step 3
     values = np.array([5.0, 4.0, 3.5, 3.0, 4.5, 3.25, 2.5, 2.0])
     runs = [
