@@ -196,7 +196,7 @@ def group_colors(names: Sequence[str], groups: Sequence[RunGroup]) -> RunColors:
 
 #: how far attempt 2, 3, ... of a restarted run move from its colour: toward white
 #: (positive) or black (negative), alternately, so neighbouring attempts differ most
-ATTEMPT_SHADES = (0.0, 0.45, -0.4, 0.65, -0.6, 0.25, -0.2, 0.8)
+ATTEMPT_SHADES = (0.0, 0.45, -0.35, 0.65, -0.2, 0.25, -0.45, 0.8)
 
 
 def attempt_color(color: str, index: int) -> str:

@@ -71,7 +71,9 @@ def write_known(root: Path) -> Path:
         with SummaryWriter(str(root / "delta")) as w:
             for step in steps:
                 wall = T0 + 1000 * attempt + step * 2.0
-                w.add_scalar("train/loss", 1.5 - 0.002 * step + 0.1 * attempt, step, walltime=wall)
+                # noisy (a schedule-like line would be drawn raw, unsmoothed)
+                loss = 1.5 - 0.002 * step + 0.1 * attempt + 0.05 * math.sin(step * 1.3)
+                w.add_scalar("train/loss", loss, step, walltime=wall)
     return root
 
 
@@ -157,7 +159,9 @@ def test_hover_readout_shows_the_known_value(known: tuple[Path, Path], browser: 
     assert alpha["wall"] == "2026-01-01 00:05:00"  # T0 + 150 * 2 s, UTC
     # the restarted run: at a step both attempts logged, the later attempt's point
     assert rows["delta"]["step"] == str(KNOWN_STEP) and "attempt 2" in rows["delta"]["name"]
-    assert float(rows["delta"]["value"]) == pytest.approx(1.5 - 0.002 * KNOWN_STEP + 0.1, rel=1e-6)
+    assert float(rows["delta"]["value"]) == pytest.approx(
+        1.5 - 0.002 * KNOWN_STEP + 0.1 + 0.05 * math.sin(KNOWN_STEP * 1.3), rel=1e-6
+    )
     assert_clean(browser)
 
 
@@ -281,7 +285,8 @@ def test_the_csv_download_holds_every_logged_point(
     show(browser, "train/loss")
     click(browser, f"{box('train/loss')}.querySelector('.tbc-dl-csv')")
     text = _downloaded(tmp_path, "train_loss.csv").decode("utf-8")
-    assert text.startswith("\ufeffrun,step,wall_time,value,smoothed\r\n")
+    # a label column: the restarted run's lines are "attempt 1" and "attempt 2"
+    assert text.startswith("\ufeffrun,label,step,wall_time,value,smoothed\r\n")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     for run in (*RUNS, "delta"):
         mine = [r for r in rows if r["run"] == run]
@@ -302,10 +307,16 @@ def test_a_restarted_run_is_drawn_as_its_attempts(
     _, report = known
     browser.open(report)
     show(browser, "train/loss")
-    d = browser.evaluate(
-        f"{box('train/loss')}.querySelector('g.tbc-series[data-run=delta] .tbc-raw').getAttribute('d')"
+    paths = browser.evaluate(
+        f"Array.from({box('train/loss')}.querySelectorAll('g.tbc-series[data-run=delta] .tbc-raw'))"
+        ".map(p => p.getAttribute('d'))"
     )
-    assert d.count("M") == 2  # two stretches of line, neither hidden
+    # two lines, one per attempt, neither hidden, neither going back
+    assert len(paths) == 2 and all(d.count("M") == 1 for d in paths)
+    labels = browser.evaluate(
+        f"{box('train/loss')}.tbcChart.series.filter(s => s.run === 'delta').map(s => s.label)"
+    )
+    assert labels == ["attempt 1", "attempt 2"]
     assert_clean(browser)
 
 

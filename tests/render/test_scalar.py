@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from tbreport import load
 from tbreport.fmt import fmt_float
@@ -93,8 +98,6 @@ def _live_series(item: scalars.ScalarChart) -> list[Any]:
 
 
 def test_every_chart_carries_its_lines_for_the_live_layer() -> None:
-    import json
-
     restarted = np.array([0, 1, 2, 3, 1, 2, 3, 4], dtype=np.int64)  # a restart after step 3
     values = np.array([5.0, 4.0, 3.5, 3.0, 4.5, 3.25, 2.5, 2.0])
     runs = [
@@ -174,3 +177,94 @@ def test_a_baseline_line_goes_with_the_live_chart() -> None:
     assert section is not None
     item = section.groups[0].items[0]
     assert '"refs":[["#111111",4.0]]' in str(item.live)
+
+
+def test_a_restarted_run_is_drawn_per_attempt_and_its_legend_agrees_with_scalars(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tbreport.cli import main
+    from tbreport.metrics import attempt_starts
+    from tbreport.select import select
+    from tests import logdirs
+
+    root = logdirs.build_restarted(tmp_path / "restarted")
+    selection = select(load(root))
+    ctx = Context(options=BuildOptions(), colors=selection.colors)
+    section = scalars.build(selection.runs, ctx)
+    assert section is not None
+    item = next(i for g in section.groups for i in g.items if i.tag == "Eval_AverageReturn")
+    spec = item.chart.spec
+    assert isinstance(spec, LineChart)
+    run = next(r for r in selection.runs if r.name == "HalfCheetah-v4_ppo")
+    attempts = attempt_starts(run.scalars["Eval_AverageReturn"].steps).size
+    assert attempts == 5  # six attempts, one of them purged into its predecessor
+    mine = [s for s in spec.series if s.label.startswith("attempt")]
+    assert [s.label for s in mine] == [f"attempt {k}" for k in range(1, attempts + 1)]
+    for s in spec.series:  # no line goes back: no zig-zag
+        assert np.all(np.diff(s.x) >= 0), s.label
+    assert len({s.color for s in mine}) == attempts  # shades of one colour
+    assert mine[0].color == selection.colors["HalfCheetah-v4_ppo"]
+    # the legend is over every logged point, as `tbreport scalars` exports them
+    assert main(["scalars", str(root), "--format", "csv"]) == 0
+    rows = [
+        r
+        for r in csv.DictReader(io.StringIO(capsys.readouterr().out))
+        if r["run"] == "HalfCheetah-v4_ppo" and r["tag"] == "Eval_AverageReturn"
+    ]
+    row = next(r for r in item.legend if r.run == "HalfCheetah-v4_ppo")
+    values = [float(r["value"]) for r in rows]
+    # `tbreport scalars` exports every record as written; the charts draw the purged view
+    # (attempt 4's purge_step drops what it overwrote, as TensorBoard does): no other
+    # point is left out
+    raw = next(r for r in selection.raw_runs if r.name == run.name)
+    purged = len(raw.scalars["Eval_AverageReturn"]) - len(run.scalars["Eval_AverageReturn"])
+    assert len(raw.scalars["Eval_AverageReturn"]) == len(rows) and 0 < purged < 10
+    assert row.count == len(rows) - purged == sum(p.count for p in row.parts)
+    assert row.maximum == pytest.approx(max(values)) == pytest.approx(280.4, abs=0.05)
+    assert row.last == pytest.approx(values[-1]) and row.step == int(rows[-1]["step"])
+    assert row.attempts == attempts and len(row.parts) == attempts
+    assert [p.color for p in row.parts] == [s.color for s in mine]
+    assert max(p.maximum for p in row.parts) == row.maximum
+    clean = next(r for r in item.legend if r.run == "Hopper-v4_ppo")
+    assert clean.attempts == 1 and clean.parts == []
+
+
+def test_the_realistic_charts_follow_the_drawing_rules(tmp_path: Path) -> None:
+    from tbreport.select import select
+    from tests import logdirs
+
+    root = logdirs.build_realistic(tmp_path / "realistic", graph=False)
+    selection = select(load(root))
+
+    def specs(options: BuildOptions) -> dict[str, LineChart]:
+        ctx = Context(options=options, colors=selection.colors)
+        section = scalars.build(selection.runs, ctx)
+        assert section is not None
+        out = {i.tag: i.chart.spec for g in section.groups for i in g.items}
+        assert all(isinstance(s, LineChart) for s in out.values())
+        return out  # type: ignore[return-value]
+
+    charts = specs(BuildOptions())
+    # the live layer starts as the static chart: log toggle, raw or smoothed, banded
+    ctx = Context(options=BuildOptions(), colors=selection.colors)
+    built = scalars.build(selection.runs, ctx)
+    assert built is not None
+    items = {i.tag: i for g in built.groups for i in g.items}
+    payload = json.loads(str(items["train/lr"].live).split(">", 1)[1].rsplit("<", 1)[0])
+    assert payload["log"] is True and all(m.get("ns") == 1 for m in payload["series"])
+    assert all(not d.smooth and not d.band for d in _live_series(items["train/lr"]))
+    assert all(d.smooth and d.band for d in _live_series(items["train/grad_norm"]))
+    assert all(not d.smooth for d in _live_series(items["val/acc"]))
+    lr, grad, loss, val = (
+        charts[t] for t in ("train/lr", "train/grad_norm", "train/loss", "val/acc")
+    )
+    # the lr schedules: raw, and on a log axis (cosine decays over 4 decades)
+    assert lr.log_y and all(s.smoothed is None and s.band is None for s in lr.series)
+    # 2,001 noisy points per run: a smoothed line over a min-max band
+    assert not grad.log_y and all(s.smoothed is not None and s.band for s in grad.series)
+    assert all(s.smoothed is not None for s in loss.series)
+    # 21 validation points: raw, nothing lags
+    assert all(s.smoothed is None for s in val.series) and not val.log_y
+    asked = specs(BuildOptions(log_y="loss$", always_smooth="^val/"))
+    assert asked["train/loss"].log_y and not asked["train/grad_norm"].log_y
+    assert all(s.smoothed is not None for s in asked["val/acc"].series)
