@@ -357,7 +357,7 @@ def _sources(fig: Figure) -> list[str] | None:
     from matplotlib.patches import Patch  # matplotlib: only when drawing
     from matplotlib.text import Text  # matplotlib: only when drawing
 
-    if any(ax.name != "rectilinear" or ax.images for ax in fig.axes):
+    if any(ax.name != "rectilinear" or ax.get_images() for ax in fig.axes):
         return None
     found: list[Any] = [fig.patch.get_facecolor()]
     for artist in fig.findobj():
