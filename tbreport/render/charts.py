@@ -12,11 +12,14 @@ so several inline SVGs never share an id; no date). Same spec in, same bytes out
 :mod:`tbreport.render.pool` draws many on every core.
 
 **Dark mode.** Asked for (``dark=True``: the report, not the e-mail), a PNG chart comes
-with a second PNG for a dark page: the same figure, drawn again after
-:func:`to_dark` swapped its theme colours (:data:`DARK_THEME`: white panel, grey ink,
-grid and spines) for the report's dark ones and each run colour for the one
+with a second PNG for a dark page: its theme colours (:data:`DARK_THEME`: white panel,
+grey ink, grid and spines) become the report's dark ones and each run colour the one
 TensorBoard shows on a dark page (:func:`tbreport.render.colors.dark_variant`, as the
-legend swatches do). The report shows it in a ``<picture>`` whose dark source applies
+legend swatches do). A line chart's twin is its light picture with the palette
+recoloured (:func:`_dark_palette`: each palette colour unmixed into at most two of the
+figure's colours over white; about 1 ms, where drawing again costs as much as the
+chart); a figure with data colours (a shaded mesh) is drawn again after
+:func:`to_dark`. The report shows it in a ``<picture>`` whose dark source applies
 on a dark *screen* only: paper stays light. An SVG chart needs no second copy: its
 theme colours become CSS variables (:func:`themed_svg`) that ``style.css`` sets for a
 dark screen.
@@ -29,6 +32,7 @@ import contextlib
 import io
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -40,6 +44,7 @@ from tbreport.render.colors import DARK_VARIANTS, dark_variant
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from PIL import Image
 
 __all__ = [
     "DARK_THEME",
@@ -237,14 +242,18 @@ def render_chart(
         # a spec may ask for a larger palette (shaded 3-D meshes band with 96 colours)
         colors = int(getattr(spec, "png_colors", PNG_COLORS))
         canvas.draw()
-        png = _quantised_png(bytes(canvas.buffer_rgba()), canvas.get_width_height(), colors)
+        light = _quantised(bytes(canvas.buffer_rgba()), canvas.get_width_height(), colors)
         dark_png = b""
         if dark:
-            to_dark(fig)
-            canvas.draw()
-            dark_png = _quantised_png(
-                bytes(canvas.buffer_rgba()), canvas.get_width_height(), colors
-            )
+            # the light picture's palette recoloured when it explains the picture (line
+            # charts: ~1 ms); else (shaded surfaces, colour maps) the figure drawn again
+            night = _dark_palette(light, _sources(fig))
+            if night is None:
+                to_dark(fig)
+                canvas.draw()
+                night = _quantised(bytes(canvas.buffer_rgba()), canvas.get_width_height(), colors)
+            dark_png = _png(night)
+        png = _png(light)
     return Rendered(width=width, height=height, data_uri=_png_uri(png), dark_uri=_png_uri(dark_png))
 
 
@@ -353,7 +362,7 @@ def themed_svg(svg: str) -> str:
     return _SVG_COLOR.sub(swap, svg)
 
 
-def _quantised_png(rgba: bytes, size: tuple[int, int], colors: int = PNG_COLORS) -> bytes:
+def _quantised(rgba: bytes, size: tuple[int, int], colors: int = PNG_COLORS) -> Image.Image:
     from PIL import Image  # Pillow: only when drawing
 
     img = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).convert("RGB")
@@ -361,10 +370,109 @@ def _quantised_png(rgba: bytes, size: tuple[int, int], colors: int = PNG_COLORS)
     # palette (shaded surfaces) gets median cut, which keeps smooth ramps (the octree
     # leaves about a dozen levels of a grey ramp)
     method = Image.Quantize.FASTOCTREE if colors <= PNG_COLORS else Image.Quantize.MEDIANCUT
-    pal = img.quantize(colors=colors, method=method, dither=Image.Dither.NONE)
+    return img.quantize(colors=colors, method=method, dither=Image.Dither.NONE)
+
+
+def _png(img: Image.Image) -> bytes:
     out = io.BytesIO()
-    pal.save(out, format="PNG", compress_level=7)
+    img.save(out, format="PNG", compress_level=7)
     return out.getvalue()
+
+
+def _sources(fig: Figure) -> list[str] | None:
+    """Every flat colour the figure's artists draw with (text, lines, markers, patches,
+    small collections), as ``#rrggbb``; ``None`` when it also draws data colours (a 3-D
+    axes, an image, a collection of many colours: shading, colour maps)."""
+    from matplotlib.collections import Collection  # matplotlib: only when drawing
+    from matplotlib.colors import to_hex  # matplotlib: only when drawing
+    from matplotlib.lines import Line2D  # matplotlib: only when drawing
+    from matplotlib.patches import Patch  # matplotlib: only when drawing
+    from matplotlib.text import Text  # matplotlib: only when drawing
+
+    if any(ax.name != "rectilinear" or ax.get_images() for ax in fig.axes):
+        return None
+    found: list[Any] = [fig.patch.get_facecolor()]
+    for artist in fig.findobj():
+        if isinstance(artist, Text):
+            found.append(artist.get_color())
+        elif isinstance(artist, Line2D):
+            found += [
+                artist.get_color(),
+                artist.get_markerfacecolor(),
+                artist.get_markeredgecolor(),
+            ]
+        elif isinstance(artist, Patch):
+            found += [artist.get_facecolor(), artist.get_edgecolor()]
+        elif isinstance(artist, Collection):
+            for rows in (artist.get_facecolor(), artist.get_edgecolor()):
+                rows = np.asarray(rows, dtype=float)
+                if rows.ndim == 2 and len(rows) > 64:
+                    return None
+                found += [tuple(r) for r in rows]
+    out = set()
+    for c in found:
+        if isinstance(c, str) and c.lower() in ("none", "auto"):
+            continue
+        out.add(to_hex(c, keep_alpha=False))
+    return sorted(out)
+
+
+#: a palette colour is explained when a blend of at most two source colours with white
+#: comes within this (max channel, 0..1) of it; more unexplained pixels than
+#: _UNEXPLAINED and the dark twin is drawn again instead
+_NEAR = 0.09
+_UNEXPLAINED = 0.01
+
+
+def _dark_palette(img: Image.Image, sources: Sequence[str] | None) -> Image.Image | None:
+    """``img`` (a quantised light chart) with each palette colour recoloured for a dark
+    page. matplotlib blends over the white panel (antialiasing, faded lines, bands,
+    crossing lines), so each palette colour is read as ``white + x (c1 - white) +
+    y (c2 - white)`` for the two source colours that fit it best, and redrawn as
+    ``panel + x (dark(c1) - panel) + y (dark(c2) - panel)``. ``None`` when the palette is
+    not explained so: the caller draws the figure again."""
+    from matplotlib.colors import to_rgb  # matplotlib: only when drawing
+
+    if not sources or len(sources) > 40:
+        return None
+    index = np.asarray(img)
+    counts = np.bincount(index.ravel(), minlength=256)
+    used = int(np.flatnonzero(counts).max()) + 1
+    pal = np.asarray((img.getpalette() or [])[: 3 * used], dtype=np.float64).reshape(-1, 3) / 255
+    span = np.asarray([to_rgb(c) for c in sources]) - 1.0  # from white to each source
+    k = len(sources)
+    first, second = np.triu_indices(k, 1) if k > 1 else (np.zeros(1, int), np.zeros(1, int))
+    a, b = span[first], span[second]
+    aa, bb, ab = (a * a).sum(1), (b * b).sum(1), (a * b).sum(1)
+    q = pal - 1.0
+    qa, qb = q @ a.T, q @ b.T  # palette x pairs
+    det = aa * bb - ab * ab
+    with np.errstate(divide="ignore", invalid="ignore"):
+        two = det > 1e-9
+        x = np.where(two, (qa * bb - qb * ab) / det, np.where(aa > 0, qa / aa, 0.0))
+        y = np.where(two, (qb * aa - qa * ab) / det, 0.0)
+    x, y = np.clip(np.nan_to_num(x), 0.0, 1.0), np.clip(np.nan_to_num(y), 0.0, 1.0)
+    total = x + y
+    over = total > 1.0
+    x[over] /= total[over]
+    y[over] /= total[over]
+    fit = 1.0 + x[:, :, None] * a[None] + y[:, :, None] * b[None]
+    err = np.abs(fit - pal[:, None, :]).max(axis=2)
+    # greys are blends of white with any grey source: take the closest sources that
+    # explain it (the most coverage), so antialiased ink stays ink, not faded black
+    best = (err + 0.02 * (1.0 - x - y)).argmin(axis=1)
+    rows = np.arange(used)
+    if counts[:used][err[rows, best] > _NEAR].sum() > _UNEXPLAINED * index.size:
+        return None
+    panel = np.asarray(to_rgb(DARK_THEME["#ffffff"]))
+    night = np.asarray([to_rgb(DARK_THEME.get(c) or dark_variant(c)) for c in sources]) - panel
+    xs, ys = x[rows, best][:, None], y[rows, best][:, None]
+    blank = xs + ys < 0.03  # the octree's near-white is white
+    xs, ys = np.where(blank, 0.0, xs), np.where(blank, 0.0, ys)
+    new = np.clip(panel + xs * night[first[best]] + ys * night[second[best]], 0.0, 1.0)
+    out = img.copy()
+    out.putpalette(np.round(new * 255).astype(np.uint8).ravel().tolist())
+    return out
 
 
 #: matplotlib settings of every chart (plus a per-chart ``svg.hashsalt``)

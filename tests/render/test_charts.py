@@ -158,3 +158,19 @@ def test_to_dark_swaps_theme_and_slate_colours_and_keeps_data_colours() -> None:
     assert {DARK_THEME["#ffffff"], DARK_THEME["#444444"], DARK_THEME["#dddddd"], "#8e98a3"} <= after
     assert "#12b5cb" in after  # the cyan run is the same on a dark page
     assert ax.images[0].get_array().tolist()[0][0] == [1.0, 1.0, 1.0]  # data stays
+
+
+def test_a_line_charts_recoloured_palette_matches_drawing_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tbreport.render import charts
+
+    spec = _spec(8, 2000)  # dense, noisy, crossing lines: colours mixed in many pixels
+    fast = render_chart(spec, "png", dark=True)
+    assert charts._dark_palette is not None
+    monkeypatch.setattr(charts, "_dark_palette", lambda img, sources: None)
+    drawn = render_chart(spec, "png", dark=True)  # the figure drawn again, darkened
+    assert fast.data_uri == drawn.data_uri and fast.dark_uri != drawn.dark_uri
+    a, b = _pixels(fast.dark_uri), _pixels(drawn.dark_uri)
+    assert np.abs(a - b).mean() < 6  # of 255 (two quantisations of overlapping blends)
+    assert np.percentile(np.abs(a - b).max(axis=2), 95) < 40
