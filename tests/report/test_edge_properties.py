@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("matplotlib")  # the report's stack (absent from the oldest-protobuf venv)
@@ -123,14 +123,29 @@ def _build(logdir: Path, caplog: pytest.LogCaptureFixture, **options: Any) -> st
     return page
 
 
+def _huge_runs(*lasts: float) -> list[list[tuple[int, float, float]]]:
+    return [[(k, START + k, v) for k, v in enumerate([1.0, 2.0, 3.0, last])] for last in lasts]
+
+
 @EXAMPLES
+@example(  # mean and std of the group's runs overflow
+    series=_huge_runs(1e308, DBL_MAX, -1e308), x_axis="step", compare={"group_by": r"\d$"}
+)
+@example(series=_huge_runs(DBL_MAX, -DBL_MAX), x_axis="step", compare={"baseline": "run0"})
+@example(series=_huge_runs(5e-324, -5e-324, 0.0), x_axis="wall", compare={"group_by": r"\d$"})
 @given(
     series=st.lists(scalar_series(), min_size=1, max_size=3),
     x_axis=st.sampled_from(["step", "wall", "relative"]),
+    compare=st.sampled_from([{}, {"group_by": r"\d$"}, {"baseline": "run0"}]),
 )
 def test_scalars_at_the_edges(
-    series: list[list[tuple[int, float, float]]], x_axis: str, caplog: pytest.LogCaptureFixture
+    series: list[list[tuple[int, float, float]]],
+    x_axis: str,
+    compare: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Also compared (``--group-by``: mean ± std of the runs, which overflow near 1e308;
+    ``--baseline``: deltas)."""
     with tempfile.TemporaryDirectory() as tmp:
         logdir = Path(tmp) / "logs"
         for k, points in enumerate(series):
@@ -140,7 +155,7 @@ def test_scalars_at_the_edges(
                         "m/f64", y, step, walltime=wall, new_style=True, double_precision=True
                     )
                     w.add_scalar("m/f32", y, step, walltime=wall)
-        page = _build(logdir, caplog, x_axis=x_axis)
+        page = _build(logdir, caplog, x_axis=x_axis, **compare)
         charted = any(len(points) > 2 for points in series)  # else a "single values" row
         huge = any(math.isfinite(y) and abs(y) > 1.2e307 for p in series for _, _, y in p)
         if charted and huge:  # the axis stops at +-1e307: clipped, and said so
