@@ -166,9 +166,7 @@ class ValueRange:
     clipped: bool = False
     beyond: tuple[float, float] = (math.nan, math.nan)  # the full extent when clipped
     unbounded: float = 0.0  # values in buckets with no edge inside +-HUGE: not drawn
-    outer: float = (
-        0.0  # values in buckets reaching +-HUGE (TF's +-DBL_MAX), drawn at the other edge
-    )
+    outer: float = 0.0  # values in buckets reaching +-HUGE (TF's +-DBL_MAX): at the inner edge
     limited: tuple[float, float] | None = None  # the extent, when beyond +-AXIS_LIMIT
 
     @property

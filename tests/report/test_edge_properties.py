@@ -37,7 +37,7 @@ INT64_MAX, INT64_MIN = 2**63 - 1, -(2**63)
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 # each example builds a report (~0.3 s): few by default, derandomized so a run is repeatable
 EXAMPLES = settings(
-    max_examples=300 if THOROUGH else 6,
+    max_examples=300 if THOROUGH else 4,
     derandomize=not THOROUGH,
     deadline=None,
     suppress_health_check=[
@@ -162,7 +162,14 @@ def test_scalars_at_the_edges(
             assert "beyond the y-range" in page
 
 
+#: TF2's default buckets of a value range reaching +-DBL_MAX (its outer buckets)
+_TF_OUTER = np.array([[-DBL_MAX, -1.0, 3.0], [-1.0, 1.0, 10.0], [1.0, DBL_MAX, 2.0]])
+
+
 @EXAMPLES
+@example(tensors=[_TF_OUTER], raw=[[1e308, -1e308, 1.0]], start=0)  # the value range near 1e308
+@example(tensors=[np.array([[1e308, DBL_MAX, 5.0]])], raw=[[DBL_MAX, DBL_MAX]], start=INT64_MAX)
+@example(tensors=[np.array([[5e-324, 1e-323, 2.0]])], raw=[[5e-324, -5e-324]], start=INT64_MIN)
 @given(
     tensors=st.lists(tf2_histogram_tensor(), min_size=1, max_size=3),
     raw=st.lists(hist_values, min_size=1, max_size=3),
@@ -198,14 +205,13 @@ def test_histograms_at_the_edges(
                     walltime=START + k,
                 )
         page = _build(logdir, caplog)
-        outer = [
-            row
-            for a in tensors
-            for row in a
-            if row[2] > 0 and (abs(row[0]) == DBL_MAX) != (abs(row[1]) == DBL_MAX)
-        ]
-        if outer:  # TensorFlow's outer buckets reach +-DBL_MAX: drawn clipped, with a note
+        rows = [row for a in tensors for row in a if row[2] > 0]
+        far = [(abs(a) >= 1e308, abs(b) >= 1e308) for a, b, _ in rows]
+        if any(left != right for left, right in far):
+            # TensorFlow's outer buckets reach +-DBL_MAX: drawn clipped, with a note
             assert "(TensorFlow&#39;s outer buckets) clipped to the bucket" in page
+        if any(left and right for left, right in far):  # no edge an axis can hold
+            assert "beyond ±1e+308 not drawn" in page
 
 
 @pytest.mark.parametrize(
