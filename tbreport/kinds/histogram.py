@@ -136,12 +136,14 @@ def make_histogram(
     start, end = int(nonzero[0]), int(nonzero[-1]) + 1
     counts = counts[start - 1 : end] if start > 0 else np.concatenate([[0], counts[:end]])
     limits = limits[start : end + 1]
+    with np.errstate(over="ignore"):  # values near 1e308: inf, as TensorFlow's doubles give
+        total, squares = _ordered_sum(values), _ordered_sum(values * values)
     return summary_pb2.HistogramProto(
         min=float(values.min()),
         max=float(values.max()),
         num=float(values.size),
-        sum=_ordered_sum(values),
-        sum_squares=_ordered_sum(values * values),
+        sum=total,
+        sum_squares=squares,
         bucket_limit=limits.tolist(),
         bucket=counts.astype(np.float64).tolist(),
     )
