@@ -89,8 +89,11 @@ install: check-test $(TEST_DEPS) ## everything that make test needs, without run
 system-deps: ## only the apt packages (venv module, Graphviz, Chromium, CJK fonts, poppler-utils)
 	@$(SYSTEM_DEPS) venv demo test
 
-test-props: check-test $(TEST_DEPS) ## property tests with many more examples
-	$(PY) -m pytest -q --hypothesis-profile=thorough tests/test_record.py tests/reader
+# HYPOTHESIS_PROFILE picks the profile (tests/conftest.py); the edge-value properties and
+# the fuzz test (which builds reports) scale their example counts by it too
+test-props: check-test $(TEST_DEPS) ## property tests and the build fuzz test with many more examples (minutes)
+	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -q tests/test_record.py tests/reader \
+	  tests/report/test_edge_properties.py tests/test_fuzz.py
 
 test-oldest-protobuf: check-venv $(PY) ## the format and reader tests on the oldest protobuf runtime we declare
 	rm -rf .venv-oldest-pb && $(PY) -m venv .venv-oldest-pb

@@ -53,6 +53,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -90,6 +91,7 @@ __all__ = [
     "nonfinite_members",
     "points",
     "rank",
+    "scaled_mean_std",
     "smooth",
     "spans_decades",
     "sparkline",
@@ -389,8 +391,29 @@ def mean_std(values: Sequence[float | None]) -> tuple[float, float, int]:
     f = np.array(present, dtype=np.float64)
     if not np.isfinite(f).all():
         return math.nan, math.nan, int(f.size)
-    std = float(np.std(f, ddof=1)) if f.size > 1 else 0.0
-    return float(f.mean()), std, int(f.size)
+    if f.size == 1:
+        return float(f[0]), 0.0, 1
+    mean, std = scaled_mean_std(f)
+    return float(mean), float(std), int(f.size)
+
+
+#: values beyond this are scaled down before a mean or std (their sums and squares overflow)
+_SCALE_FROM = 1e150
+
+
+def scaled_mean_std(values: Float64Array, axis: int | None = None) -> tuple[Any, Any]:
+    """``np.nanmean`` and ``np.nanstd(ddof=1)`` of ``values`` (along ``axis``), computed
+    on the values divided by their largest magnitude when that is beyond 1e150, so
+    neither overflows for values near ±DBL_MAX: the mean is always finite, the std
+    ``inf`` only where the true std exceeds DBL_MAX. Ordinary values are not scaled."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        magnitude = np.abs(np.where(np.isfinite(values), values, 0.0))
+        scale = float(magnitude.max()) if magnitude.size else 1.0
+        scale = scale if scale > _SCALE_FROM else 1.0
+        scaled = values / scale if scale != 1.0 else values
+        mean = np.nanmean(scaled, axis=axis) * scale
+        std = np.nanstd(scaled, axis=axis, ddof=1) * scale
+    return mean, std
 
 
 def nonfinite_members(members: Sequence[str], values: Sequence[float | None]) -> tuple[str, ...]:
@@ -634,9 +657,15 @@ def band(
     if not keep.any():
         return None
     grid, stack, count = grid[keep], stack[:, keep], count[keep]
-    mean = np.nanmean(stack, axis=0)
-    std = np.nanstd(stack, axis=0, ddof=1)
-    return grid, mean, mean - std, mean + std
+    mean, std = scaled_mean_std(stack, axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # near ±DBL_MAX: a band to the edge
+        lo = np.clip(mean - std, -_BAND_LIMIT, _BAND_LIMIT)
+        hi = np.clip(mean + std, -_BAND_LIMIT, _BAND_LIMIT)
+    return grid, mean, lo, hi
+
+
+#: a band's edges stay within this (a std that overflows reaches past any axis anyway)
+_BAND_LIMIT = 1e308
 
 
 #: a tag is shown as numbers, not as a chart, when no run has more points than this

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,7 @@ PLUGIN_NAME = "histograms"
 
 
 _DEFAULT_BINS: list[float] = []
+_DBL_MAX = sys.float_info.max
 
 
 def tensorflow_bucket_limits() -> list[float]:
@@ -103,7 +105,11 @@ def make_histogram(
             f"{int(np.isinf(values).sum())} infinite of {values.size} (filter them first)"
         )
     if isinstance(bins, str) and bins == "tensorflow":
-        bins = tensorflow_bucket_limits()
+        # with TensorFlow's outer buckets (histogram.cc's -DBL_MAX and DBL_MAX), so a
+        # value beyond +-1e20 is counted as TensorFlow counts it (torch's edges stop at
+        # 1e20 and drop it); within +-1e20 the outer buckets are empty and dropped below,
+        # so the bytes are torch's
+        bins = [-_DBL_MAX, *tensorflow_bucket_limits(), _DBL_MAX]
     try:
         try:
             counts, limits = np.histogram(values, bins=bins)
@@ -130,12 +136,14 @@ def make_histogram(
     start, end = int(nonzero[0]), int(nonzero[-1]) + 1
     counts = counts[start - 1 : end] if start > 0 else np.concatenate([[0], counts[:end]])
     limits = limits[start : end + 1]
+    with np.errstate(over="ignore"):  # values near 1e308: inf, as TensorFlow's doubles give
+        total, squares = _ordered_sum(values), _ordered_sum(values * values)
     return summary_pb2.HistogramProto(
         min=float(values.min()),
         max=float(values.max()),
         num=float(values.size),
-        sum=_ordered_sum(values),
-        sum_squares=_ordered_sum(values * values),
+        sum=total,
+        sum_squares=squares,
         bucket_limit=limits.tolist(),
         bucket=counts.astype(np.float64).tolist(),
     )

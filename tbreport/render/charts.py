@@ -140,7 +140,8 @@ def axes(fig: Figure, *, labelsize: float = 8) -> Axes:
     return ax
 
 
-def format_x(ax: Axes, x_axis: str, *, fontsize: float = 8) -> None:
+def format_x(ax: Axes, x_axis: str, *, fontsize: float = 8, origin: int = 0) -> None:
+    """The x-axis's ticks and title (steps counted from ``origin`` say so)."""
     if x_axis == "wall":
         import matplotlib.dates as mdates  # matplotlib: only when drawing
 
@@ -149,6 +150,12 @@ def format_x(ax: Axes, x_axis: str, *, fontsize: float = 8) -> None:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz="UTC"))
     elif x_axis == "relative":
         ax.set_xlabel("hours since the run's first event", fontsize=fontsize, color=_INK)
+    elif origin:
+        from matplotlib.ticker import MaxNLocator  # matplotlib: only when drawing
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps: whole numbers
+        sign = "\u2212" if origin > 0 else "+"
+        ax.set_xlabel(f"step {sign} {abs(origin):,}", fontsize=fontsize, color=_INK, labelpad=2)
     else:
         from matplotlib.ticker import FuncFormatter  # matplotlib: only when drawing
 

@@ -24,6 +24,7 @@ from tbreport.render.lines import (
     Series,
     prepare_for,
     run_start_times,
+    step_origin,
     y_axis,
 )
 from tbreport.render.scalar import live_payload
@@ -163,9 +164,30 @@ def _match_regexes(
     return matches, {p: why if k == 0 else "the time limit was used up" for k, p in enumerate(left)}
 
 
-def _prepare(run: Run, tag: str, ctx: Context, starts: dict[str, float]) -> PreparedLine:
+def _prepare(
+    run: Run, tag: str, ctx: Context, starts: dict[str, float], origin: int
+) -> PreparedLine:
     color = ctx.colors[run.name]
-    return prepare_for(run.scalars[tag], ctx.options, color=color, start_time=starts.get(run.name))
+    return prepare_for(
+        run.scalars[tag], ctx.options, color=color, start_time=starts.get(run.name), origin=origin
+    )
+
+
+def _matched(chart: Chart, matches: dict[str, frozenset[str]]) -> list[str]:
+    """The tags a multiline chart draws (its patterns' matches), sorted."""
+    return sorted(set().union(*(matches.get(t, frozenset()) for t in chart.tags)))
+
+
+def _origin(
+    chart: Chart, runs: Sequence[Run], ctx: Context, matches: dict[str, frozenset[str]]
+) -> int:
+    """What the chart's step axis counts from (:func:`~tbreport.render.lines.step_origin`):
+    over every series it draws, the margin's bounds included."""
+    if ctx.options.x_axis != "step":
+        return 0
+    names = [n for m in chart.margin for n in (m.value, m.lower, m.upper)]
+    names = names or _matched(chart, matches)
+    return step_origin([run.scalars[n].steps for run in runs for n in names if n in run.scalars])
 
 
 def _chart(
@@ -179,13 +201,14 @@ def _chart(
     lines: list[PreparedLine] = []
     live: list[tuple[Run, ScalarSeries, PreparedLine]] = []  # the same lines, for the page
     bands: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
+    origin = _origin(chart, runs, ctx, matches)
     if chart.kind == "margin" or chart.margin:
         patterns = [m.value for m in chart.margin]
         for m in chart.margin:
             for run in runs:
                 if m.value not in run.scalars:
                     continue
-                p = _prepare(run, m.value, ctx, starts)
+                p = _prepare(run, m.value, ctx, starts, origin)
                 lines.append(p)
                 legend.append(CustomLegend(run.name, m.value, p.series.color, p.last_value))
                 lo_s, hi_s = run.scalars.get(m.lower), run.scalars.get(m.upper)
@@ -194,19 +217,19 @@ def _chart(
                     bands.append(
                         (
                             p.series.color,
-                            lo_s.steps[order].astype(np.float64),
+                            (lo_s.steps[order] - np.int64(origin)).astype(np.float64),
                             lo_s.values[order],
                             hi_s.values[np.argsort(hi_s.steps, kind="stable")],
                         )
                     )
     else:
         patterns = list(chart.tags)
-        matched = sorted(set().union(*(matches.get(t, frozenset()) for t in chart.tags)))
+        matched = _matched(chart, matches)
         style = {tag: DASHES[i % len(DASHES)] for i, tag in enumerate(matched)}
         for run in runs:
             for tag in matched:
                 if tag in run.scalars and len(run.scalars[tag]):
-                    p = _prepare(run, tag, ctx, starts)
+                    p = _prepare(run, tag, ctx, starts, origin)
                     mpl_style, dash = style[tag]
                     p = p.styled(mpl_style)
                     lines.append(p)
@@ -223,7 +246,12 @@ def _chart(
     )
     series: tuple[Series, ...] = tuple(s for p in lines for s in p.segments)
     spec = LineChart(
-        series=series, ylim=ylim, x_axis=ctx.options.x_axis, bands=tuple(bands), log_y=log
+        series=series,
+        ylim=ylim,
+        x_axis=ctx.options.x_axis,
+        bands=tuple(bands),
+        log_y=log,
+        step_origin=origin,
     )
     # a margin chart's bands are the static chart's alone: it stays static (live is empty)
     payload = (

@@ -64,6 +64,11 @@ HIST_STRETCH = 4.0
 DIST_STRETCH = 10.0
 #: the value axis reaches this share of its span beyond the values on each side
 PAD = 0.025
+#: the value axis stays inside +-AXIS_LIMIT (a span near 1e308 overflows: the grid, the
+#: ticks and the scale all need it finite); buckets beyond are drawn clipped to it
+AXIS_LIMIT = 1e307
+#: a bucket (or an axis) narrower than this is a point: its density overflows
+TINY = 1e-300
 
 # panel geometry (CSS px); TensorBoard's histogram cards are 330 x 235
 HIST_W, HIST_H = 300, 220
@@ -97,6 +102,9 @@ def clean_buckets(p: HistogramPoint) -> tuple[FloatArray, FloatArray, FloatArray
     keep = (ok_l | ok_r) & np.isfinite(counts) & (counts > 0)
     left, right, counts = left[keep], right[keep], counts[keep]
     right = np.maximum(left, right)
+    with np.errstate(over="ignore"):  # -9e307 .. 9e307 is wider than DBL_MAX: not narrow
+        narrow = right - left < TINY  # a few subnormals wide: no slope is computable
+    right = np.where(narrow, left, right)
     return left, right, counts
 
 
@@ -143,8 +151,9 @@ def rebin(p: HistogramPoint, grid: FloatArray) -> FloatArray:
     edges, cum = _cdf_edges(p)
     if edges.size == 0:
         return np.zeros(grid.size - 1)
-    at = np.interp(grid, edges, cum, left=0.0, right=float(cum[-1]))
-    result: FloatArray = np.diff(at)
+    with np.errstate(all="ignore"):  # buckets near +-1e307: slopes may overflow
+        at = np.interp(grid, edges, cum, left=0.0, right=float(cum[-1]))
+        result: FloatArray = np.nan_to_num(np.diff(at), nan=0.0, posinf=0.0, neginf=0.0)
     return result
 
 
@@ -156,7 +165,9 @@ class ValueRange:
     hi: float
     clipped: bool = False
     beyond: tuple[float, float] = (math.nan, math.nan)  # the full extent when clipped
-    unbounded: float = 0.0  # values in buckets with no finite edge (at ±inf): not drawn
+    unbounded: float = 0.0  # values in buckets with no edge inside +-HUGE: not drawn
+    outer: float = 0.0  # values in buckets reaching +-HUGE (TF's +-DBL_MAX): at the inner edge
+    limited: tuple[float, float] | None = None  # the extent, when beyond +-AXIS_LIMIT
 
     @property
     def note(self) -> str:
@@ -167,9 +178,24 @@ class ValueRange:
                 f"The value axis holds {CORE_MASS:.0%} of the values or more; a few reach "
                 f"{lo} … {hi} and are not drawn."
             )
+        elif self.limited:
+            lo, hi = (fmt_float(v).replace("-", MINUS) for v in self.limited)
+            notes.append(
+                f"Values reach {lo} … {hi}; the value axis stops at ±{fmt_float(AXIS_LIMIT)} "
+                "and what lies beyond is clipped to its edge."
+            )
+        if self.outer:
+            n = fmt_float(self.outer)
+            notes.append(
+                f"{n} value{'s' if self.outer != 1 else ''} in buckets reaching ±DBL_MAX "
+                "(TensorFlow's outer buckets) clipped to the bucket's inner edge."
+            )
         if self.unbounded:
             n = fmt_float(self.unbounded)
-            notes.append(f"{n} value{'s' if self.unbounded != 1 else ''} at ±inf not drawn.")
+            notes.append(
+                f"{n} value{'s' if self.unbounded != 1 else ''} at ±inf or beyond "
+                f"±{fmt_float(HUGE)} not drawn."
+            )
         return " ".join(notes)
 
 
@@ -200,9 +226,10 @@ def value_range(points: Sequence[HistogramPoint], stretch: float = HIST_STRETCH)
     """The value axis of these histograms (see :class:`ValueRange`): their full range,
     or their bulk (:func:`core_interval`) when the full range is ``stretch`` times wider."""
     lows, highs, core_lo, core_hi = [], [], [], []
-    unbounded = 0.0
+    unbounded = outer = 0.0
     for p in points:
         unbounded += _unbounded(p)
+        outer += _outer(p)
         left, right, _ = clean_buckets(p)
         core = core_interval(p)
         if core is None:
@@ -212,18 +239,24 @@ def value_range(points: Sequence[HistogramPoint], stretch: float = HIST_STRETCH)
         core_lo.append(core[0])
         core_hi.append(core[1])
     if not lows:
-        return ValueRange(0.0, 1.0, unbounded=unbounded)
+        return ValueRange(0.0, 1.0, unbounded=unbounded, outer=outer)
     lo, hi = min(lows), max(highs)
-    clo, chi = min(core_lo), max(core_hi)
+    limited = (lo, hi) if max(abs(lo), abs(hi)) > AXIS_LIMIT else None
+    # spans near 1e308 overflow: everything is measured inside +-AXIS_LIMIT
+    lo, hi, clo, chi = (
+        min(max(v, -AXIS_LIMIT), AXIS_LIMIT) for v in (lo, hi, min(core_lo), max(core_hi))
+    )
     clipped = chi > clo and (hi - lo) > stretch * (chi - clo)
     if clipped:
         pad = (chi - clo) * PAD * 2
-        return ValueRange(clo - pad, chi + pad, True, (lo, hi), unbounded)
-    if hi <= lo:
-        pad = abs(lo) * 0.1 or 0.5
-        return ValueRange(lo - pad, hi + pad, unbounded=unbounded)
+        beyond = limited or (lo, hi)
+        return ValueRange(clo - pad, chi + pad, True, beyond, unbounded, outer)
+    if not hi - lo > max(abs(lo), abs(hi)) * 1e-12 + TINY:  # one value, or a few subnormals
+        pad = max(abs(lo), abs(hi)) * 0.1
+        pad = pad if pad > TINY else 0.5
+        return ValueRange(lo - pad, hi + pad, unbounded=unbounded, outer=outer, limited=limited)
     pad = (hi - lo) * PAD
-    return ValueRange(lo - pad, hi + pad, unbounded=unbounded)
+    return ValueRange(lo - pad, hi + pad, unbounded=unbounded, outer=outer, limited=limited)
 
 
 def _unbounded(p: HistogramPoint) -> float:
@@ -236,6 +269,20 @@ def _unbounded(p: HistogramPoint) -> float:
     bad_r = ~(np.isfinite(right[:n]) & (np.abs(right[:n]) < HUGE))
     c = counts[:n]
     return float(c[bad_l & bad_r & np.isfinite(c) & (c > 0)].sum())
+
+
+def _outer(p: HistogramPoint) -> float:
+    """The count in buckets with one edge at or beyond ±HUGE (TF's ±DBL_MAX outer
+    buckets) and the other inside: drawn as a point at the inner edge."""
+    left = np.asarray(p.left, dtype=np.float64)
+    right = np.asarray(p.right, dtype=np.float64)
+    counts = np.asarray(p.counts, dtype=np.float64)
+    n = min(left.size, right.size, counts.size)
+    in_l = np.isfinite(left[:n]) & (np.abs(left[:n]) < HUGE)
+    in_r = np.isfinite(right[:n]) & (np.abs(right[:n]) < HUGE)
+    far = (np.abs(left[:n]) >= HUGE) & in_r | (np.abs(right[:n]) >= HUGE) & in_l
+    c = counts[:n]
+    return float(c[far & np.isfinite(c) & (c > 0)].sum())
 
 
 def pick_indices(n: int, limit: int) -> list[int]:

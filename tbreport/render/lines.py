@@ -71,6 +71,7 @@ __all__ = [
     "robust_range",
     "run_start_times",
     "spikes",
+    "step_origin",
     "wants_log",
     "with_bands",
     "x_values",
@@ -148,8 +149,9 @@ def robust_range(
                     lo, hi = float(kept.min()), float(kept.max())
     # matplotlib needs a span it can compute: beyond +-Y_LIMIT points are clipped (marked)
     lo, hi = (min(max(x, -Y_LIMIT), Y_LIMIT) for x in (lo, hi))
-    if hi <= lo:
-        pad = abs(lo) * 0.1 if lo != 0 else 1.0
+    big = max(abs(lo), abs(hi))
+    if not hi - lo > big * 1e-12 + 1e-300:  # flat (or a few subnormals apart: no span)
+        pad = big * 0.1 if big > 1e-300 else 1.0
         return (lo - pad, hi + pad)
     pad = (hi - lo) * 0.05
     return (lo - pad, hi + pad)
@@ -309,6 +311,7 @@ class LineChart:
     log_y: bool = False
     scale: float = LINE_SCALE
     font_size: float = LINE_FONT
+    step_origin: int = 0  # x = step - step_origin (:func:`step_origin`)
 
     @property
     def margins(self) -> dict[str, float]:
@@ -328,7 +331,7 @@ class LineChart:
             ax.axhline(y, color=color, linestyle=(0, (5, 3)), linewidth=1.1, zorder=1.5)
         for s in self.series:
             self._draw_series(ax, s, lo, hi)
-        format_x(ax, self.x_axis, fontsize=self.font_size)
+        format_x(ax, self.x_axis, fontsize=self.font_size, origin=self.step_origin)
 
     def _draw_series(self, ax: Any, s: Series, lo: float, hi: float) -> None:
         yv = np.where(np.isfinite(s.y), s.y, np.nan)
@@ -420,11 +423,37 @@ class PreparedLine:
         return dataclasses.replace(self, segments=segs)
 
 
+#: float64 holds every integer up to this exactly; steps beyond it collapse onto each other
+EXACT_STEPS = 2**53
+
+
+def step_origin(steps: Sequence[npt.ArrayLike]) -> int:
+    """What a step x-axis counts from: 0, or the first step when the steps lie beyond
+    :data:`EXACT_STEPS` and close together (steps 2**63-40 .. 2**63-1 are one float64:
+    as steps they would collapse onto one pixel; as ``step - origin`` they are 0 .. 39)."""
+    arrays = [np.asarray(s, dtype=np.int64) for s in steps]
+    arrays = [a for a in arrays if a.size]
+    if not arrays:
+        return 0
+    lo = min(int(a.min()) for a in arrays)
+    hi = max(int(a.max()) for a in arrays)
+    if max(-lo, hi) <= EXACT_STEPS or hi - lo > EXACT_STEPS:
+        return 0
+    return lo
+
+
 def x_values(
-    steps: npt.NDArray[Any], wall_times: npt.NDArray[Any], x_axis: str, start_time: float
+    steps: npt.NDArray[Any],
+    wall_times: npt.NDArray[Any],
+    x_axis: str,
+    start_time: float,
+    origin: int = 0,
 ) -> FloatArray:
-    """The x coordinate of each point for ``--x-axis``."""
+    """The x coordinate of each point for ``--x-axis`` (steps counted from ``origin``:
+    :func:`step_origin`)."""
     if x_axis == "step":
+        if origin:  # exact in int64: every step is within EXACT_STEPS of origin
+            return (np.asarray(steps, dtype=np.int64) - np.int64(origin)).astype(np.float64)
         return np.asarray(steps, dtype=np.float64)
     wt = np.asarray(wall_times, dtype=np.float64)
     if x_axis == "relative":
@@ -446,6 +475,7 @@ def prepare_series(
     width_px: int = PNG_WIDTH_PX,
     label: str = "",
     always_smooth: bool = False,
+    origin: int = 0,
 ) -> PreparedLine:
     """Every logged point, drawn as TensorBoard draws it: where the steps go back (a
     restart appended without ``purge_step``; :func:`tbreport.metrics.attempt_starts`)
@@ -455,7 +485,7 @@ def prepare_series(
     schedule or sparse, :func:`tbreport.metrics.needs_smoothing`, and not
     ``always_smooth``), a min–max band instead of the raw points when it is smoothed
     and has more than :data:`DENSE_POINTS` points, split out the non-finite points,
-    and downsample for the pixels."""
+    and downsample for the pixels. Steps are counted from ``origin`` (:func:`step_origin`)."""
     st = np.asarray(steps, dtype=np.int64)
     wt = np.asarray(wall_times, dtype=np.float64)
     va = np.asarray(values, dtype=np.float64)
@@ -477,6 +507,7 @@ def prepare_series(
             x_axis=x_axis,
             start_time=t0,
             width_px=width_px,
+            origin=origin,
         )
         segments.append(dataclasses.replace(seg, smoothable=smoothable))
         if sm is not None and sm.size:
@@ -509,10 +540,11 @@ def _segment(
     x_axis: str,
     start_time: float,
     width_px: int,
+    origin: int = 0,
 ) -> tuple[Series, FloatArray | None]:
     """One attempt's :class:`Series` (its steps never go back) and its smoothed values
     in logged order (``None`` when drawn raw)."""
-    x = x_values(st, wt, x_axis, start_time)
+    x = x_values(st, wt, x_axis, start_time, origin)
     sm = smooth(va, smoothing) if smoothing > 0 else None
     if x_axis != "step" and x.size:
         order = np.argsort(x, kind="stable")
@@ -543,9 +575,11 @@ def prepare_for(
     color: str,
     start_time: float | None,
     label: str = "",
+    origin: int = 0,
 ) -> PreparedLine:
     """:func:`prepare_series` of a run's series with the report's options (smoothing,
-    ``--always-smooth``, x-axis, and the pixel width of its chart format)."""
+    ``--always-smooth``, x-axis, and the pixel width of its chart format); steps
+    counted from ``origin``."""
     return prepare_series(
         series.steps,
         series.wall_times,
@@ -557,6 +591,7 @@ def prepare_for(
         width_px=SVG_WIDTH_PX if options.format == "svg" else PNG_WIDTH_PX,
         label=label,
         always_smooth=bool(options.always_smooth and re.search(options.always_smooth, series.tag)),
+        origin=origin,
     )
 
 
@@ -594,16 +629,21 @@ def line_chart(
     x_axis: str = "step",
     log_y: bool | None = None,
     clip_outliers: bool = True,
+    origin: int = 0,
 ) -> tuple[LineChart, int]:
-    """Overlay prepared lines (every attempt of each); returns the chart and how many
-    finite points lie beyond its y-range (marked on the edge). ``log_y``,
-    ``clip_outliers``: see :func:`y_axis`."""
+    """Overlay prepared lines (every attempt of each, steps counted from ``origin``);
+    returns the chart and how many finite points lie beyond its y-range (marked on the
+    edge). ``log_y``, ``clip_outliers``: see :func:`y_axis`."""
     log, (lo, hi) = y_axis([p.raw_values for p in lines], log_y, clip_outliers=clip_outliers)
     finite = [p.raw_values[np.isfinite(p.raw_values)] for p in lines]
     allv = np.concatenate(finite) if finite else np.empty(0)
     beyond = int(np.count_nonzero((allv < lo) | (allv > hi)))
     spec = LineChart(
-        series=tuple(s for p in lines for s in p.segments), ylim=(lo, hi), x_axis=x_axis, log_y=log
+        series=tuple(s for p in lines for s in p.segments),
+        ylim=(lo, hi),
+        x_axis=x_axis,
+        log_y=log,
+        step_origin=origin,
     )
     return spec, beyond
 
@@ -647,7 +687,7 @@ def with_bands(
         for m in g.members:
             series = by_name[m][1]
             st, va = points(series)
-            x = x_values(st, wall_per_step(series), x_axis, starts.get(m, 0.0))
+            x = x_values(st, wall_per_step(series), x_axis, starts.get(m, 0.0), spec.step_origin)
             order = np.argsort(x, kind="stable")
             xy.append((x[order], va[order]))
         b = band(xy, smoothing=smoothing)

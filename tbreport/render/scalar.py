@@ -42,6 +42,7 @@ from tbreport.render.lines import (
     line_chart,
     prepare_for,
     run_start_times,
+    step_origin,
     wants_log,
     with_bands,
 )
@@ -158,17 +159,29 @@ def _nonfinite(values: npt.NDArray[np.float64]) -> str:
 
 
 def prepare_lines(
-    entries: Sequence[tuple[Run, ScalarSeries]], ctx: Context, starts: dict[str, float]
+    entries: Sequence[tuple[Run, ScalarSeries]],
+    ctx: Context,
+    starts: dict[str, float],
+    origin: int = 0,
 ) -> list[tuple[Run, PreparedLine]]:
     return [
         (
             run,
             prepare_for(
-                s, ctx.options, color=ctx.colors[run.name], start_time=starts.get(run.name)
+                s,
+                ctx.options,
+                color=ctx.colors[run.name],
+                start_time=starts.get(run.name),
+                origin=origin,
             ),
         )
         for run, s in entries
     ]
+
+
+def chart_origin(entries: Sequence[tuple[Run, ScalarSeries]], ctx: Context) -> int:
+    """What the step axis of a chart of ``entries`` counts from (:func:`step_origin`)."""
+    return step_origin([s.steps for _, s in entries]) if ctx.options.x_axis == "step" else 0
 
 
 def live_payload(
@@ -186,10 +199,13 @@ def live_payload(
     static chart, from the same prepared lines (one per attempt where the steps go
     back, "attempt 2" in its shade; smoothed or not; banded or not), over every logged
     point in logged order, with the chart's x-axis, log choice and reference lines. ``""`` (the chart stays static
-    only) for a chart with ``--group-by`` bands, which the live layer does not draw."""
+    only) for a chart with ``--group-by`` bands, which the live layer does not draw, and
+    for one whose steps are counted from an origin (:func:`~tbreport.render.lines.step_origin`)."""
     from markupsafe import Markup  # jinja2: only when rendering
 
-    if spec.bands:
+    if spec.bands or spec.step_origin:
+        # the live layer's steps are the page's float64 numbers: steps beyond 2**53 close
+        # together would collapse there; the static chart counts them from its origin
         return ""
     smoothing = ctx.options.smoothing
     live = []
@@ -352,12 +368,14 @@ def build(runs: Sequence[Run], ctx: Context) -> Section | None:
         items = []
         for tag in tags:
             entries = by_tag[tag]
-            prepared = prepare_lines(entries, ctx, starts)
+            origin = chart_origin(entries, ctx)
+            prepared = prepare_lines(entries, ctx, starts, origin)
             spec, beyond = line_chart(
                 [p for _, p in prepared],
                 x_axis=ctx.options.x_axis,
                 clip_outliers=not ctx.options.no_outlier_clip,
                 log_y=wants_log(tag, ctx.options),
+                origin=origin,
             )
             spec = with_bands(  # --group-by bands, --baseline line
                 spec,

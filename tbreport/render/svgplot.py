@@ -70,7 +70,10 @@ def nice_ticks(lo: float, hi: float, n: int = 5, *, integer: bool = False) -> li
         lo, hi = hi, lo
     if hi == lo:
         return [round(lo)] if integer and lo == round(lo) else ([] if integer else [lo])
-    step = _nice_step(hi - lo, n)
+    span = hi - lo
+    if not math.isfinite(span) or span / max(n, 1) < 1e-300:
+        return [lo, hi]  # a span that overflows, or one of a few subnormals: its ends
+    step = _nice_step(span, n)
     if integer:
         step = max(1.0, float(round(step)) if step >= 1 else 1.0)
     first = math.ceil(lo / step - 1e-9)

@@ -43,7 +43,7 @@ from tbreport.errors import MailError
 from tbreport.fmt import fmt_bytes, fmt_float, plural
 from tbreport.metrics import is_value_tag
 from tbreport.model import Run, ScalarSeries
-from tbreport.render.lines import line_chart, prepare_series, with_bands
+from tbreport.render.lines import line_chart, prepare_series, step_origin, with_bands
 from tbreport.report.summary import SummaryData, isolated, show_controls
 from tbreport.select import Selection
 
@@ -140,6 +140,7 @@ def _metric_chart(
     from tbreport.render.charts import render_chart  # matplotlib: only when drawing
 
     colors = selection.colors
+    origin = step_origin([s.steps for _, s in entries])
     lines = [
         prepare_series(
             s.steps,
@@ -148,10 +149,11 @@ def _metric_chart(
             color=colors.get(r.name, "#888888"),
             smoothing=smoothing,
             width_px=560,
+            origin=origin,
         )
         for r, s in entries
     ]
-    spec = dataclasses.replace(line_chart(lines)[0], size=CHART_SIZE)
+    spec = dataclasses.replace(line_chart(lines, origin=origin)[0], size=CHART_SIZE)
     spec = with_bands(
         spec, entries, colors=colors, smoothing=smoothing, group_by=selection.group_by
     )

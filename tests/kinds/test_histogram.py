@@ -59,3 +59,18 @@ def test_a_malformed_tensor_is_a_value_error() -> None:
     bad.tensor.float_val.extend([1, 2, 3, 4])
     with pytest.raises(ValueError, match=r"\[k, 3\]"):
         decode_histogram(bad, 0, 0.0)
+
+
+def test_values_beyond_1e20_fall_in_tensorflows_outer_buckets() -> None:
+    """bins='tensorflow' has TensorFlow's outer buckets (histogram.cc's -DBL_MAX and
+    DBL_MAX limits): a value beyond +-1e20 is counted, as TensorFlow counts it (torch's
+    edges stop at 1e20: it drops the value, or raises for a histogram of only such)."""
+    dbl_max = np.finfo(np.float64).max
+    h = histogram_value("h", np.array([1e308, 1.0, -5e25])).histo
+    assert h.bucket_limit[-1] == dbl_max and sum(h.bucket) == 3
+    assert h.bucket[-1] == 1 and h.bucket[1] == 1  # 1e308 in the last, -5e25 in the first
+    assert (h.min, h.max) == (-5e25, 1e308)
+    assert h.sum_squares == math.inf  # 1e308 squared, as TensorFlow's doubles give it
+    only = histogram_value("h", np.array([1e308]))
+    assert list(only.histo.bucket) == [0.0, 1.0] and only.histo.bucket_limit[-1] == dbl_max
+    assert decode_histogram(only, 0, 0.0).counts.sum() == 1

@@ -158,3 +158,25 @@ def test_line_charts_go_live_with_the_tag_and_dash_of_each_line() -> None:
     assert all(d.values.tolist() == [3.0, 2.0, 1.0] for d in decoded)
     assert band.live == "" and nothing.live == ""  # a margin chart's bands stay static
     assert ctx.live_charts == 1
+
+
+def test_steps_near_2p63_are_counted_from_the_first() -> None:
+    """A custom chart of steps 2**63-3 .. 2**63-1 (one float64) counts them from the first,
+    its margin band too, and stays static (lines.step_origin)."""
+    first = 2**63 - 3
+    steps = np.arange(3, dtype=np.int64) + np.int64(first)
+    near = {
+        t: ScalarSeries(t, steps, np.arange(3.0), np.asarray([3.0, 2.0, 1.0]))
+        for t in ("train/loss", "val/loss", "loss/mid", "loss/lo", "loss/hi")
+    }
+    runs = [Run(name="a", path="a", scalars=near, custom_scalar_layout=LAYOUT)]
+    ctx = Context(options=BuildOptions(), colors={"a": "#111111"})
+    section = custom_scalars.build(runs, ctx)
+    assert section is not None
+    losses, band, _ = section.groups[0].items
+    for item in (losses, band):
+        spec = item.chart.spec
+        assert isinstance(spec, LineChart) and spec.step_origin == first
+        assert spec.series[0].x.tolist() == [0.0, 1.0, 2.0]
+    assert band.chart.spec.bands[0][1].tolist() == [0.0, 1.0, 2.0]
+    assert losses.live == ""
