@@ -25,6 +25,7 @@ from tbreport.render.lines import (
     prepare_for,
     run_start_times,
     step_origin,
+    wants_log,
     y_axis,
 )
 from tbreport.render.scalar import live_payload
@@ -239,9 +240,11 @@ def _chart(
     if not lines:
         return CustomChart(chart.title, anchor, None, [], patterns)
     # a margin chart's bands are drawn on a linear axis; the other charts choose
+    # --log-y forces it when it matches the chart's title or one of its tags
+    forced = any(wants_log(t, ctx.options) for t in (chart.title, *(e.tag for e in legend)))
     log, ylim = y_axis(
         [p.raw_values for p in lines],
-        False if bands else None,
+        False if bands else (True if forced else None),
         clip_outliers=not ctx.options.no_outlier_clip,
     )
     series: tuple[Series, ...] = tuple(s for p in lines for s in p.segments)

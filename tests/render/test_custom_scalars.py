@@ -180,3 +180,18 @@ def test_steps_near_2p63_are_counted_from_the_first() -> None:
         assert spec.series[0].x.tolist() == [0.0, 1.0, 2.0]
     assert band.chart.spec.bands[0][1].tolist() == [0.0, 1.0, 2.0]
     assert losses.live == ""
+
+
+@pytest.mark.parametrize(
+    ("log_y", "want"), [(None, False), (r"^val/", True), ("^losses$", True), ("^nope$", False)]
+)
+def test_log_y_forces_a_log_axis_by_tag_or_title(log_y: str | None, want: bool) -> None:
+    """--log-y matches a custom chart's title or one of its tags, as it matches a scalar
+    chart's tag; unmatched, the chart chooses (3.0 .. 1.0: linear)."""
+    runs = [run("a", LAYOUT)]
+    ctx = Context(options=BuildOptions(log_y=log_y), colors={"a": "#111111"})
+    section = custom_scalars.build(runs, ctx)
+    assert section is not None
+    losses, band, _ = section.groups[0].items
+    assert isinstance(losses.chart.spec, LineChart) and losses.chart.spec.log_y is want
+    assert band.chart.spec.log_y is False  # a margin chart's bands are linear
