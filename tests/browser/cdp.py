@@ -218,6 +218,10 @@ class Browser:
             raise RuntimeError(f"evaluate failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def evaluate_json(self, body: str) -> Any:
+        """The value of a function ``body`` (``return …``), passed back as JSON."""
+        return json.loads(self.evaluate(f"JSON.stringify((() => {{ {body} }})())"))
+
     def screenshot(self, out: Path, *, full_page: bool = True, max_height: int = 16000) -> None:
         clip = None
         if full_page:

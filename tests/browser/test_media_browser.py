@@ -13,9 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -48,24 +46,6 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-@pytest.fixture(scope="module")
-def desktop() -> Iterator[Browser]:
-    b = Browser(width=1280, height=900)
-    yield b
-    b.close()
-
-
-@pytest.fixture(scope="module")
-def phone() -> Iterator[Browser]:
-    b = Browser(width=390, height=844)
-    yield b
-    b.close()
-
-
-def _eval(b: Browser, js: str) -> Any:
-    return json.loads(b.evaluate(f"JSON.stringify((() => {{ {js} }})())"))
-
-
 # --------------------------------------------------------------------------- images
 
 
@@ -76,8 +56,7 @@ def test_keras_weights_as_images_report_is_of_normal_length(
     _clean(desktop)
     height = desktop.evaluate("document.documentElement.scrollHeight")
     assert height < 25_000  # 187,648 px before (the images alone 160 x 80,898 px each)
-    tallest = _eval(
-        desktop,
+    tallest = desktop.evaluate_json(
         "return Math.max(...Array.from(document.querySelectorAll('.frame .pic, .frame img'))"
         ".map(e => e.getBoundingClientRect().height));",
     )
@@ -101,7 +80,7 @@ def test_scaled_up_pictures_are_pixelated_at_whole_factors(
     b: Browser = request.getfixturevalue(view)
     b.open(reports["small_images"])
     _clean(b)
-    shown = _eval(b, _SCALES)
+    shown = b.evaluate_json(_SCALES)
     assert len(shown) >= 10  # one frame of each gallery
     upscaled = [s for s in shown if s["sx"] > 1.01 or s["sy"] > 1.01]
     assert {s["alt"].split(",")[0] for s in upscaled} >= {
@@ -120,8 +99,7 @@ def test_scaled_up_pictures_are_pixelated_at_whole_factors(
     strip = next(s for s in shown if s["alt"].startswith("shapes/strip"))
     assert (round(strip["sx"]), round(strip["sy"])) == (1, 24)  # 512x1 drawn 512x24
     width = b.evaluate("document.documentElement.clientWidth")
-    overflow = _eval(
-        b,
+    overflow = b.evaluate_json(
         "return Array.from(document.querySelectorAll('#images figure.card'))"
         ".map(c => c.getBoundingClientRect().right);",
     )
@@ -140,8 +118,7 @@ def test_filmstrip_jumps_to_the_first_middle_and_last_step(
     reports: dict[str, Path], desktop: Browser
 ) -> None:
     desktop.open(reports["keras"])
-    got = _eval(
-        desktop,
+    got = desktop.evaluate_json(
         """
         const g = document.querySelector('.gallery.multi');
         const buttons = Array.from(g.querySelectorAll('.filmstrip button'));
@@ -174,7 +151,7 @@ return Array.from(svg.querySelectorAll('.rg path')).map(p => {
 
 def test_histograms_offset_and_overlay(reports: dict[str, Path], desktop: Browser) -> None:
     desktop.open(reports["realistic"])
-    offset = _eval(desktop, _BOTTOMS)
+    offset = desktop.evaluate_json(_BOTTOMS)
     assert len(offset) >= 5
     bottoms = [b for b, _ in offset]
     assert bottoms == sorted(bottoms) and len(set(bottoms)) == len(bottoms)  # one baseline a step
@@ -183,7 +160,7 @@ def test_histograms_offset_and_overlay(reports: dict[str, Path], desktop: Browse
     import time
 
     time.sleep(0.7)  # the CSS transition
-    overlay = _eval(desktop, _BOTTOMS)
+    overlay = desktop.evaluate_json(_BOTTOMS)
     assert len({b for b, _ in overlay}) <= 2  # one baseline (rounding)
     assert all(fill == "none" for _, fill in overlay)
     pressed = desktop.evaluate(
@@ -195,15 +172,14 @@ def test_histograms_offset_and_overlay(reports: dict[str, Path], desktop: Browse
     assert (
         desktop.evaluate("getComputedStyle(document.querySelector('.hist-mode')).display") == "none"
     )
-    assert len({b for b, _ in _eval(desktop, _BOTTOMS)}) == len(offset)  # the offset view
+    assert len({b for b, _ in desktop.evaluate_json(_BOTTOMS)}) == len(offset)  # the offset view
 
 
 def test_a_tags_runs_sit_side_by_side_on_one_axis(
     reports: dict[str, Path], desktop: Browser
 ) -> None:
     desktop.open(reports["realistic"])
-    got = _eval(
-        desktop,
+    got = desktop.evaluate_json(
         """
         const card = document.querySelector('#histograms figure.hcard.multi');
         const panels = Array.from(card.querySelectorAll('.panel'));
@@ -223,8 +199,7 @@ def test_a_tags_runs_sit_side_by_side_on_one_axis(
 
 def test_pr_step_slider(reports: dict[str, Path], desktop: Browser) -> None:
     desktop.open(reports["realistic"])
-    got = _eval(
-        desktop,
+    got = desktop.evaluate_json(
         """
         const card = document.querySelector('.prcard');
         const bold = () => Array.from(card.querySelectorAll('path.cur')).map(p => p.dataset.step);
@@ -250,15 +225,15 @@ def _luminance(b: Browser, selector: str) -> float:
 
     find = f"const e = document.querySelector({json.dumps(selector)});"
     measure = "const r = e.getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height];"
-    _eval(b, find + "e.scrollIntoView(); return 0;")
+    b.evaluate_json(find + "e.scrollIntoView(); return 0;")
     # what scrolling brings near the viewport settles first (lazy images, live charts
     # replacing their static picture can move the page): measure once it stands still
-    rect, before = _eval(b, find + measure), None
+    rect, before = b.evaluate_json(find + measure), None
     for _ in range(20):
         if rect == before:
             break
         time.sleep(0.15)
-        before, rect = rect, _eval(b, find + measure)
+        before, rect = rect, b.evaluate_json(find + measure)
     x, y, w, h = rect
     # inside its edges: the page around it (light or dark) blends into the border pixels
     x, y, w, h = x + 2, y + 2, max(1, w - 4), max(1, h - 4)
@@ -322,8 +297,7 @@ def test_charts_follow_dark_mode_and_print_light(
     reports: dict[str, Path], desktop: Browser, javascript: bool
 ) -> None:
     def each() -> list[float]:
-        n = _eval(
-            desktop,
+        n = desktop.evaluate_json(
             f"const boxes = document.querySelectorAll({json.dumps(CHARTS)});"
             "boxes.forEach((b, i) => b.setAttribute('data-lum', i)); return boxes.length;",
         )
@@ -351,8 +325,7 @@ def test_tf1_histograms_ending_at_dbl_max_are_drawn_sanely(
 ) -> None:
     desktop.open(reports["tf1_graph"])
     _clean(desktop)
-    got = _eval(
-        desktop,
+    got = desktop.evaluate_json(
         """
         return Array.from(document.querySelectorAll('#histograms svg.hplot')).map(svg => {
           const plot = svg.getBoundingClientRect().width;

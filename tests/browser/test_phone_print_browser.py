@@ -13,11 +13,10 @@ print as something a reader can see. The PDF's text is read with ``pdftotext``
 from __future__ import annotations
 
 import base64
-import json
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,24 +52,6 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     return get
 
 
-@pytest.fixture(scope="module")
-def phone() -> Iterator[Browser]:
-    b = Browser(width=PHONE, height=844)
-    yield b
-    b.close()
-
-
-@pytest.fixture(scope="module")
-def desktop() -> Iterator[Browser]:
-    b = Browser(width=1280, height=900)
-    yield b
-    b.close()
-
-
-def _eval(b: Browser, js: str) -> Any:
-    return json.loads(b.evaluate(f"JSON.stringify((() => {{ {js} }})())"))
-
-
 def _clean(b: Browser) -> None:
     r = b.report
     assert r.non_local == [] and r.console_errors == [] and r.exceptions == []
@@ -98,7 +79,7 @@ def test_no_sideways_overflow_on_a_phone(
 ) -> None:
     phone.open(report(name), javascript=javascript, settle=0.5)
     _clean(phone)
-    seen = _eval(phone, _STICKING_OUT)
+    seen = phone.evaluate_json(_STICKING_OUT)
     assert seen["clientWidth"] == PHONE
     assert seen["scrollWidth"] <= PHONE, seen  # the page never scrolls sideways
     assert seen["out"] == [], seen  # what is wider scrolls in its own box
@@ -130,7 +111,7 @@ def printed(
     )
     out = tmp_path_factory.mktemp("pdf") / "realistic.pdf"
     out.write_bytes(pdf)
-    dom = _eval(desktop, _PRINT_DOM)
+    dom = desktop.evaluate_json(_PRINT_DOM)
     desktop.send("Emulation.setEmulatedMedia", {"media": "", "features": []})
     return {"pdf": out, "pages": pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages"), **dom}
 
@@ -210,8 +191,7 @@ def test_folded_parts_print_as_something_to_read(
 ) -> None:
     desktop.open(report("many_runs"), javascript=False, settle=0.3)
     desktop.send("Emulation.setEmulatedMedia", {"media": "print"})
-    seen = _eval(
-        desktop,
+    seen = desktop.evaluate_json(
         """
         const more = Array.from(document.querySelectorAll('#key details.more'));
         const empty = document.querySelector('details.empty-runs');
