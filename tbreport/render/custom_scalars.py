@@ -191,6 +191,13 @@ def _origin(
     return step_origin([run.scalars[n].steps for run in runs for n in names if n in run.scalars])
 
 
+def _wants_log(chart: Chart, legend: Sequence[CustomLegend], ctx: Context) -> bool | None:
+    """``True`` when ``--log-y`` matches the chart's title or one of its tags, else
+    ``None`` (the chart chooses; :func:`~tbreport.render.lines.y_axis`)."""
+    tags = (chart.title, *(e.tag for e in legend))
+    return True if any(wants_log(t, ctx.options) for t in tags) else None
+
+
 def _chart(
     chart: Chart,
     runs: Sequence[Run],
@@ -240,11 +247,9 @@ def _chart(
     if not lines:
         return CustomChart(chart.title, anchor, None, [], patterns)
     # a margin chart's bands are drawn on a linear axis; the other charts choose
-    # --log-y forces it when it matches the chart's title or one of its tags
-    forced = any(wants_log(t, ctx.options) for t in (chart.title, *(e.tag for e in legend)))
     log, ylim = y_axis(
         [p.raw_values for p in lines],
-        False if bands else (True if forced else None),
+        False if bands else _wants_log(chart, legend, ctx),
         clip_outliers=not ctx.options.no_outlier_clip,
     )
     series: tuple[Series, ...] = tuple(s for p in lines for s in p.segments)
