@@ -211,6 +211,12 @@ class ChartPool:
         if pool is None:
             return
         if abort:
+            # Nobody reads the queue of jobs any more: its feeder thread may be blocked on
+            # a full pipe, and the executor's clean-up joins that thread (for ever with
+            # Debian 12's Python 3.11.2; not with 3.11.7); let the clean-up skip that join
+            call_queue = getattr(pool, "_call_queue", None)
+            if call_queue is not None:
+                call_queue.cancel_join_thread()
             # ProcessPoolExecutor has no way to end its workers before Python 3.14
             # (terminate_workers); its process table is the only handle on them
             end_processes(list((getattr(pool, "_processes", None) or {}).values()))
