@@ -52,6 +52,10 @@ def run_cli(
     )
     # one BLAS thread: each thread's reserved stack counts against the address space
     child_env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # and glibc reserves 64 MB of address space for each thread's malloc arena: with
+    # reader or chart threads the cap would count those reservations, not what is used
+    # (whether the reader starts workers depends on the machine's idle cores)
+    child_env.setdefault("MALLOC_ARENA_MAX", "2")
     command = [sys.executable, "-m", "tbreport", *(os.fsencode(a) for a in args)]
     try:
         proc = subprocess.run(
