@@ -97,7 +97,7 @@ test-props: check-test $(TEST_DEPS) ## property tests and the build fuzz test wi
 
 test-oldest-protobuf: check-venv $(PY) ## the format and reader tests on the oldest protobuf runtime we declare
 	rm -rf .venv-oldest-pb && $(PY) -m venv .venv-oldest-pb
-	.venv-oldest-pb/bin/pip install -q --disable-pip-version-check '$(OLDEST_PROTOBUF)' numpy pillow google-crc32c jinja2 pytest hypothesis
+	.venv-oldest-pb/bin/pip install -q --disable-pip-version-check '$(OLDEST_PROTOBUF)' numpy pillow google-crc32c jinja2 tqdm pytest hypothesis
 	.venv-oldest-pb/bin/pip install -q --disable-pip-version-check --no-deps -e .
 	.venv-oldest-pb/bin/python -c "import google.protobuf as p; print('protobuf runtime', p.__version__)"
 	.venv-oldest-pb/bin/python -m pytest -q -p no:cacheprovider tests/test_record.py tests/proto tests/writer tests/reader

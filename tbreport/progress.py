@@ -9,6 +9,7 @@ unfinished one (Ctrl-C: the one line saying so stays alone).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __all__ = ["bar", "discard"]
@@ -18,6 +19,8 @@ def bar(desc: str, total: int, unit: str, *, enabled: bool | None, scale: bool =
     """A bar of ``total`` ``unit``s (``scale``: bytes shown as kB, MB), or ``None``."""
     if total <= 0 or enabled is False:
         return None
+    if enabled is None and not _is_terminal(sys.stderr):
+        return None  # tqdm's own test, made before importing it
     from tqdm import tqdm  # only with a progress bar (--help stays light)
 
     class _Bar(tqdm):  # type: ignore[misc]
@@ -32,6 +35,13 @@ def bar(desc: str, total: int, unit: str, *, enabled: bool | None, scale: bool =
         disable=None if enabled is None else False,
         leave=True,
     )
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no stream, or a closed one
+        return False
 
 
 def discard(progress: Any) -> None:
