@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/_http.py
+from _http import free_port, get_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -92,17 +94,6 @@ def run_tbreport(logdir: Path, out: Path, *flags: str) -> dict[str, Any]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=60) as resp:
-        return json.loads(resp.read())
-
-
 def _status(pid: int, field: str) -> float:
     """``VmHWM``/``VmRSS`` of ``pid`` in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -112,7 +103,7 @@ def _status(pid: int, field: str) -> float:
 
 
 def run_tensorboard(logdir: Path, claims: dict[str, Any]) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [
         sys.executable,
@@ -143,7 +134,7 @@ def run_tensorboard(logdir: Path, claims: dict[str, Any]) -> dict[str, Any]:
                     log.seek(0)
                     raise RuntimeError(f"tensorboard exited: {log.read().decode()[-500:]}")
                 try:
-                    index = _get(f"{base}/data/plugin/images/tags")
+                    index = get_json(f"{base}/data/plugin/images/tags")
                 except OSError:
                     time.sleep(0.2)
                     continue
@@ -152,7 +143,7 @@ def run_tensorboard(logdir: Path, claims: dict[str, Any]) -> dict[str, Any]:
                         if (run, tag) in done or (run, tag) not in want:
                             continue
                         query = urllib.parse.urlencode({"run": run, "tag": tag, "sample": 0})
-                        served = _get(f"{base}/data/plugin/images/images?{query}")
+                        served = get_json(f"{base}/data/plugin/images/images?{query}")
                         if served and served[-1]["step"] == want[(run, tag)]:
                             done.add((run, tag))
                 if len(done) == len(want):

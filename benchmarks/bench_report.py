@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/_http.py
+from _http import free_port, get_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -110,17 +112,6 @@ def time_tbreport(logdir: Path, out: Path) -> dict[str, Any]:
     return {"seconds": seconds, "bytes": out.stat().st_size}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=30) as resp:
-        return json.loads(resp.read())
-
-
 def _post(url: str, body: bytes) -> Any:
     req = urllib.request.Request(
         url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
@@ -130,7 +121,7 @@ def _post(url: str, body: bytes) -> Any:
 
 
 def time_tensorboard(logdir: Path, runs: int, tags: int, steps: int) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [
         sys.executable,
@@ -156,7 +147,7 @@ def time_tensorboard(logdir: Path, runs: int, tags: int, steps: int) -> dict[str
                     log.seek(0)
                     raise RuntimeError(f"tensorboard exited: {log.read().decode()[-500:]}")
                 try:
-                    index = _get(f"{base}/data/plugin/scalars/tags")
+                    index = get_json(f"{base}/data/plugin/scalars/tags", timeout=30)
                 except OSError:
                     time.sleep(0.05)
                     continue
